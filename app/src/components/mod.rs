@@ -1,0 +1,6 @@
+//! Reusable pieces of the portal's design system.
+
+pub mod copy_button;
+pub mod layout;
+pub mod status;
+pub mod toast;

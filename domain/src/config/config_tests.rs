@@ -1,0 +1,159 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::result_large_err)]
+
+use figment::Jail;
+
+use super::*;
+
+const KEY_B64: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+fn load_in(jail: &mut Jail) -> Result<Settings, ConfigError> {
+    jail.set_env("GATEWAY_MASTER_KEY", KEY_B64);
+    Settings::from_raw(RawSettings::from_env_and_file(None)?)
+}
+
+fn problem(result: Result<Settings, ConfigError>) -> String {
+    result.expect_err("configuration should have been refused").to_string()
+}
+
+#[test]
+fn built_in_defaults_are_a_loopback_sqlite_gateway_without_dev_login() {
+    Jail::expect_with(|jail| {
+        let s = load_in(jail).unwrap();
+        assert_eq!(s.public_url.origin(), "http://127.0.0.1:3000");
+        assert_eq!(s.bind.to_string(), "127.0.0.1:3000");
+        assert_eq!(secrecy::ExposeSecret::expose_secret(&s.database.url), "sqlite://data/gateway.db?mode=rwc");
+        assert!(!s.dev_login.enabled);
+        assert_eq!(s.log.format, LogFormat::Text);
+        assert!(!s.public_url.is_https());
+        Ok(())
+    });
+}
+
+#[test]
+fn the_file_overrides_defaults_and_the_environment_overrides_the_file() {
+    Jail::expect_with(|jail| {
+        jail.create_file("gateway.toml", "public_url = \"https://gw.example.com\"\nbind = \"127.0.0.1:4000\"\nlog_format = \"json\"\n")?;
+        jail.set_env("GATEWAY_BIND", "127.0.0.1:5000");
+        jail.set_env("DATABASE_URL", "postgres://u:p@127.0.0.1/db");
+        let s = load_in(jail).unwrap();
+        assert_eq!(s.public_url.origin(), "https://gw.example.com");
+        assert!(s.public_url.is_https());
+        assert_eq!(s.bind.to_string(), "127.0.0.1:5000");
+        assert_eq!(s.log.format, LogFormat::Json);
+        assert_eq!(secrecy::ExposeSecret::expose_secret(&s.database.url), "postgres://u:p@127.0.0.1/db");
+        // GATEWAY_DATABASE_URL wins over the conventional DATABASE_URL.
+        jail.set_env("GATEWAY_DATABASE_URL", "sqlite::memory:");
+        let s = load_in(jail).unwrap();
+        assert_eq!(secrecy::ExposeSecret::expose_secret(&s.database.url), "sqlite::memory:");
+        Ok(())
+    });
+}
+
+#[test]
+fn a_mistyped_value_names_its_key_and_environment_variable() {
+    Jail::expect_with(|jail| {
+        jail.set_env("GATEWAY_DEV_LOGIN", "maybe");
+        let err = problem(load_in(jail));
+        assert!(err.contains("dev_login") && err.contains("GATEWAY_DEV_LOGIN"), "{err}");
+        Ok(())
+    });
+}
+
+#[test]
+fn an_unknown_key_in_the_file_is_refused() {
+    Jail::expect_with(|jail| {
+        jail.create_file("gateway.toml", "publc_url = \"https://typo.example\"\n")?;
+        let err = problem(load_in(jail));
+        assert!(err.contains("publc_url"), "{err}");
+        Ok(())
+    });
+}
+
+#[test]
+fn public_url_must_be_an_origin_and_https_unless_loopback() {
+    Jail::expect_with(|jail| {
+        for (value, expect) in [
+            ("http://gw.example.com", "plain http"),
+            ("https://gw.example.com/mcp", "origin only"),
+            ("ftp://gw.example.com", "not http or https"),
+            ("gw.example.com", "not an absolute URL"),
+            ("https://user:pw@gw.example.com", "user information"),
+        ] {
+            jail.set_env("GATEWAY_PUBLIC_URL", value);
+            let err = problem(load_in(jail));
+            assert!(err.contains("GATEWAY_PUBLIC_URL") && err.contains(expect), "{value}: {err}");
+        }
+        for ok in ["http://localhost:8080", "http://[::1]:3000", "https://gw.example.com/"] {
+            jail.set_env("GATEWAY_PUBLIC_URL", ok);
+            assert!(load_in(jail).is_ok(), "{ok}");
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn dev_login_on_a_public_bind_address_is_refused_unless_explicitly_allowed() {
+    Jail::expect_with(|jail| {
+        jail.set_env("GATEWAY_DEV_LOGIN", "true");
+        jail.set_env("GATEWAY_BIND", "0.0.0.0:3000");
+        let err = problem(load_in(jail));
+        assert!(err.contains("GATEWAY_DEV_LOGIN") && err.contains("GATEWAY_DEV_LOGIN_ALLOW_REMOTE=true"), "{err}");
+        jail.set_env("GATEWAY_DEV_LOGIN_ALLOW_REMOTE", "true");
+        assert!(load_in(jail).unwrap().dev_login.allow_remote);
+        jail.set_env("GATEWAY_DEV_LOGIN_ALLOW_REMOTE", "false");
+        jail.set_env("GATEWAY_BIND", "[::1]:3000");
+        assert!(load_in(jail).unwrap().dev_login.enabled);
+        Ok(())
+    });
+}
+
+#[test]
+fn a_missing_or_doubled_master_key_is_refused() {
+    Jail::expect_with(|jail| {
+        let err = problem(Settings::from_raw(RawSettings::from_env_and_file(None).unwrap()));
+        assert!(err.contains("GATEWAY_MASTER_KEY_FILE") && err.contains("keygen"), "{err}");
+        jail.set_env("GATEWAY_MASTER_KEY_FILE", "/nonexistent");
+        let err = problem(load_in(jail));
+        assert!(err.contains("set exactly one"), "{err}");
+        Ok(())
+    });
+}
+
+#[test]
+fn an_unsupported_database_scheme_is_refused_without_echoing_the_url() {
+    Jail::expect_with(|jail| {
+        jail.set_env("DATABASE_URL", "mysql://root:hunter2@db/gw");
+        let err = problem(load_in(jail));
+        assert!(err.contains("DATABASE_URL") && err.contains("mysql") && !err.contains("hunter2"), "{err}");
+        Ok(())
+    });
+}
+
+#[test]
+fn bad_numbers_and_formats_name_their_key() {
+    Jail::expect_with(|jail| {
+        for (var, value) in [
+            ("GATEWAY_LOG_FORMAT", "xml"),
+            ("GATEWAY_BIND", "localhost"),
+            ("GATEWAY_SHUTDOWN_GRACE_SECONDS", "0"),
+            ("GATEWAY_DATABASE_MAX_CONNECTIONS", "0"),
+            ("GATEWAY_SESSION_IDLE_TIMEOUT_MINUTES", "1"),
+        ] {
+            jail.clear_env();
+            jail.set_env(var, value);
+            let err = problem(load_in(jail));
+            assert!(err.contains(var), "{var}={value}: {err}");
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn an_explicit_config_file_that_does_not_exist_is_an_error() {
+    Jail::expect_with(|jail| {
+        jail.set_env("GATEWAY_CONFIG", "missing.toml");
+        let err = problem(load_in(jail));
+        assert!(err.contains("GATEWAY_CONFIG") && err.contains("missing.toml"), "{err}");
+        Ok(())
+    });
+}

@@ -1,0 +1,108 @@
+//! The unvalidated configuration layers and how they are merged.
+
+use std::path::{Path, PathBuf};
+
+use figment::{
+    providers::{Env, Format, Serialized, Toml},
+    Figment,
+};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+use super::{ConfigError, DEFAULT_CONFIG_FILE, ENV_PREFIX};
+
+/// Every configuration key with its built-in default, before validation.
+///
+/// Field names are the `gateway.toml` keys; the environment variable is `GATEWAY_` + the name in
+/// upper case (`public_url` → `GATEWAY_PUBLIC_URL`). `database_url` also reads `DATABASE_URL`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawSettings {
+    /// See `docs/configuration.md` for each key.
+    pub public_url: String,
+    pub bind: String,
+    #[serde(serialize_with = "skip_secret")]
+    pub database_url: Option<SecretString>,
+    pub database_max_connections: u32,
+    pub master_key_file: Option<PathBuf>,
+    #[serde(serialize_with = "skip_secret")]
+    pub master_key: Option<SecretString>,
+    pub log_format: String,
+    pub log_filter: String,
+    pub dev_login: bool,
+    pub dev_login_allow_remote: bool,
+    pub session_idle_timeout_minutes: u64,
+    pub session_absolute_lifetime_hours: u64,
+    pub shutdown_grace_seconds: u64,
+}
+
+/// Default SQLite database (relative to the working directory; `mode=rwc` creates the file).
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/gateway.db?mode=rwc";
+
+impl Default for RawSettings {
+    fn default() -> Self {
+        Self {
+            public_url: "http://127.0.0.1:3000".into(),
+            bind: "127.0.0.1:3000".into(),
+            database_url: None,
+            database_max_connections: 10,
+            master_key_file: None,
+            master_key: None,
+            log_format: "text".into(),
+            log_filter: "info".into(),
+            dev_login: false,
+            dev_login_allow_remote: false,
+            session_idle_timeout_minutes: 12 * 60,
+            session_absolute_lifetime_hours: 7 * 24,
+            shutdown_grace_seconds: 4,
+        }
+    }
+}
+
+// Secrets are never written back out (the defaults layer is serialised by figment; they are None there).
+fn skip_secret<S: serde::Serializer>(_: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_none()
+}
+
+impl RawSettings {
+    /// Merges defaults, the config file (explicit path, else `GATEWAY_CONFIG`, else `./gateway.toml`
+    /// when present) and the environment.
+    pub fn from_env_and_file(config_path: Option<&Path>) -> Result<Self, ConfigError> {
+        let explicit = config_path
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("GATEWAY_CONFIG").map(PathBuf::from));
+        let mut figment = Figment::from(Serialized::defaults(RawSettings::default()));
+        match explicit {
+            Some(path) if !path.is_file() => {
+                return Err(ConfigError::invalid(
+                    "GATEWAY_CONFIG",
+                    format!("configuration file {} does not exist", path.display()),
+                ));
+            }
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            // `Toml::file` skips a missing file: gateway.toml is optional.
+            None => figment = figment.merge(Toml::file(DEFAULT_CONFIG_FILE)),
+        }
+        figment = figment
+            .merge(Env::raw().only(&["DATABASE_URL"]))
+            .merge(Env::prefixed(ENV_PREFIX).ignore(&["CONFIG"]).split("__"));
+        figment.extract().map_err(|e| ConfigError::Load(describe(e)))
+    }
+}
+
+/// figment's errors already name the key and the layer; add the env-var spelling of the key.
+fn describe(error: figment::Error) -> String {
+    error
+        .into_iter()
+        .map(|e| {
+            let key = e.path.join(".");
+            let env = format!("{ENV_PREFIX}{}", key.to_ascii_uppercase());
+            if key.is_empty() {
+                e.to_string()
+            } else {
+                format!("{e} (key `{key}`, environment variable {env})")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}

@@ -1,0 +1,168 @@
+//! Turning [`RawSettings`] into [`Settings`]: every check reports the key and the fix.
+
+use std::{net::SocketAddr, time::Duration};
+
+use secrecy::{ExposeSecret, SecretString};
+use url::{Host, Url};
+
+use super::{
+    raw::DEFAULT_DATABASE_URL, ConfigError, DatabaseSettings, DevLoginSettings, LogFormat, LogSettings,
+    MasterKeySource, PublicUrl, RawSettings, SessionSettings, Settings,
+};
+use crate::crypto::MasterKey;
+
+impl Settings {
+    /// Validates every key; the first problem found is returned.
+    pub fn from_raw(raw: RawSettings) -> Result<Self, ConfigError> {
+        let public_url = parse_public_url(&raw.public_url)?;
+        let bind: SocketAddr = raw.bind.parse().map_err(|_| {
+            ConfigError::invalid("GATEWAY_BIND", format!("`{}` is not a socket address like 127.0.0.1:3000", raw.bind))
+        })?;
+        let database = parse_database(raw.database_url, raw.database_max_connections)?;
+        let log = parse_log(&raw.log_format, raw.log_filter)?;
+        let dev_login = DevLoginSettings { enabled: raw.dev_login, allow_remote: raw.dev_login_allow_remote };
+        if dev_login.enabled && !bind.ip().is_loopback() && !dev_login.allow_remote {
+            return Err(ConfigError::invalid(
+                "GATEWAY_DEV_LOGIN",
+                format!(
+                    "the development sign-in lets anyone sign in as anyone, and GATEWAY_BIND={bind} is not a \
+                     loopback address; bind to 127.0.0.1 (or [::1]), turn GATEWAY_DEV_LOGIN off, or set \
+                     GATEWAY_DEV_LOGIN_ALLOW_REMOTE=true if you really mean it"
+                ),
+            ));
+        }
+        let session = parse_session(raw.session_idle_timeout_minutes, raw.session_absolute_lifetime_hours)?;
+        if raw.shutdown_grace_seconds == 0 || raw.shutdown_grace_seconds > 600 {
+            return Err(ConfigError::invalid("GATEWAY_SHUTDOWN_GRACE_SECONDS", "must be between 1 and 600"));
+        }
+        let master_key = MasterKey::load(&master_key_source(raw.master_key_file, raw.master_key)?)?;
+        Ok(Settings {
+            public_url,
+            bind,
+            database,
+            master_key,
+            log,
+            dev_login,
+            session,
+            shutdown_grace: Duration::from_secs(raw.shutdown_grace_seconds),
+        })
+    }
+}
+
+fn parse_public_url(value: &str) -> Result<PublicUrl, ConfigError> {
+    const KEY: &str = "GATEWAY_PUBLIC_URL";
+    let url = Url::parse(value)
+        .map_err(|e| ConfigError::invalid(KEY, format!("`{value}` is not an absolute URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ConfigError::invalid(KEY, format!("scheme `{}` is not http or https", url.scheme())));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(ConfigError::invalid(
+            KEY,
+            format!("`{value}` must be an origin only (like https://gateway.example.com), without path, query or fragment; it becomes the OAuth issuer"),
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ConfigError::invalid(KEY, "must not contain user information"));
+    }
+    if url.scheme() == "http" && !host_is_loopback(&url) {
+        return Err(ConfigError::invalid(
+            KEY,
+            format!(
+                "`{value}` uses plain http on a non-loopback host; session cookies and OAuth tokens would travel \
+                 unencrypted. Use https (terminate TLS in front of the gateway) — plain http is accepted only for \
+                 127.0.0.1, [::1] or localhost"
+            ),
+        ));
+    }
+    Ok(PublicUrl(url))
+}
+
+/// True for `localhost`, `127.0.0.0/8` and `[::1]`.
+pub(crate) fn host_is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Only the database settings (for `mcp-gateway migrate`, which needs nothing else).
+pub fn database_settings(raw: &RawSettings) -> Result<DatabaseSettings, ConfigError> {
+    parse_database(raw.database_url.clone(), raw.database_max_connections)
+}
+
+fn parse_database(url: Option<SecretString>, max_connections: u32) -> Result<DatabaseSettings, ConfigError> {
+    const KEY: &str = "DATABASE_URL";
+    let url = url.unwrap_or_else(|| SecretString::from(DEFAULT_DATABASE_URL));
+    let scheme = url.expose_secret().split(':').next().unwrap_or_default().to_ascii_lowercase();
+    if !matches!(scheme.as_str(), "sqlite" | "postgres" | "postgresql") {
+        // The value may hold a password: name only the scheme.
+        return Err(ConfigError::invalid(
+            KEY,
+            format!("scheme `{scheme}` is not supported; use sqlite://path?mode=rwc or postgres://user:password@host/db"),
+        ));
+    }
+    if max_connections == 0 || max_connections > 1000 {
+        return Err(ConfigError::invalid("GATEWAY_DATABASE_MAX_CONNECTIONS", "must be between 1 and 1000"));
+    }
+    Ok(DatabaseSettings { url, max_connections })
+}
+
+fn parse_log(format: &str, filter: String) -> Result<LogSettings, ConfigError> {
+    let format = match format.to_ascii_lowercase().as_str() {
+        "text" => LogFormat::Text,
+        "json" => LogFormat::Json,
+        other => {
+            return Err(ConfigError::invalid("GATEWAY_LOG_FORMAT", format!("`{other}` is not one of: text, json")))
+        }
+    };
+    if filter.trim().is_empty() {
+        return Err(ConfigError::invalid("GATEWAY_LOG_FILTER", "must not be empty (e.g. `info`)"));
+    }
+    Ok(LogSettings { format, filter })
+}
+
+fn parse_session(idle_minutes: u64, absolute_hours: u64) -> Result<SessionSettings, ConfigError> {
+    if !(5..=7 * 24 * 60).contains(&idle_minutes) {
+        return Err(ConfigError::invalid(
+            "GATEWAY_SESSION_IDLE_TIMEOUT_MINUTES",
+            "must be between 5 and 10080 (7 days)",
+        ));
+    }
+    if !(1..=90 * 24).contains(&absolute_hours) {
+        return Err(ConfigError::invalid(
+            "GATEWAY_SESSION_ABSOLUTE_LIFETIME_HOURS",
+            "must be between 1 and 2160 (90 days)",
+        ));
+    }
+    let idle_timeout = Duration::from_secs(idle_minutes * 60);
+    let absolute_lifetime = Duration::from_secs(absolute_hours * 3600);
+    if idle_timeout > absolute_lifetime {
+        return Err(ConfigError::invalid(
+            "GATEWAY_SESSION_IDLE_TIMEOUT_MINUTES",
+            "must not be longer than GATEWAY_SESSION_ABSOLUTE_LIFETIME_HOURS",
+        ));
+    }
+    Ok(SessionSettings { idle_timeout, absolute_lifetime })
+}
+
+fn master_key_source(
+    file: Option<std::path::PathBuf>,
+    inline: Option<SecretString>,
+) -> Result<MasterKeySource, ConfigError> {
+    match (file, inline) {
+        (Some(_), Some(_)) => Err(ConfigError::invalid(
+            "GATEWAY_MASTER_KEY",
+            "both GATEWAY_MASTER_KEY and GATEWAY_MASTER_KEY_FILE are set; set exactly one",
+        )),
+        (Some(path), None) => Ok(MasterKeySource::File(path)),
+        (None, Some(key)) => Ok(MasterKeySource::Inline(key)),
+        (None, None) => Err(ConfigError::invalid(
+            "GATEWAY_MASTER_KEY_FILE",
+            "no master key configured; it encrypts stored vendor credentials. Create one with \
+             `mcp-gateway keygen --out /path/master.key` and set GATEWAY_MASTER_KEY_FILE (or GATEWAY_MASTER_KEY)",
+        )),
+    }
+}

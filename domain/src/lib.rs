@@ -1,0 +1,16 @@
+//! The MCP gateway's business logic, free of any web framework.
+//!
+//! Direction of dependencies: `server` → `app[ssr]` → `domain` → `migration`; never back. Everything
+//! that takes a decision (who a user is, whether a return path is safe, whether the configuration
+//! holds together) lives here, so it is tested without HTTP. Time is passed in (`now`) rather than
+//! read from the clock, so expiry logic is tested by moving `now`.
+
+pub mod auth;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod entity;
+pub mod health;
+pub mod users;
+
+pub use time::OffsetDateTime;

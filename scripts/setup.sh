@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Idempotent machine setup for building, running and testing the gateway.
+# Installs only what is missing; every tool lives outside the clone (~/.cargo/bin, /usr/bin) so a
+# second run (or a second clone) reuses it. Nothing is downloaded from outside crates.io / npm / apt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=versions.env
+source scripts/versions.env
+
+log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
+export PATH="$HOME/.cargo/bin:$PATH"
+
+need_root() { if [ "$(id -u)" -ne 0 ]; then echo "sudo"; fi; }
+
+# Debian packages: chromium for Playwright; chromium-driver is not needed (Playwright drives CDP).
+if ! command -v chromium >/dev/null; then
+  log "installing Debian chromium"
+  $(need_root) apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $(need_root) apt-get install -y -qq chromium >/dev/null
+fi
+
+rustup target list --installed | grep -qx wasm32-unknown-unknown || {
+  log "adding rust target wasm32-unknown-unknown"; rustup target add wasm32-unknown-unknown; }
+
+if ! cargo leptos --version 2>/dev/null | grep -qx "cargo-leptos ${CARGO_LEPTOS_VERSION}"; then
+  log "installing cargo-leptos ${CARGO_LEPTOS_VERSION} (one-time, ~12 min)"
+  cargo install cargo-leptos --version "${CARGO_LEPTOS_VERSION}" --locked --features no_downloads
+fi
+
+WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)"
+if [ -z "${WASM_BINDGEN_VERSION}" ]; then echo "setup: cannot read wasm-bindgen version from Cargo.lock" >&2; exit 1; fi
+if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen ${WASM_BINDGEN_VERSION}"; then
+  log "installing wasm-bindgen-cli ${WASM_BINDGEN_VERSION} (one-time, ~2 min)"
+  # No --locked: its lockfile wants a webpki-roots this registry mirror lacks (toolchain.md §9.3).
+  cargo install wasm-bindgen-cli --version "${WASM_BINDGEN_VERSION}" --force
+fi
+
+if ! wasm-opt --version 2>/dev/null | grep -q "version ${BINARYEN_NPM_VERSION%%.*}"; then
+  log "installing wasm-opt from npm binaryen@${BINARYEN_NPM_VERSION}"
+  $(need_root) npm install -g --no-audit --no-fund "binaryen@${BINARYEN_NPM_VERSION}" >/dev/null
+fi
+
+if [ "${1:-}" = "--e2e" ] || [ "${SETUP_E2E:-}" = 1 ]; then
+  log "installing end2end npm packages"
+  (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
+  if [ -f end2end/idp/package-lock.json ]; then (cd end2end/idp && npm ci --no-audit --no-fund --loglevel=error); fi
+fi
+log "tools ready: $(cargo leptos --version), $(wasm-bindgen --version), $(wasm-opt --version)"

@@ -1,0 +1,117 @@
+//! The command line: `mcp-gateway [serve]`, `migrate`, `keygen`.
+
+use std::{path::PathBuf, process::ExitCode};
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use domain::{
+    config::{ConfigError, RawSettings, Settings},
+    crypto::MasterKey,
+    db,
+};
+use leptos::config::LeptosOptions;
+
+use crate::{shutdown, startup::Application, telemetry};
+
+/// Name of the site bundle cargo-leptos builds (`[[workspace.metadata.leptos]] name`).
+const OUTPUT_NAME: &str = "mcp-gateway";
+
+/// The MCP gateway: one URL for your AI clients, your vendor tools behind it.
+#[derive(Debug, Parser)]
+#[command(name = "mcp-gateway", version, about, long_about = None)]
+struct Cli {
+    /// Configuration file (default: ./gateway.toml when present).
+    #[arg(long, global = true, env = "GATEWAY_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the gateway (the default when no command is given).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Write a new random master key to a file created with mode 0600 (never overwrites).
+    Keygen {
+        /// Where to write the key.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+/// Parses the command line, runs the command and maps the outcome to an exit code
+/// (0 ok, 1 runtime failure, 2 configuration error).
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve(cli.config).await,
+            Command::Migrate => migrate(cli.config).await,
+            Command::Keygen { out } => keygen(&out),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if let Some(config) = e.downcast_ref::<ConfigError>() {
+                eprintln!("error: {config}");
+                return ExitCode::from(2);
+            }
+            tracing::error!(error = ?e, "mcp-gateway failed");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
+    let settings = Settings::from_raw(RawSettings::from_env_and_file(config.as_deref())?)?;
+    telemetry::init(&settings.log);
+    if settings.dev_login.enabled {
+        tracing::warn!("the development sign-in is ON: anyone who can reach this gateway can sign in as anyone");
+    }
+    let app = Application::build(settings, leptos_options()?).await?;
+    let addr = app.local_addr()?;
+    tracing::info!(%addr, "listening on http://{addr}");
+    app.run_until_stopped(shutdown::signal()).await
+}
+
+async fn migrate(config: Option<PathBuf>) -> anyhow::Result<()> {
+    let raw = RawSettings::from_env_and_file(config.as_deref())?;
+    let database = domain::config::database_settings(&raw)?;
+    let db = db::connect(&database).await?;
+    let pending = db::pending_migrations(&db).await?;
+    db::migrate(&db).await?;
+    println!("applied {} migration(s){}", pending.len(), if pending.is_empty() { "; schema up to date" } else { "" });
+    for name in pending {
+        println!("  {name}");
+    }
+    Ok(())
+}
+
+fn keygen(out: &std::path::Path) -> anyhow::Result<()> {
+    MasterKey::generate_file(out).with_context(|| format!("Failed to write a new master key to {}", out.display()))?;
+    println!("wrote a new master key to {} (mode 0600); set GATEWAY_MASTER_KEY_FILE={}", out.display(), out.display());
+    Ok(())
+}
+
+/// Leptos' options from the `LEPTOS_*` environment cargo-leptos sets, with the bundle name fixed
+/// (so the binary also runs outside cargo-leptos, from the workspace root or with LEPTOS_SITE_ROOT).
+pub fn leptos_options() -> anyhow::Result<LeptosOptions> {
+    let mut options = leptos::config::get_configuration(None)
+        .context("Failed to read the LEPTOS_* environment")?
+        .leptos_options;
+    if options.output_name.is_empty() {
+        options.output_name = OUTPUT_NAME.into();
+    }
+    Ok(options)
+}

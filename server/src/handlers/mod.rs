@@ -1,0 +1,4 @@
+//! Thin axum handlers (extract → one domain call → response).
+
+pub mod auth;
+pub mod health;

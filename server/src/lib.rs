@@ -1,0 +1,15 @@
+//! The MCP gateway's HTTP server: composition root, routers, middleware and thin handlers.
+//!
+//! Handlers extract, make one `domain` call and map the result; HTTP status mapping lives in
+//! [`error::ApiError`] only. `startup::Application` builds everything from a validated
+//! `domain::config::Settings`, so tests start the real server on port 0.
+
+pub mod cli;
+pub mod error;
+pub mod handlers;
+pub mod middleware;
+pub mod routes;
+pub mod sessions;
+pub mod shutdown;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,96 @@
+//! The router: health, static assets, and the portal (Leptos pages, server functions, sign-in
+//! routes) behind the session layer. Paths come from `app::routes`.
+
+use app::{routes as paths, shell, state::AppState, App};
+use axum::{
+    middleware::{from_fn, from_fn_with_state},
+    response::Redirect,
+    routing::{get, post},
+    Router,
+};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower::ServiceBuilder;
+use tower_http::{
+    compression::CompressionLayer,
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    services::ServeDir,
+    set_header::SetResponseHeaderLayer,
+    trace::{DefaultOnResponse, TraceLayer},
+};
+use tracing::Level;
+
+use crate::{
+    handlers::{auth, health},
+    middleware::{csrf, current_user, security_headers},
+};
+
+/// Largest accepted request body on portal routes (forms, server functions).
+pub const PORTAL_BODY_LIMIT: usize = 64 * 1024;
+
+/// The portal routes, before the session layer is applied (see `sessions::layer`).
+pub fn portal(state: &AppState) -> Router<AppState> {
+    let leptos_routes = generate_route_list(App);
+    let context_state = state.clone();
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/", get(|| async { Redirect::to(paths::SETTINGS) }))
+        .route(paths::DEV_LOGIN, post(auth::dev_login))
+        .route(paths::LOGOUT, post(auth::logout))
+        .leptos_routes_with_context(
+            state,
+            leptos_routes,
+            move || provide_context(context_state.clone()),
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(from_fn(current_user::require_sign_in_for_pages))
+        .layer(from_fn_with_state(state.clone(), current_user::resolve_current_user))
+}
+
+/// Wraps the session-enabled portal with everything shared by all routes.
+pub fn app(state: AppState, portal_with_sessions: Router<AppState>) -> Router {
+    let portal_with_sessions = portal_with_sessions
+        .layer(from_fn_with_state(state.clone(), csrf::refuse_cross_site_writes))
+        .layer(RequestBodyLimitLayer::new(PORTAL_BODY_LIMIT));
+    let site_root = state.leptos_options.site_root.to_string();
+    let pkg = format!("/{}", state.leptos_options.site_pkg_dir);
+    let assets = ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::if_not_present(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("public, max-age=300"),
+        ))
+        .service(ServeDir::new(format!("{site_root}{pkg}")));
+    Router::new()
+        .route("/health", get(health::health))
+        .route("/health/ready", get(health::ready))
+        .nest_service(&pkg, assets)
+        .route_service("/favicon.svg", ServeDir::new(&site_root))
+        .merge(portal_with_sessions)
+        .layer(from_fn_with_state(state.clone(), security_headers::security_headers))
+        .layer(CompressionLayer::new())
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(make_span).on_response(DefaultOnResponse::new().level(Level::INFO)))
+                .layer(PropagateRequestIdLayer::x_request_id()),
+        )
+        .with_state(state)
+}
+
+/// One span per request: method, path (never the query: it may carry codes or tokens), request id.
+fn make_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %request_id,
+        user_id = tracing::field::Empty,
+    )
+}

@@ -1,0 +1,96 @@
+//! Building and running the application from validated settings.
+
+use std::{
+    future::Future,
+    net::SocketAddr,
+    sync::{atomic::AtomicBool, Arc},
+};
+
+use anyhow::Context as _;
+use app::state::AppState;
+use axum::Router;
+use domain::{config::Settings, db};
+use leptos::config::LeptosOptions;
+use tokio::{net::TcpListener, task::JoinHandle};
+
+use crate::{routes, sessions};
+
+/// A built gateway: database connected and migrated, listener bound, router ready.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    purge_task: JoinHandle<()>,
+}
+
+impl Application {
+    /// Connects and migrates the database, then binds `settings.bind`.
+    pub async fn build(settings: Settings, leptos_options: LeptosOptions) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.bind)
+            .await
+            .with_context(|| format!("Failed to listen on {} (GATEWAY_BIND)", settings.bind))?;
+        Self::build_with_listener(settings, leptos_options, listener).await
+    }
+
+    /// Like [`Application::build`] on an already bound listener (tests bind port 0 first).
+    pub async fn build_with_listener(
+        settings: Settings,
+        leptos_options: LeptosOptions,
+        listener: TcpListener,
+    ) -> anyhow::Result<Self> {
+        let db = db::connect(&settings.database).await?;
+        db::migrate(&db).await?;
+        tracing::info!(backend = db::backend_name(&db), "database ready, migrations applied");
+        let state = AppState {
+            db: db.clone(),
+            settings: Arc::new(settings),
+            leptos_options,
+            draining: Arc::new(AtomicBool::new(false)),
+        };
+        let (portal, purge_task) = sessions::layer(routes::portal(&state), &db, &state.settings).await?;
+        let router = routes::app(state.clone(), portal);
+        Ok(Self { listener, router, state, purge_task })
+    }
+
+    /// The bound address (the real port when the configuration asked for port 0).
+    pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
+        self.listener.local_addr().context("Failed to read the listening address")
+    }
+
+    /// The shared state (tests inspect the database through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting connections, lets in-flight
+    /// requests finish for at most `shutdown_grace`, and closes the database pool.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let Self { listener, router, state, purge_task } = self;
+        let grace = state.settings.shutdown_grace;
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let draining = state.draining.clone();
+        let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                draining.store(true, std::sync::atomic::Ordering::SeqCst);
+                let _ = stopping_tx.send(());
+            });
+        let deadline = async move {
+            if stopping_rx.await.is_ok() {
+                tokio::time::sleep(grace).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            result = server => result.context("HTTP server failed")?,
+            () = deadline => tracing::warn!(?grace, "requests still running after the shutdown grace period; exiting anyway"),
+        }
+        purge_task.abort();
+        if let Err(e) = state.db.close().await {
+            tracing::warn!(error = %e, "closing the database pool failed");
+        }
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
