@@ -2,8 +2,8 @@
 //! `match` on it. Internal details never cross the wire: the server logs them and sends `Internal`.
 
 use serde::{Deserialize, Serialize};
-use server_fn::{codec::JsonEncoding, error::FromServerFnError, ServerFnError};
 use server_fn::error::ServerFnErrorErr;
+use server_fn::{codec::JsonEncoding, error::FromServerFnError, ServerFnError};
 
 /// What went wrong, in words a technician can act on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]

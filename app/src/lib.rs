@@ -25,8 +25,8 @@ use leptos_router::{
 use crate::{
     components::{layout::PortalLayout, toast::provide_toasts},
     pages::{
-        connections::ConnectionsPage, dev_login::DevLoginPage, login::LoginPage, not_found::NotFound,
-        settings::SettingsPage, signed_out::SignedOutPage, teams::TeamsPage,
+        connections::ConnectionsPage, dev_login::DevLoginPage, login::LoginPage,
+        not_found::NotFound, settings::SettingsPage, signed_out::SignedOutPage, teams::TeamsPage,
     },
 };
 

@@ -45,6 +45,9 @@ mod tests {
     #[test]
     fn the_next_parameter_is_encoded() {
         assert_eq!(login_with_next("/settings"), "/auth/login?next=/settings");
-        assert_eq!(login_with_next("/teams?tab=a&b=c"), "/auth/login?next=/teams%3Ftab%3Da%26b%3Dc");
+        assert_eq!(
+            login_with_next("/teams?tab=a&b=c"),
+            "/auth/login?next=/teams%3Ftab%3Da%26b%3Dc"
+        );
     }
 }

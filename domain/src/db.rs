@@ -5,7 +5,10 @@ use std::{str::FromStr, time::Duration};
 
 use anyhow::Context as _;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, SqlxPostgresConnector, SqlxSqliteConnector};
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, SqlxPostgresConnector,
+    SqlxSqliteConnector,
+};
 use secrecy::ExposeSecret;
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
@@ -30,9 +33,17 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(STATEMENT_TIMEOUT)
             .foreign_keys(true);
-        if let Some(parent) = options.get_filename().parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("Failed to create the database directory {}", parent.display()))?;
+        if let Some(parent) = options
+            .get_filename()
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent).with_context(|| {
+                format!(
+                    "Failed to create the database directory {}",
+                    parent.display()
+                )
+            })?;
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(settings.max_connections)
@@ -44,7 +55,10 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
     } else {
         let options = PgConnectOptions::from_str(url)
             .context("DATABASE_URL is not a valid postgres URL")?
-            .options([("statement_timeout", format!("{}s", STATEMENT_TIMEOUT.as_secs()))])
+            .options([(
+                "statement_timeout",
+                format!("{}s", STATEMENT_TIMEOUT.as_secs()),
+            )])
             .application_name("mcp-gateway");
         let pool = PgPoolOptions::new()
             .max_connections(settings.max_connections)
@@ -58,12 +72,16 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
 
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    Migrator::up(db, None).await.context("Failed to apply database migrations")
+    Migrator::up(db, None)
+        .await
+        .context("Failed to apply database migrations")
 }
 
 /// Names of migrations known to this build but not yet applied.
 pub async fn pending_migrations(db: &DatabaseConnection) -> anyhow::Result<Vec<String>> {
-    let pending = Migrator::get_pending_migrations(db).await.context("Failed to read the migration table")?;
+    let pending = Migrator::get_pending_migrations(db)
+        .await
+        .context("Failed to read the migration table")?;
     Ok(pending.iter().map(|m| m.name().to_owned()).collect())
 }
 
@@ -75,3 +93,7 @@ pub fn backend_name(db: &DatabaseConnection) -> &'static str {
         DatabaseBackend::MySql => "mysql",
     }
 }
+
+#[cfg(test)]
+#[path = "db_tests.rs"]
+mod tests;

@@ -30,7 +30,9 @@ pub async fn check(db: &DatabaseConnection, draining: bool) -> Readiness {
     }
     let probe = async {
         db.ping().await?;
-        db::pending_migrations(db).await.map_err(|e| sea_orm::DbErr::Custom(e.to_string()))
+        db::pending_migrations(db)
+            .await
+            .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))
     };
     match tokio::time::timeout(PROBE_TIMEOUT, probe).await {
         Ok(Ok(pending)) if pending.is_empty() => Readiness::Ready,

@@ -11,6 +11,8 @@ pub mod crypto;
 pub mod db;
 pub mod entity;
 pub mod health;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
 pub mod users;
 
 pub use time::OffsetDateTime;

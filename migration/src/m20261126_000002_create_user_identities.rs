@@ -16,14 +16,43 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(UserIdentities::Table)
-                    .col(ColumnDef::new(UserIdentities::Id).uuid().not_null().primary_key())
+                    .col(
+                        ColumnDef::new(UserIdentities::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(UserIdentities::UserId).uuid().not_null())
-                    .col(ColumnDef::new(UserIdentities::Provider).string_len(32).not_null())
-                    .col(ColumnDef::new(UserIdentities::Issuer).string_len(512).not_null())
-                    .col(ColumnDef::new(UserIdentities::Subject).string_len(512).not_null())
-                    .col(ColumnDef::new(UserIdentities::CreatedAt).timestamp_with_time_zone().not_null())
-                    .col(ColumnDef::new(UserIdentities::UpdatedAt).timestamp_with_time_zone().not_null())
-                    .col(ColumnDef::new(UserIdentities::LastSignInAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(UserIdentities::Provider)
+                            .string_len(32)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(UserIdentities::Issuer)
+                            .string_len(512)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(UserIdentities::Subject)
+                            .string_len(512)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(UserIdentities::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(UserIdentities::UpdatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(UserIdentities::LastSignInAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_user_identities_user")
@@ -58,7 +87,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(UserIdentities::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(UserIdentities::Table).to_owned())
+            .await
     }
 }
 

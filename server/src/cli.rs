@@ -45,7 +45,10 @@ enum Command {
 /// (0 ok, 1 runtime failure, 2 configuration error).
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -91,7 +94,15 @@ async fn migrate(config: Option<PathBuf>) -> anyhow::Result<()> {
     let db = db::connect(&database).await?;
     let pending = db::pending_migrations(&db).await?;
     db::migrate(&db).await?;
-    println!("applied {} migration(s){}", pending.len(), if pending.is_empty() { "; schema up to date" } else { "" });
+    println!(
+        "applied {} migration(s){}",
+        pending.len(),
+        if pending.is_empty() {
+            "; schema up to date"
+        } else {
+            ""
+        }
+    );
     for name in pending {
         println!("  {name}");
     }
@@ -99,8 +110,13 @@ async fn migrate(config: Option<PathBuf>) -> anyhow::Result<()> {
 }
 
 fn keygen(out: &std::path::Path) -> anyhow::Result<()> {
-    MasterKey::generate_file(out).with_context(|| format!("Failed to write a new master key to {}", out.display()))?;
-    println!("wrote a new master key to {} (mode 0600); set GATEWAY_MASTER_KEY_FILE={}", out.display(), out.display());
+    MasterKey::generate_file(out)
+        .with_context(|| format!("Failed to write a new master key to {}", out.display()))?;
+    println!(
+        "wrote a new master key to {} (mode 0600); set GATEWAY_MASTER_KEY_FILE={}",
+        out.display(),
+        out.display()
+    );
     Ok(())
 }
 

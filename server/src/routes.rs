@@ -1,6 +1,8 @@
 //! The router: health, static assets, and the portal (Leptos pages, server functions, sign-in
 //! routes) behind the session layer. Paths come from `app::routes`.
 
+use std::sync::OnceLock;
+
 use app::{routes as paths, shell, state::AppState, App};
 use axum::{
     middleware::{from_fn, from_fn_with_state},
@@ -9,7 +11,7 @@ use axum::{
     Router,
 };
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower::ServiceBuilder;
 use tower_http::{
     compression::CompressionLayer,
@@ -29,9 +31,20 @@ use crate::{
 /// Largest accepted request body on portal routes (forms, server functions).
 pub const PORTAL_BODY_LIMIT: usize = 64 * 1024;
 
+/// The Leptos route list, generated once per process.
+///
+/// Generating it flips a process-wide flag in leptos_server (`IS_SUPPRESSING_RESOURCE_LOAD`) that
+/// stops resources from loading anywhere in the process while it runs; a second generation while
+/// pages are being rendered (several gateways in one process, as in the test suite) would leave
+/// those pages' `<Suspense>` waiting forever. Found by the API tests hanging intermittently.
+fn leptos_route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The portal routes, before the session layer is applied (see `sessions::layer`).
 pub fn portal(state: &AppState) -> Router<AppState> {
-    let leptos_routes = generate_route_list(App);
+    let leptos_routes = leptos_route_list();
     let context_state = state.clone();
     let options = state.leptos_options.clone();
     Router::new()
@@ -46,13 +59,19 @@ pub fn portal(state: &AppState) -> Router<AppState> {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn(current_user::require_sign_in_for_pages))
-        .layer(from_fn_with_state(state.clone(), current_user::resolve_current_user))
+        .layer(from_fn_with_state(
+            state.clone(),
+            current_user::resolve_current_user,
+        ))
 }
 
 /// Wraps the session-enabled portal with everything shared by all routes.
 pub fn app(state: AppState, portal_with_sessions: Router<AppState>) -> Router {
     let portal_with_sessions = portal_with_sessions
-        .layer(from_fn_with_state(state.clone(), csrf::refuse_cross_site_writes))
+        .layer(from_fn_with_state(
+            state.clone(),
+            csrf::refuse_cross_site_writes,
+        ))
         .layer(RequestBodyLimitLayer::new(PORTAL_BODY_LIMIT));
     let site_root = state.leptos_options.site_root.to_string();
     let pkg = format!("/{}", state.leptos_options.site_pkg_dir);
@@ -68,12 +87,19 @@ pub fn app(state: AppState, portal_with_sessions: Router<AppState>) -> Router {
         .nest_service(&pkg, assets)
         .route_service("/favicon.svg", ServeDir::new(&site_root))
         .merge(portal_with_sessions)
-        .layer(from_fn_with_state(state.clone(), security_headers::security_headers))
+        .layer(from_fn_with_state(
+            state.clone(),
+            security_headers::security_headers,
+        ))
         .layer(CompressionLayer::new())
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-                .layer(TraceLayer::new_for_http().make_span_with(make_span).on_response(DefaultOnResponse::new().level(Level::INFO)))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(make_span)
+                        .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                )
                 .layer(PropagateRequestIdLayer::x_request_id()),
         )
         .with_state(state)

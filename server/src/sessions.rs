@@ -13,7 +13,9 @@ use axum::Router;
 use domain::config::Settings;
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection};
 use tokio::task::JoinHandle;
-use tower_sessions::{cookie::SameSite, session_store::ExpiredDeletion, Expiry, SessionManagerLayer, SessionStore};
+use tower_sessions::{
+    cookie::SameSite, session_store::ExpiredDeletion, Expiry, SessionManagerLayer, SessionStore,
+};
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 /// Cookie name over https (the `__Host-` prefix pins it to this origin, Secure, Path=/).
@@ -45,19 +47,29 @@ where
     match db.get_database_backend() {
         DatabaseBackend::Sqlite => {
             let store = SqliteStore::new(db.get_sqlite_connection_pool().clone());
-            store.migrate().await.context("Failed to create the session table")?;
+            store
+                .migrate()
+                .await
+                .context("Failed to create the session table")?;
             Ok(apply(router, store, settings))
         }
         DatabaseBackend::Postgres => {
             let store = PostgresStore::new(db.get_postgres_connection_pool().clone());
-            store.migrate().await.context("Failed to create the session table")?;
+            store
+                .migrate()
+                .await
+                .context("Failed to create the session table")?;
             Ok(apply(router, store, settings))
         }
         DatabaseBackend::MySql => anyhow::bail!("MySQL is not supported"),
     }
 }
 
-fn apply<S, Store>(router: Router<S>, store: Store, settings: &Settings) -> (Router<S>, JoinHandle<()>)
+fn apply<S, Store>(
+    router: Router<S>,
+    store: Store,
+    settings: &Settings,
+) -> (Router<S>, JoinHandle<()>)
 where
     S: Clone + Send + Sync + 'static,
     Store: SessionStore + ExpiredDeletion + Clone,
@@ -70,7 +82,8 @@ where
             }
         }
     });
-    let idle = time::Duration::try_from(settings.session.idle_timeout).unwrap_or(time::Duration::hours(12));
+    let idle = time::Duration::try_from(settings.session.idle_timeout)
+        .unwrap_or(time::Duration::hours(12));
     let layer = SessionManagerLayer::new(store)
         .with_name(cookie_name(settings))
         .with_secure(settings.public_url.is_https())

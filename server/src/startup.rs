@@ -40,21 +40,32 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let db = db::connect(&settings.database).await?;
         db::migrate(&db).await?;
-        tracing::info!(backend = db::backend_name(&db), "database ready, migrations applied");
+        tracing::info!(
+            backend = db::backend_name(&db),
+            "database ready, migrations applied"
+        );
         let state = AppState {
             db: db.clone(),
             settings: Arc::new(settings),
             leptos_options,
             draining: Arc::new(AtomicBool::new(false)),
         };
-        let (portal, purge_task) = sessions::layer(routes::portal(&state), &db, &state.settings).await?;
+        let (portal, purge_task) =
+            sessions::layer(routes::portal(&state), &db, &state.settings).await?;
         let router = routes::app(state.clone(), portal);
-        Ok(Self { listener, router, state, purge_task })
+        Ok(Self {
+            listener,
+            router,
+            state,
+            purge_task,
+        })
     }
 
     /// The bound address (the real port when the configuration asked for port 0).
     pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
-        self.listener.local_addr().context("Failed to read the listening address")
+        self.listener
+            .local_addr()
+            .context("Failed to read the listening address")
     }
 
     /// The shared state (tests inspect the database through it).
@@ -64,17 +75,28 @@ impl Application {
 
     /// Serves until `shutdown` resolves, then stops accepting connections, lets in-flight
     /// requests finish for at most `shutdown_grace`, and closes the database pool.
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let Self { listener, router, state, purge_task } = self;
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Self {
+            listener,
+            router,
+            state,
+            purge_task,
+        } = self;
         let grace = state.settings.shutdown_grace;
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let draining = state.draining.clone();
-        let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                draining.store(true, std::sync::atomic::Ordering::SeqCst);
-                let _ = stopping_tx.send(());
-            });
+        let server = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            draining.store(true, std::sync::atomic::Ordering::SeqCst);
+            let _ = stopping_tx.send(());
+        });
         let deadline = async move {
             if stopping_rx.await.is_ok() {
                 tokio::time::sleep(grace).await;

@@ -13,7 +13,14 @@ pub fn init(settings: &LogSettings) {
     let registry = tracing_subscriber::registry().with(filter);
     // try_init: a second call (tests) keeps the first subscriber.
     let _ = match settings.format {
-        LogFormat::Json => registry.with(fmt::layer().json().with_current_span(true).with_span_list(false)).try_init(),
+        LogFormat::Json => registry
+            .with(
+                fmt::layer()
+                    .json()
+                    .with_current_span(true)
+                    .with_span_list(false),
+            )
+            .try_init(),
         LogFormat::Text => registry.with(fmt::layer().with_target(false)).try_init(),
     };
 }

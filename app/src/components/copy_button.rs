@@ -47,7 +47,10 @@ pub fn CopyButton(
 async fn write_clipboard(value: &str) -> Result<(), ()> {
     let window = web_sys::window().ok_or(())?;
     let promise = window.navigator().clipboard().write_text(value);
-    wasm_bindgen_futures::JsFuture::from(promise).await.map(|_| ()).map_err(|_| ())
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map(|_| ())
+        .map_err(|_| ())
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -61,7 +61,12 @@ pub fn PortalLayout() -> impl IntoView {
 
 #[component]
 fn UserMenu(user: UserView) -> impl IntoView {
-    let initial = user.display_name.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
+    let initial = user
+        .display_name
+        .chars()
+        .next()
+        .map(|c| c.to_uppercase().to_string())
+        .unwrap_or_default();
     view! {
         <div class="topbar-user">
             <span class="avatar" aria-hidden="true">{initial}</span>

@@ -35,9 +35,18 @@ impl Toasts {
     pub fn show(&self, kind: ToastKind, message: impl Into<String>) {
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
-        self.items.update(|items| items.push(Toast { id, kind, message: message.into() }));
+        self.items.update(|items| {
+            items.push(Toast {
+                id,
+                kind,
+                message: message.into(),
+            })
+        });
         let items = self.items;
-        set_timeout(move || items.update(|items| items.retain(|t| t.id != id)), TOAST_DURATION);
+        set_timeout(
+            move || items.update(|items| items.retain(|t| t.id != id)),
+            TOAST_DURATION,
+        );
     }
 
     fn dismiss(&self, id: u64) {
@@ -47,7 +56,10 @@ impl Toasts {
 
 /// Puts a [`Toasts`] handle into context (once, at the app root) and returns it.
 pub fn provide_toasts() -> Toasts {
-    let toasts = Toasts { items: RwSignal::new(Vec::new()), next_id: StoredValue::new(0) };
+    let toasts = Toasts {
+        items: RwSignal::new(Vec::new()),
+        next_id: StoredValue::new(0),
+    };
     provide_context(toasts);
     toasts
 }

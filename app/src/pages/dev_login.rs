@@ -47,7 +47,12 @@ pub fn DevLoginPage() -> impl IntoView {
 #[component]
 fn DevLoginForm(next: String, flash: DevLoginFlash) -> impl IntoView {
     let submitting = RwSignal::new(false);
-    let DevLoginFlash { name, email, name_error, email_error } = flash;
+    let DevLoginFlash {
+        name,
+        email,
+        name_error,
+        email_error,
+    } = flash;
     let has_errors = name_error.is_some() || email_error.is_some();
     view! {
         <div class="card auth-card">

@@ -15,6 +15,13 @@ use crate::{
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = query.with_untracked(|q| q.get("next")).unwrap_or_default();
+    // On the server the decision is made before rendering, so the answer is a real HTTP redirect.
+    #[cfg(feature = "ssr")]
+    if let Ok(state) = crate::state::app_state() {
+        if state.settings.dev_login.enabled {
+            leptos_axum::redirect(&dev_login_path(&next));
+        }
+    }
     let options = Resource::new(|| (), |_| get_login_options());
     view! {
         <Title text="Sign in" />
@@ -27,12 +34,7 @@ pub fn LoginPage() -> impl IntoView {
                         Suspend::new(async move {
                             match options.await {
                                 Ok(options) if options.dev_login => {
-                                    let path = if next.is_empty() {
-                                        routes::DEV_LOGIN.to_owned()
-                                    } else {
-                                        format!("{}?next={}", routes::DEV_LOGIN, routes::encode_query_value(&next))
-                                    };
-                                    view! { <Redirect path /> }.into_any()
+                                    view! { <Redirect path=dev_login_path(&next) /> }.into_any()
                                 }
                                 Ok(_) => view! { <NoSignInMethod /> }.into_any(),
                                 Err(error) => view! { <ErrorPanel error /> }.into_any(),
@@ -42,6 +44,18 @@ pub fn LoginPage() -> impl IntoView {
                 }
             </Suspense>
         </main>
+    }
+}
+
+fn dev_login_path(next: &str) -> String {
+    if next.is_empty() {
+        routes::DEV_LOGIN.to_owned()
+    } else {
+        format!(
+            "{}?next={}",
+            routes::DEV_LOGIN,
+            routes::encode_query_value(next)
+        )
     }
 }
 

@@ -36,7 +36,12 @@ pub fn SettingsPage() -> impl IntoView {
 
 #[component]
 fn Overview(overview: SettingsOverview) -> impl IntoView {
-    let SettingsOverview { display_name, email, member_since, mcp_url } = overview;
+    let SettingsOverview {
+        display_name,
+        email,
+        member_since,
+        mcp_url,
+    } = overview;
     view! {
         <div class="page-header">
             <h1 id="greeting">{format!("Welcome, {display_name}")}</h1>

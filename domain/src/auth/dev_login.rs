@@ -8,7 +8,9 @@
 use sea_orm::DatabaseConnection;
 use time::OffsetDateTime;
 
-use crate::users::{self, DisplayName, Email, Identity, Profile, ProfileError, Provider, User, UsersError};
+use crate::users::{
+    self, DisplayName, Email, Identity, Profile, ProfileError, Provider, User, UsersError,
+};
 
 /// A validated development sign-in request.
 #[derive(Debug, Clone)]
@@ -31,15 +33,29 @@ impl DevSignIn {
     pub fn parse(name: &str, email: &str) -> Result<Self, DevSignInErrors> {
         match (DisplayName::parse(name), Email::parse(email)) {
             (Ok(name), Ok(email)) => Ok(Self { name, email }),
-            (name, email) => Err(DevSignInErrors { name: name.err(), email: email.err() }),
+            (name, email) => Err(DevSignInErrors {
+                name: name.err(),
+                email: email.err(),
+            }),
         }
     }
 }
 
 /// Signs in (creating the user on first use).
-pub async fn sign_in(db: &DatabaseConnection, request: DevSignIn, now: OffsetDateTime) -> Result<User, UsersError> {
-    let identity = Identity { provider: Provider::Dev, issuer: "dev".into(), subject: request.email.normalized() };
-    let profile = Profile { display_name: request.name, email: Some(request.email) };
+pub async fn sign_in(
+    db: &DatabaseConnection,
+    request: DevSignIn,
+    now: OffsetDateTime,
+) -> Result<User, UsersError> {
+    let identity = Identity {
+        provider: Provider::Dev,
+        issuer: "dev".into(),
+        subject: request.email.normalized(),
+    };
+    let profile = Profile {
+        display_name: request.name,
+        email: Some(request.email),
+    };
     users::sign_in(db, &identity, &profile, now).await
 }
 
@@ -52,7 +68,43 @@ mod tests {
         let errors = DevSignIn::parse(" ", "nope").err();
         assert_eq!(
             errors,
-            Some(DevSignInErrors { name: Some(ProfileError::NameMissing), email: Some(ProfileError::EmailInvalid) })
+            Some(DevSignInErrors {
+                name: Some(ProfileError::NameMissing),
+                email: Some(ProfileError::EmailInvalid)
+            })
+        );
+    }
+}
+
+#[cfg(test)]
+mod db_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::testing::test_db;
+
+    #[tokio::test]
+    async fn the_email_is_matched_case_insensitively() {
+        let db = test_db().await;
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let a = sign_in(
+            &db,
+            DevSignIn::parse("Ada", "Ada@Example.com").unwrap(),
+            now,
+        )
+        .await
+        .unwrap();
+        let b = sign_in(
+            &db,
+            DevSignIn::parse("Ada", "ada@example.COM").unwrap(),
+            now,
+        )
+        .await
+        .unwrap();
+        assert_eq!(a.id, b.id);
+        assert_eq!(
+            b.email.as_deref(),
+            Some("ada@example.COM"),
+            "display email is kept as typed"
         );
     }
 }

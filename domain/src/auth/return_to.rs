@@ -27,7 +27,9 @@ impl ReturnPath {
             && value.len() <= MAX_RETURN_PATH_LEN
             && bytes[0] == b'/'
             && !matches!(bytes.get(1), Some(b'/' | b'\\'))
-            && bytes.iter().all(|&b| b.is_ascii_graphic() && b != b'\\' && b != b'#');
+            && bytes
+                .iter()
+                .all(|&b| b.is_ascii_graphic() && b != b'\\' && b != b'#');
         ok.then(|| Self(value.to_owned()))
     }
 
@@ -64,7 +66,14 @@ mod tests {
 
     #[test]
     fn ordinary_paths_are_accepted() {
-        for ok in ["/settings", "/", "/teams?tab=members&x=1", "/a/b/c", "/%2F%2Fevil", "/connections/%C3%A9"] {
+        for ok in [
+            "/settings",
+            "/",
+            "/teams?tab=members&x=1",
+            "/a/b/c",
+            "/%2F%2Fevil",
+            "/connections/%C3%A9",
+        ] {
             assert_eq!(ReturnPath::parse(ok).unwrap().as_str(), ok);
         }
     }
@@ -93,7 +102,10 @@ mod tests {
 
     #[test]
     fn an_unacceptable_value_falls_back_to_settings() {
-        assert_eq!(ReturnPath::parse_or_default(Some("//evil")).as_str(), "/settings");
+        assert_eq!(
+            ReturnPath::parse_or_default(Some("//evil")).as_str(),
+            "/settings"
+        );
         assert_eq!(ReturnPath::parse_or_default(None).as_str(), "/settings");
     }
 

@@ -22,7 +22,10 @@ pub struct SignedIn {
 impl SignedIn {
     /// A sign-in happening at `now`.
     pub fn new(user_id: Uuid, now: OffsetDateTime) -> Self {
-        Self { user_id, at: now.unix_timestamp() }
+        Self {
+            user_id,
+            at: now.unix_timestamp(),
+        }
     }
 
     /// Whether the session has outlived `absolute_lifetime` at `now`.
@@ -40,7 +43,8 @@ mod tests {
 
     #[test]
     fn a_session_expires_at_its_absolute_lifetime_however_active() {
-        let t0 = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        let t0 = OffsetDateTime::from_unix_timestamp(1_800_000_000)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
         let s = SignedIn::new(Uuid::nil(), t0);
         let day = Duration::from_secs(86_400);
         assert!(!s.is_expired(t0, day));

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::result_large_err)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::result_large_err
+)]
 
 use figment::Jail;
 
@@ -12,7 +17,9 @@ fn load_in(jail: &mut Jail) -> Result<Settings, ConfigError> {
 }
 
 fn problem(result: Result<Settings, ConfigError>) -> String {
-    result.expect_err("configuration should have been refused").to_string()
+    result
+        .expect_err("configuration should have been refused")
+        .to_string()
 }
 
 #[test]
@@ -21,7 +28,10 @@ fn built_in_defaults_are_a_loopback_sqlite_gateway_without_dev_login() {
         let s = load_in(jail).unwrap();
         assert_eq!(s.public_url.origin(), "http://127.0.0.1:3000");
         assert_eq!(s.bind.to_string(), "127.0.0.1:3000");
-        assert_eq!(secrecy::ExposeSecret::expose_secret(&s.database.url), "sqlite://data/gateway.db?mode=rwc");
+        assert_eq!(
+            secrecy::ExposeSecret::expose_secret(&s.database.url),
+            "sqlite://data/gateway.db?mode=rwc"
+        );
         assert!(!s.dev_login.enabled);
         assert_eq!(s.log.format, LogFormat::Text);
         assert!(!s.public_url.is_https());
@@ -40,11 +50,17 @@ fn the_file_overrides_defaults_and_the_environment_overrides_the_file() {
         assert!(s.public_url.is_https());
         assert_eq!(s.bind.to_string(), "127.0.0.1:5000");
         assert_eq!(s.log.format, LogFormat::Json);
-        assert_eq!(secrecy::ExposeSecret::expose_secret(&s.database.url), "postgres://u:p@127.0.0.1/db");
+        assert_eq!(
+            secrecy::ExposeSecret::expose_secret(&s.database.url),
+            "postgres://u:p@127.0.0.1/db"
+        );
         // GATEWAY_DATABASE_URL wins over the conventional DATABASE_URL.
         jail.set_env("GATEWAY_DATABASE_URL", "sqlite::memory:");
         let s = load_in(jail).unwrap();
-        assert_eq!(secrecy::ExposeSecret::expose_secret(&s.database.url), "sqlite::memory:");
+        assert_eq!(
+            secrecy::ExposeSecret::expose_secret(&s.database.url),
+            "sqlite::memory:"
+        );
         Ok(())
     });
 }
@@ -54,7 +70,10 @@ fn a_mistyped_value_names_its_key_and_environment_variable() {
     Jail::expect_with(|jail| {
         jail.set_env("GATEWAY_DEV_LOGIN", "maybe");
         let err = problem(load_in(jail));
-        assert!(err.contains("dev_login") && err.contains("GATEWAY_DEV_LOGIN"), "{err}");
+        assert!(
+            err.contains("dev_login") && err.contains("GATEWAY_DEV_LOGIN"),
+            "{err}"
+        );
         Ok(())
     });
 }
@@ -81,9 +100,16 @@ fn public_url_must_be_an_origin_and_https_unless_loopback() {
         ] {
             jail.set_env("GATEWAY_PUBLIC_URL", value);
             let err = problem(load_in(jail));
-            assert!(err.contains("GATEWAY_PUBLIC_URL") && err.contains(expect), "{value}: {err}");
+            assert!(
+                err.contains("GATEWAY_PUBLIC_URL") && err.contains(expect),
+                "{value}: {err}"
+            );
         }
-        for ok in ["http://localhost:8080", "http://[::1]:3000", "https://gw.example.com/"] {
+        for ok in [
+            "http://localhost:8080",
+            "http://[::1]:3000",
+            "https://gw.example.com/",
+        ] {
             jail.set_env("GATEWAY_PUBLIC_URL", ok);
             assert!(load_in(jail).is_ok(), "{ok}");
         }
@@ -97,7 +123,11 @@ fn dev_login_on_a_public_bind_address_is_refused_unless_explicitly_allowed() {
         jail.set_env("GATEWAY_DEV_LOGIN", "true");
         jail.set_env("GATEWAY_BIND", "0.0.0.0:3000");
         let err = problem(load_in(jail));
-        assert!(err.contains("GATEWAY_DEV_LOGIN") && err.contains("GATEWAY_DEV_LOGIN_ALLOW_REMOTE=true"), "{err}");
+        assert!(
+            err.contains("GATEWAY_DEV_LOGIN")
+                && err.contains("GATEWAY_DEV_LOGIN_ALLOW_REMOTE=true"),
+            "{err}"
+        );
         jail.set_env("GATEWAY_DEV_LOGIN_ALLOW_REMOTE", "true");
         assert!(load_in(jail).unwrap().dev_login.allow_remote);
         jail.set_env("GATEWAY_DEV_LOGIN_ALLOW_REMOTE", "false");
@@ -110,8 +140,13 @@ fn dev_login_on_a_public_bind_address_is_refused_unless_explicitly_allowed() {
 #[test]
 fn a_missing_or_doubled_master_key_is_refused() {
     Jail::expect_with(|jail| {
-        let err = problem(Settings::from_raw(RawSettings::from_env_and_file(None).unwrap()));
-        assert!(err.contains("GATEWAY_MASTER_KEY_FILE") && err.contains("keygen"), "{err}");
+        let err = problem(Settings::from_raw(
+            RawSettings::from_env_and_file(None).unwrap(),
+        ));
+        assert!(
+            err.contains("GATEWAY_MASTER_KEY_FILE") && err.contains("keygen"),
+            "{err}"
+        );
         jail.set_env("GATEWAY_MASTER_KEY_FILE", "/nonexistent");
         let err = problem(load_in(jail));
         assert!(err.contains("set exactly one"), "{err}");
@@ -124,7 +159,10 @@ fn an_unsupported_database_scheme_is_refused_without_echoing_the_url() {
     Jail::expect_with(|jail| {
         jail.set_env("DATABASE_URL", "mysql://root:hunter2@db/gw");
         let err = problem(load_in(jail));
-        assert!(err.contains("DATABASE_URL") && err.contains("mysql") && !err.contains("hunter2"), "{err}");
+        assert!(
+            err.contains("DATABASE_URL") && err.contains("mysql") && !err.contains("hunter2"),
+            "{err}"
+        );
         Ok(())
     });
 }
@@ -153,7 +191,10 @@ fn an_explicit_config_file_that_does_not_exist_is_an_error() {
     Jail::expect_with(|jail| {
         jail.set_env("GATEWAY_CONFIG", "missing.toml");
         let err = problem(load_in(jail));
-        assert!(err.contains("GATEWAY_CONFIG") && err.contains("missing.toml"), "{err}");
+        assert!(
+            err.contains("GATEWAY_CONFIG") && err.contains("missing.toml"),
+            "{err}"
+        );
         Ok(())
     });
 }

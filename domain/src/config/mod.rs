@@ -141,7 +141,10 @@ pub enum ConfigError {
 
 impl ConfigError {
     pub(crate) fn invalid(key: &'static str, problem: impl Into<String>) -> Self {
-        Self::Invalid { key, problem: problem.into() }
+        Self::Invalid {
+            key,
+            problem: problem.into(),
+        }
     }
 }
 

@@ -86,7 +86,9 @@ impl RawSettings {
         figment = figment
             .merge(Env::raw().only(&["DATABASE_URL"]))
             .merge(Env::prefixed(ENV_PREFIX).ignore(&["CONFIG"]).split("__"));
-        figment.extract().map_err(|e| ConfigError::Load(describe(e)))
+        figment
+            .extract()
+            .map_err(|e| ConfigError::Load(describe(e)))
     }
 }
 

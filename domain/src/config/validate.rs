@@ -6,8 +6,8 @@ use secrecy::{ExposeSecret, SecretString};
 use url::{Host, Url};
 
 use super::{
-    raw::DEFAULT_DATABASE_URL, ConfigError, DatabaseSettings, DevLoginSettings, LogFormat, LogSettings,
-    MasterKeySource, PublicUrl, RawSettings, SessionSettings, Settings,
+    raw::DEFAULT_DATABASE_URL, ConfigError, DatabaseSettings, DevLoginSettings, LogFormat,
+    LogSettings, MasterKeySource, PublicUrl, RawSettings, SessionSettings, Settings,
 };
 use crate::crypto::MasterKey;
 
@@ -16,11 +16,17 @@ impl Settings {
     pub fn from_raw(raw: RawSettings) -> Result<Self, ConfigError> {
         let public_url = parse_public_url(&raw.public_url)?;
         let bind: SocketAddr = raw.bind.parse().map_err(|_| {
-            ConfigError::invalid("GATEWAY_BIND", format!("`{}` is not a socket address like 127.0.0.1:3000", raw.bind))
+            ConfigError::invalid(
+                "GATEWAY_BIND",
+                format!("`{}` is not a socket address like 127.0.0.1:3000", raw.bind),
+            )
         })?;
         let database = parse_database(raw.database_url, raw.database_max_connections)?;
         let log = parse_log(&raw.log_format, raw.log_filter)?;
-        let dev_login = DevLoginSettings { enabled: raw.dev_login, allow_remote: raw.dev_login_allow_remote };
+        let dev_login = DevLoginSettings {
+            enabled: raw.dev_login,
+            allow_remote: raw.dev_login_allow_remote,
+        };
         if dev_login.enabled && !bind.ip().is_loopback() && !dev_login.allow_remote {
             return Err(ConfigError::invalid(
                 "GATEWAY_DEV_LOGIN",
@@ -31,9 +37,15 @@ impl Settings {
                 ),
             ));
         }
-        let session = parse_session(raw.session_idle_timeout_minutes, raw.session_absolute_lifetime_hours)?;
+        let session = parse_session(
+            raw.session_idle_timeout_minutes,
+            raw.session_absolute_lifetime_hours,
+        )?;
         if raw.shutdown_grace_seconds == 0 || raw.shutdown_grace_seconds > 600 {
-            return Err(ConfigError::invalid("GATEWAY_SHUTDOWN_GRACE_SECONDS", "must be between 1 and 600"));
+            return Err(ConfigError::invalid(
+                "GATEWAY_SHUTDOWN_GRACE_SECONDS",
+                "must be between 1 and 600",
+            ));
         }
         let master_key = MasterKey::load(&master_key_source(raw.master_key_file, raw.master_key)?)?;
         Ok(Settings {
@@ -51,10 +63,14 @@ impl Settings {
 
 fn parse_public_url(value: &str) -> Result<PublicUrl, ConfigError> {
     const KEY: &str = "GATEWAY_PUBLIC_URL";
-    let url = Url::parse(value)
-        .map_err(|e| ConfigError::invalid(KEY, format!("`{value}` is not an absolute URL ({e})")))?;
+    let url = Url::parse(value).map_err(|e| {
+        ConfigError::invalid(KEY, format!("`{value}` is not an absolute URL ({e})"))
+    })?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(ConfigError::invalid(KEY, format!("scheme `{}` is not http or https", url.scheme())));
+        return Err(ConfigError::invalid(
+            KEY,
+            format!("scheme `{}` is not http or https", url.scheme()),
+        ));
     }
     if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
         return Err(ConfigError::invalid(
@@ -63,7 +79,10 @@ fn parse_public_url(value: &str) -> Result<PublicUrl, ConfigError> {
         ));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(ConfigError::invalid(KEY, "must not contain user information"));
+        return Err(ConfigError::invalid(
+            KEY,
+            "must not contain user information",
+        ));
     }
     if url.scheme() == "http" && !host_is_loopback(&url) {
         return Err(ConfigError::invalid(
@@ -93,10 +112,18 @@ pub fn database_settings(raw: &RawSettings) -> Result<DatabaseSettings, ConfigEr
     parse_database(raw.database_url.clone(), raw.database_max_connections)
 }
 
-fn parse_database(url: Option<SecretString>, max_connections: u32) -> Result<DatabaseSettings, ConfigError> {
+fn parse_database(
+    url: Option<SecretString>,
+    max_connections: u32,
+) -> Result<DatabaseSettings, ConfigError> {
     const KEY: &str = "DATABASE_URL";
     let url = url.unwrap_or_else(|| SecretString::from(DEFAULT_DATABASE_URL));
-    let scheme = url.expose_secret().split(':').next().unwrap_or_default().to_ascii_lowercase();
+    let scheme = url
+        .expose_secret()
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     if !matches!(scheme.as_str(), "sqlite" | "postgres" | "postgresql") {
         // The value may hold a password: name only the scheme.
         return Err(ConfigError::invalid(
@@ -105,9 +132,15 @@ fn parse_database(url: Option<SecretString>, max_connections: u32) -> Result<Dat
         ));
     }
     if max_connections == 0 || max_connections > 1000 {
-        return Err(ConfigError::invalid("GATEWAY_DATABASE_MAX_CONNECTIONS", "must be between 1 and 1000"));
+        return Err(ConfigError::invalid(
+            "GATEWAY_DATABASE_MAX_CONNECTIONS",
+            "must be between 1 and 1000",
+        ));
     }
-    Ok(DatabaseSettings { url, max_connections })
+    Ok(DatabaseSettings {
+        url,
+        max_connections,
+    })
 }
 
 fn parse_log(format: &str, filter: String) -> Result<LogSettings, ConfigError> {
@@ -115,11 +148,17 @@ fn parse_log(format: &str, filter: String) -> Result<LogSettings, ConfigError> {
         "text" => LogFormat::Text,
         "json" => LogFormat::Json,
         other => {
-            return Err(ConfigError::invalid("GATEWAY_LOG_FORMAT", format!("`{other}` is not one of: text, json")))
+            return Err(ConfigError::invalid(
+                "GATEWAY_LOG_FORMAT",
+                format!("`{other}` is not one of: text, json"),
+            ))
         }
     };
     if filter.trim().is_empty() {
-        return Err(ConfigError::invalid("GATEWAY_LOG_FILTER", "must not be empty (e.g. `info`)"));
+        return Err(ConfigError::invalid(
+            "GATEWAY_LOG_FILTER",
+            "must not be empty (e.g. `info`)",
+        ));
     }
     Ok(LogSettings { format, filter })
 }
@@ -145,7 +184,10 @@ fn parse_session(idle_minutes: u64, absolute_hours: u64) -> Result<SessionSettin
             "must not be longer than GATEWAY_SESSION_ABSOLUTE_LIFETIME_HOURS",
         ));
     }
-    Ok(SessionSettings { idle_timeout, absolute_lifetime })
+    Ok(SessionSettings {
+        idle_timeout,
+        absolute_lifetime,
+    })
 }
 
 fn master_key_source(

@@ -28,12 +28,15 @@ impl MasterKey {
     /// Loads and checks the key from its configured source.
     pub fn load(source: &MasterKeySource) -> Result<Self, ConfigError> {
         match source {
-            MasterKeySource::Inline(value) => Self::decode(value.expose_secret(), "GATEWAY_MASTER_KEY"),
+            MasterKeySource::Inline(value) => {
+                Self::decode(value.expose_secret(), "GATEWAY_MASTER_KEY")
+            }
             MasterKeySource::File(path) => {
                 const KEY: &str = "GATEWAY_MASTER_KEY_FILE";
                 check_permissions(path)?;
-                let mut text = std::fs::read_to_string(path)
-                    .map_err(|e| ConfigError::invalid(KEY, format!("cannot read {}: {e}", path.display())))?;
+                let mut text = std::fs::read_to_string(path).map_err(|e| {
+                    ConfigError::invalid(KEY, format!("cannot read {}: {e}", path.display()))
+                })?;
                 let key = Self::decode(&text, KEY);
                 text.zeroize();
                 key
@@ -49,7 +52,9 @@ impl MasterKey {
     /// A fresh key from the operating system's CSPRNG.
     pub fn generate() -> std::io::Result<Self> {
         let mut bytes = [0u8; MASTER_KEY_LEN];
-        rand::rngs::OsRng.try_fill_bytes(&mut bytes).map_err(std::io::Error::other)?;
+        rand::rngs::OsRng
+            .try_fill_bytes(&mut bytes)
+            .map_err(std::io::Error::other)?;
         let key = Self::from_bytes(bytes);
         bytes.zeroize();
         Ok(key)
@@ -69,19 +74,27 @@ impl MasterKey {
         options.write(true).create_new(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let result = options.open(path).and_then(|mut f| f.write_all(encoded.as_bytes()).and_then(|()| f.sync_all()));
+        let result = options
+            .open(path)
+            .and_then(|mut f| f.write_all(encoded.as_bytes()).and_then(|()| f.sync_all()));
         encoded.zeroize();
         result
     }
 
     fn decode(text: &str, key: &'static str) -> Result<Self, ConfigError> {
         let mut bytes = STANDARD.decode(text.trim()).map_err(|_| {
-            ConfigError::invalid(key, "is not valid base64 (expected 32 random bytes, base64-encoded)")
+            ConfigError::invalid(
+                key,
+                "is not valid base64 (expected 32 random bytes, base64-encoded)",
+            )
         })?;
         if bytes.len() != MASTER_KEY_LEN {
             let len = bytes.len();
             bytes.zeroize();
-            return Err(ConfigError::invalid(key, format!("decodes to {len} bytes; a master key is exactly 32 bytes")));
+            return Err(ConfigError::invalid(
+                key,
+                format!("decodes to {len} bytes; a master key is exactly 32 bytes"),
+            ));
         }
         let mut array = [0u8; MASTER_KEY_LEN];
         array.copy_from_slice(&bytes);
@@ -102,7 +115,11 @@ fn check_permissions(path: &Path) -> Result<(), ConfigError> {
     if mode & 0o077 != 0 {
         return Err(ConfigError::invalid(
             KEY,
-            format!("{} is accessible by group or others (mode {mode:o}); run `chmod 600 {}`", path.display(), path.display()),
+            format!(
+                "{} is accessible by group or others (mode {mode:o}); run `chmod 600 {}`",
+                path.display(),
+                path.display()
+            ),
         ));
     }
     Ok(())
@@ -127,7 +144,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
         let key = MasterKey::load(&MasterKeySource::File(path.clone())).unwrap();
         assert_ne!(key.expose(), &[0u8; 32]);
@@ -143,22 +163,34 @@ mod tests {
         let path = dir.path().join("master.key");
         MasterKey::generate_file(&path).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let err = MasterKey::load(&MasterKeySource::File(path)).unwrap_err().to_string();
-        assert!(err.contains("GATEWAY_MASTER_KEY_FILE") && err.contains("chmod 600"), "{err}");
+        let err = MasterKey::load(&MasterKeySource::File(path))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("GATEWAY_MASTER_KEY_FILE") && err.contains("chmod 600"),
+            "{err}"
+        );
     }
 
     #[test]
     fn a_short_or_garbled_key_is_refused_without_echoing_it() {
         let short = SecretString::from(STANDARD.encode([7u8; 16]));
-        let err = MasterKey::load(&MasterKeySource::Inline(short)).unwrap_err().to_string();
+        let err = MasterKey::load(&MasterKeySource::Inline(short))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("16 bytes"), "{err}");
         let garbled = SecretString::from("not-base64-s3cr3t!!".to_string());
-        let err = MasterKey::load(&MasterKeySource::Inline(garbled)).unwrap_err().to_string();
+        let err = MasterKey::load(&MasterKeySource::Inline(garbled))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("base64") && !err.contains("s3cr3t"), "{err}");
     }
 
     #[test]
     fn debug_output_hides_the_key() {
-        assert_eq!(format!("{:?}", MasterKey::generate().unwrap()), "MasterKey(<hidden>)");
+        assert_eq!(
+            format!("{:?}", MasterKey::generate().unwrap()),
+            "MasterKey(<hidden>)"
+        );
     }
 }

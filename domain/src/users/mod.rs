@@ -7,8 +7,8 @@
 mod profile;
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+    SqlErr, TransactionTrait,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -109,20 +109,23 @@ pub async fn sign_in(
     }
 }
 
+// The lookup runs outside the transaction on purpose: every transaction here starts with a write,
+// so SQLite takes its write lock up front (waiting up to busy_timeout) instead of failing with
+// "database is locked" when two read-then-write transactions try to upgrade at once.
 async fn try_sign_in(
     db: &DatabaseConnection,
     identity: &Identity,
     profile: &Profile,
     now: OffsetDateTime,
 ) -> Result<User, DbErr> {
-    let txn = db.begin().await?;
     let existing = user_identities::Entity::find()
         .filter(user_identities::Column::Provider.eq(identity.provider.as_str()))
         .filter(user_identities::Column::Issuer.eq(&identity.issuer))
         .filter(user_identities::Column::Subject.eq(&identity.subject))
-        .one(&txn)
+        .one(db)
         .await?;
     let email = profile.email.as_ref().map(|e| e.as_str().to_owned());
+    let txn = db.begin().await?;
     let user = match existing {
         Some(link) => {
             let user = users::ActiveModel {
@@ -135,9 +138,14 @@ async fn try_sign_in(
             }
             .update(&txn)
             .await?;
-            user_identities::ActiveModel { id: Set(link.id), last_sign_in_at: Set(now), updated_at: Set(now), ..Default::default() }
-                .update(&txn)
-                .await?;
+            user_identities::ActiveModel {
+                id: Set(link.id),
+                last_sign_in_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .update(&txn)
+            .await?;
             user
         }
         None => {
@@ -176,14 +184,28 @@ pub async fn find(db: &DatabaseConnection, id: Uuid) -> Result<Option<User>, Use
 }
 
 /// Records activity, writing only when the stored value is older than [`LAST_SEEN_RESOLUTION`].
-pub async fn touch_last_seen(db: &DatabaseConnection, user: &User, now: OffsetDateTime) -> Result<(), UsersError> {
-    if user.last_seen_at.is_some_and(|seen| now - seen < LAST_SEEN_RESOLUTION) {
+pub async fn touch_last_seen(
+    db: &DatabaseConnection,
+    user: &User,
+    now: OffsetDateTime,
+) -> Result<(), UsersError> {
+    if user
+        .last_seen_at
+        .is_some_and(|seen| now - seen < LAST_SEEN_RESOLUTION)
+    {
         return Ok(());
     }
     users::Entity::update_many()
-        .col_expr(users::Column::LastSeenAt, sea_orm::sea_query::Expr::value(now))
+        .col_expr(
+            users::Column::LastSeenAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
         .filter(users::Column::Id.eq(user.id))
         .exec(db)
         .await?;
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "users_tests.rs"]
+mod tests;

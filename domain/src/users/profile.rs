@@ -72,7 +72,9 @@ impl Email {
             return Err(ProfileError::EmailMissing);
         }
         let valid_shape = value.len() <= MAX_EMAIL_LEN
-            && !value.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '\\'))
+            && !value.chars().any(|c| {
+                c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '\\')
+            })
             && matches!(value.split_once('@'), Some((local, domain))
                 if !local.is_empty() && !domain.is_empty() && !domain.contains('@')
                     && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains(".."));
@@ -98,18 +100,39 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(DisplayName::parse("  Ada Lovelace ").unwrap().as_str(), "Ada Lovelace");
+        assert_eq!(
+            DisplayName::parse("  Ada Lovelace ").unwrap().as_str(),
+            "Ada Lovelace"
+        );
         assert_eq!(DisplayName::parse("   "), Err(ProfileError::NameMissing));
-        assert_eq!(DisplayName::parse(&"é".repeat(101)), Err(ProfileError::NameTooLong));
+        assert_eq!(
+            DisplayName::parse(&"é".repeat(101)),
+            Err(ProfileError::NameTooLong)
+        );
         assert!(DisplayName::parse(&"é".repeat(100)).is_ok());
-        assert_eq!(DisplayName::parse("Eve\u{1b}[31m"), Err(ProfileError::NameInvalid));
+        assert_eq!(
+            DisplayName::parse("Eve\u{1b}[31m"),
+            Err(ProfileError::NameInvalid)
+        );
         assert_eq!(DisplayName::parse("a\nb"), Err(ProfileError::NameInvalid));
     }
 
     #[test]
     fn emails_need_the_local_at_domain_shape() {
-        assert_eq!(Email::parse(" Ada@Example.com ").unwrap().normalized(), "ada@example.com");
-        for bad in ["ada", "@example.com", "ada@", "a@b@c", "ada @x.com", "ada@.x", "ada@x..com", "<a@b.c>"] {
+        assert_eq!(
+            Email::parse(" Ada@Example.com ").unwrap().normalized(),
+            "ada@example.com"
+        );
+        for bad in [
+            "ada",
+            "@example.com",
+            "ada@",
+            "a@b@c",
+            "ada @x.com",
+            "ada@.x",
+            "ada@x..com",
+            "<a@b.c>",
+        ] {
             assert_eq!(Email::parse(bad), Err(ProfileError::EmailInvalid), "{bad}");
         }
         assert_eq!(Email::parse(""), Err(ProfileError::EmailMissing));

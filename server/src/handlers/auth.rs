@@ -59,7 +59,11 @@ pub async fn dev_login(
             };
             session.insert(DEV_LOGIN_FLASH_KEY, flash).await?;
             let back = match next {
-                Some(next) => format!("{}?next={}", routes::DEV_LOGIN, routes::encode_query_value(next.as_str())),
+                Some(next) => format!(
+                    "{}?next={}",
+                    routes::DEV_LOGIN,
+                    routes::encode_query_value(next.as_str())
+                ),
                 None => routes::DEV_LOGIN.to_owned(),
             };
             return Ok(Redirect::to(&back).into_response());
@@ -68,7 +72,9 @@ pub async fn dev_login(
     let now = OffsetDateTime::now_utc();
     let user = dev_login::sign_in(&state.db, request, now).await?;
     session.cycle_id().await?;
-    session.insert(SIGNED_IN_KEY, SignedIn::new(user.id, now)).await?;
+    session
+        .insert(SIGNED_IN_KEY, SignedIn::new(user.id, now))
+        .await?;
     tracing::info!(user_id = %user.id, method = "dev", "user signed in");
     Ok(Redirect::to(next.unwrap_or_default().as_str()).into_response())
 }
@@ -77,7 +83,10 @@ pub async fn dev_login(
 /// and expires the cookie.
 #[tracing::instrument(skip_all)]
 pub async fn logout(session: Session) -> Result<Response, ApiError> {
-    let user_id = session.get::<SignedIn>(SIGNED_IN_KEY).await?.map(|s| s.user_id);
+    let user_id = session
+        .get::<SignedIn>(SIGNED_IN_KEY)
+        .await?
+        .map(|s| s.user_id);
     session.flush().await?;
     if let Some(user_id) = user_id {
         tracing::info!(%user_id, "user signed out");

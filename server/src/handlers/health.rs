@@ -22,5 +22,8 @@ pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 fn unavailable(reason: &str) -> (StatusCode, Json<serde_json::Value>) {
-    (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable", "reason": reason })))
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(json!({ "status": "unavailable", "reason": reason })),
+    )
 }

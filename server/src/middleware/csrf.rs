@@ -18,7 +18,11 @@ use axum::{
 use crate::error::ApiError;
 
 /// The decision for one request's headers.
-pub fn is_same_origin_write_allowed(sec_fetch_site: Option<&str>, origin: Option<&str>, public_origin: &str) -> bool {
+pub fn is_same_origin_write_allowed(
+    sec_fetch_site: Option<&str>,
+    origin: Option<&str>,
+    public_origin: &str,
+) -> bool {
     match (sec_fetch_site, origin) {
         (Some(site), _) => matches!(site, "same-origin" | "none"),
         (None, Some(origin)) => origin == public_origin,
@@ -27,12 +31,21 @@ pub fn is_same_origin_write_allowed(sec_fetch_site: Option<&str>, origin: Option
 }
 
 /// Middleware applying [`is_same_origin_write_allowed`] to every non-safe method.
-pub async fn refuse_cross_site_writes(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+pub async fn refuse_cross_site_writes(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
         return next.run(request).await;
     }
     let headers = request.headers();
-    let site = headers.get("sec-fetch-site").map(|v| v.to_str().unwrap_or("invalid"));
+    let site = headers
+        .get("sec-fetch-site")
+        .map(|v| v.to_str().unwrap_or("invalid"));
     let origin = headers.get(ORIGIN).map(|v| v.to_str().unwrap_or("invalid"));
     if is_same_origin_write_allowed(site, origin, &state.settings.public_url.origin()) {
         next.run(request).await
@@ -50,18 +63,38 @@ mod tests {
 
     #[test]
     fn fetch_metadata_decides_when_present() {
-        assert!(is_same_origin_write_allowed(Some("same-origin"), Some("https://evil.example"), ME));
+        assert!(is_same_origin_write_allowed(
+            Some("same-origin"),
+            Some("https://evil.example"),
+            ME
+        ));
         assert!(is_same_origin_write_allowed(Some("none"), None, ME));
-        assert!(!is_same_origin_write_allowed(Some("cross-site"), Some(ME), ME));
-        assert!(!is_same_origin_write_allowed(Some("same-site"), Some(ME), ME));
+        assert!(!is_same_origin_write_allowed(
+            Some("cross-site"),
+            Some(ME),
+            ME
+        ));
+        assert!(!is_same_origin_write_allowed(
+            Some("same-site"),
+            Some(ME),
+            ME
+        ));
     }
 
     #[test]
     fn otherwise_the_origin_must_be_ours() {
         assert!(is_same_origin_write_allowed(None, Some(ME), ME));
-        assert!(!is_same_origin_write_allowed(None, Some("https://evil.example"), ME));
+        assert!(!is_same_origin_write_allowed(
+            None,
+            Some("https://evil.example"),
+            ME
+        ));
         assert!(!is_same_origin_write_allowed(None, Some("null"), ME));
-        assert!(!is_same_origin_write_allowed(None, Some("https://gw.example.com.evil.example"), ME));
+        assert!(!is_same_origin_write_allowed(
+            None,
+            Some("https://gw.example.com.evil.example"),
+            ME
+        ));
         assert!(is_same_origin_write_allowed(None, None, ME));
     }
 }

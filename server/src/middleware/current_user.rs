@@ -48,9 +48,14 @@ pub async fn resolve_current_user(
 pub async fn require_sign_in_for_pages(request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let protected = request.method() == Method::GET
-        && PROTECTED_PAGES.iter().any(|p| path == *p || path.strip_prefix(p).is_some_and(|r| r.starts_with('/')));
+        && PROTECTED_PAGES
+            .iter()
+            .any(|p| path == *p || path.strip_prefix(p).is_some_and(|r| r.starts_with('/')));
     if protected && request.extensions().get::<CurrentUser>().is_none() {
-        let target = request.uri().path_and_query().map_or(path, |pq| pq.as_str());
+        let target = request
+            .uri()
+            .path_and_query()
+            .map_or(path, |pq| pq.as_str());
         return Redirect::to(&routes::login_with_next(target)).into_response();
     }
     next.run(request).await

@@ -34,12 +34,21 @@ pub struct DevLoginForm {
 pub async fn get_dev_login_form() -> Result<DevLoginForm, PortalError> {
     let state = crate::state::app_state()?;
     if !state.settings.dev_login.enabled {
-        return Ok(DevLoginForm { enabled: false, flash: None });
+        return Ok(DevLoginForm {
+            enabled: false,
+            flash: None,
+        });
     }
     let session = crate::state::session()?;
-    let flash = session.remove::<DevLoginFlash>(DEV_LOGIN_FLASH_KEY).await.map_err(|e| {
-        tracing::error!(error = %e, "reading the sign-in flash failed");
-        PortalError::Internal
-    })?;
-    Ok(DevLoginForm { enabled: true, flash })
+    let flash = session
+        .remove::<DevLoginFlash>(DEV_LOGIN_FLASH_KEY)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "reading the sign-in flash failed");
+            PortalError::Internal
+        })?;
+    Ok(DevLoginForm {
+        enabled: true,
+        flash,
+    })
 }

@@ -14,5 +14,7 @@ pub struct LoginOptions {
 #[server(endpoint = "auth/login_options")]
 pub async fn get_login_options() -> Result<LoginOptions, PortalError> {
     let state = crate::state::app_state()?;
-    Ok(LoginOptions { dev_login: state.settings.dev_login.enabled })
+    Ok(LoginOptions {
+        dev_login: state.settings.dev_login.enabled,
+    })
 }

@@ -15,6 +15,8 @@ pub struct UserView {
 /// The signed-in user, or `None` when signed out.
 #[server(endpoint = "session/current_user")]
 pub async fn get_current_user() -> Result<Option<UserView>, PortalError> {
-    Ok(crate::state::maybe_current_user()
-        .map(|u| UserView { display_name: u.display_name, email: u.email }))
+    Ok(crate::state::maybe_current_user().map(|u| UserView {
+        display_name: u.display_name,
+        email: u.email,
+    }))
 }

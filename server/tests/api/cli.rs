@@ -1,0 +1,176 @@
+//! The `mcp-gateway` binary itself: help, configuration refusal, migrate, keygen, SIGTERM.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use crate::helpers::MASTER_KEY_B64;
+
+fn gateway() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mcp-gateway"));
+    // Start from a clean configuration environment.
+    for (key, _) in std::env::vars() {
+        if key.starts_with("GATEWAY_") || key == "DATABASE_URL" {
+            command.env_remove(key);
+        }
+    }
+    command
+}
+
+#[test]
+fn help_lists_the_commands() {
+    let output = gateway().arg("--help").output().unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    for command in ["serve", "migrate", "keygen"] {
+        assert!(help.contains(command), "{command} in {help}");
+    }
+}
+
+#[test]
+fn dev_login_on_a_public_address_refuses_to_start_with_a_clear_message() {
+    let output = gateway()
+        .arg("serve")
+        .env("GATEWAY_DEV_LOGIN", "true")
+        .env("GATEWAY_BIND", "0.0.0.0:0")
+        .env("GATEWAY_MASTER_KEY", MASTER_KEY_B64)
+        .env("DATABASE_URL", "sqlite::memory:")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("GATEWAY_DEV_LOGIN")
+            && stderr.contains("GATEWAY_DEV_LOGIN_ALLOW_REMOTE=true"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_bad_setting_names_its_key() {
+    let output = gateway()
+        .env("GATEWAY_LOG_FORMAT", "xml")
+        .env("GATEWAY_MASTER_KEY", MASTER_KEY_B64)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("GATEWAY_LOG_FORMAT") && stderr.contains("xml"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn migrate_applies_then_reports_an_up_to_date_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("m.db").display());
+    let first = gateway()
+        .arg("migrate")
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let out = String::from_utf8(first.stdout).unwrap();
+    assert!(out.contains("applied 2 migration(s)"), "{out}");
+    let second = gateway()
+        .arg("migrate")
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(second.stdout)
+        .unwrap()
+        .contains("schema up to date"));
+}
+
+#[test]
+fn keygen_writes_a_private_key_file_the_server_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("master.key");
+    assert!(gateway()
+        .args(["keygen", "--out"])
+        .arg(&key)
+        .status()
+        .unwrap()
+        .success());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    assert!(
+        !gateway()
+            .args(["keygen", "--out"])
+            .arg(&key)
+            .status()
+            .unwrap()
+            .success(),
+        "never overwrites"
+    );
+}
+
+#[test]
+fn sigterm_stops_the_server_promptly_and_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = gateway()
+        .arg("serve")
+        .current_dir(dir.path())
+        .env("GATEWAY_BIND", "127.0.0.1:0")
+        .env("GATEWAY_MASTER_KEY", MASTER_KEY_B64)
+        .env("GATEWAY_LOG_FORMAT", "json")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The listening line carries the real port.
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut addr = None;
+    for line in stdout.lines() {
+        let line = line.unwrap();
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            addr = Some(rest.split('"').next().unwrap().to_owned());
+            break;
+        }
+    }
+    let addr = addr.expect("server announced its address");
+    // A keep-alive connection is open when the signal arrives.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let client = reqwest::Client::new();
+    let status = runtime.block_on(async {
+        client
+            .get(format!("http://{addr}/health"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(status, 200);
+    let started = Instant::now();
+    assert!(Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let exit = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(5) {
+            let _ = child.kill();
+            panic!("still running 5 s after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "{exit:?}");
+    // The default database and directory were created in the working directory.
+    assert!(dir.path().join("data/gateway.db").exists());
+}

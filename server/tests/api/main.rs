@@ -1,0 +1,12 @@
+//! Black-box tests of the gateway: the real server on port 0 with a fresh database per test
+//! (SQLite, or PostgreSQL when TEST_DATABASE_URL is set), driven over HTTP. One test binary.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod cli;
+mod dev_login;
+mod health;
+mod helpers;
+mod pages;
+mod security;
+mod sessions;
