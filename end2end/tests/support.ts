@@ -1,0 +1,47 @@
+import { expect, Page, test as base } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+import path from "node:path";
+
+export const ARTIFACTS = path.resolve(__dirname, "../artifacts");
+
+/** Fails the test on any console error, page error (CSP violations included) or HTTP error >= 500. */
+export const test = base.extend<{ problems: string[] }>({
+  baseURL: async ({}, use) => use(process.env.BASE_URL),
+  problems: [
+    async ({ page }, use) => {
+      const problems: string[] = [];
+      page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
+      page.on("pageerror", (e) => problems.push(`pageerror: ${e}`));
+      page.on("response", (r) => r.status() >= 500 && problems.push(`${r.status()} ${r.url()}`));
+      await use(problems);
+      expect(problems, "no console errors, page errors or 5xx").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+export { expect };
+
+/** axe-core: no serious or critical violations. */
+export async function expectAccessible(page: Page, name: string) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(
+    bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
+    `axe violations on ${name}`,
+  ).toEqual([]);
+}
+
+export async function screenshot(page: Page, name: string) {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** Waits until the wasm bundle has hydrated the page. */
+export async function waitForHydration(page: Page) {
+  await page.waitForLoadState("networkidle");
+}
+
+export async function devSignIn(page: Page, name: string, email: string) {
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}

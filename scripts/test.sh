@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The README's *test* command: formatting, lints, every Rust test on SQLite and on a throwaway
+# PostgreSQL cluster, then the Playwright suite in Debian's Chromium against the release build.
+# Every step runs even after a failure (so one run shows everything); the exit code is non-zero
+# if any step failed, and the runners' summary lines are printed at the end.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+SETUP_E2E=1 scripts/setup.sh || { echo "setup failed" >&2; exit 1; }
+
+LOG_DIR="$(mktemp -d /tmp/mcp-gateway-test.XXXXXX)"
+SUMMARY=()
+FAILED=0
+started=$(date +%s)
+
+step() { # step <name> <log-name> <command...>
+  local name="$1" log="$LOG_DIR/$2.log"; shift 2
+  local t0; t0=$(date +%s)
+  printf '\n\033[1;34m=== %s\033[0m\n' "$name"
+  if "$@" 2>&1 | tee "$log"; then
+    SUMMARY+=("PASS  $name ($(( $(date +%s) - t0 )) s)")
+  else
+    SUMMARY+=("FAIL  $name ($(( $(date +%s) - t0 )) s)")
+    FAILED=1
+  fi
+}
+
+step "cargo fmt --check" fmt cargo fmt --all --check
+step "cargo clippy -D warnings" clippy cargo clippy --workspace --all-targets --locked -- -D warnings
+step "Rust tests on SQLite" sqlite env -u TEST_DATABASE_URL cargo test --workspace --locked
+
+# shellcheck source=pg-throwaway.sh
+source scripts/pg-throwaway.sh
+if pg_throwaway_start; then
+  step "Rust tests on PostgreSQL" postgres env TEST_DATABASE_URL="$TEST_DATABASE_URL" cargo test --workspace --locked
+  pg_throwaway_stop
+else
+  SUMMARY+=("FAIL  Rust tests on PostgreSQL (cluster did not start)")
+  FAILED=1
+fi
+
+step "release build (cargo leptos)" build cargo leptos build --release --locked
+step "Playwright (Chromium)" e2e bash -c 'cd end2end && npx playwright test'
+
+printf '\n\033[1m=== summary (logs in %s)\033[0m\n' "$LOG_DIR"
+for log in sqlite postgres; do
+  [ -f "$LOG_DIR/$log.log" ] && grep -E '^test result:' "$LOG_DIR/$log.log" | awk -v l="$log" '{print "  [" l "] " $0}'
+done
+[ -f "$LOG_DIR/e2e.log" ] && grep -E '^\s+[0-9]+ (passed|failed|flaky|skipped)' "$LOG_DIR/e2e.log" | sed 's/^ */  [playwright] /'
+printf '%s\n' "${SUMMARY[@]}"
+echo "total $(( $(date +%s) - started )) s"
+exit $FAILED
