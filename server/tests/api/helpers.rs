@@ -150,13 +150,17 @@ pub fn location(response: &Response) -> String {
         .unwrap_or_default()
 }
 
-/// The session cookie's `name=value` from a response, if it set one.
-pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+/// The whole `Set-Cookie` header of the session cookie, if the response set one.
+pub fn session_set_cookie(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find(|c| c.contains("mcpgw_session="))
-        .and_then(|c| c.split(';').next())
         .map(str::to_owned)
+}
+
+/// The session cookie's `name=value` from a response, if it set one.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    session_set_cookie(headers).and_then(|c| c.split(';').next().map(str::to_owned))
 }

@@ -1,4 +1,6 @@
-use crate::helpers::{client, location, session_cookie, spawn_app, spawn_app_on, spawn_app_with};
+use crate::helpers::{
+    client, location, session_cookie, session_set_cookie, spawn_app, spawn_app_on, spawn_app_with,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_out_visitor_of_settings_is_sent_to_sign_in_and_back() {
@@ -21,13 +23,8 @@ async fn a_signed_out_visitor_of_settings_is_sent_to_sign_in_and_back() {
 async fn the_session_cookie_is_http_only_lax_and_host_wide() {
     let app = spawn_app().await;
     let response = app.dev_login("Ada", "ada@example.com", "").await;
-    let cookie = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|c| c.starts_with("mcpgw_session="))
-        .expect("session cookie set");
+    let cookie = session_set_cookie(response.headers()).expect("session cookie set");
+    assert!(cookie.starts_with("mcpgw_session="), "{cookie}");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(cookie.contains("Path=/"), "{cookie}");
@@ -49,13 +46,7 @@ async fn over_https_the_cookie_is_secure_and_host_prefixed() {
         .send()
         .await
         .unwrap();
-    let cookie = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|c| c.contains("mcpgw_session="))
-        .expect("session cookie set");
+    let cookie = session_set_cookie(response.headers()).expect("session cookie set");
     assert!(cookie.starts_with("__Host-mcpgw_session="), "{cookie}");
     assert!(
         cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("Path=/"),
