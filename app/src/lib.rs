@@ -58,6 +58,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let _ = provide_toasts();
+    // Effects run only in the browser, after hydration: the marker tells tests (and curious
+    // operators) that the wasm bundle is live.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <Stylesheet id="leptos" href="/pkg/mcp-gateway.css" />
         <Title formatter=|text: String| {

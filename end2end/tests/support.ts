@@ -10,7 +10,10 @@ export const test = base.extend<{ problems: string[] }>({
   problems: [
     async ({ page }, use) => {
       const problems: string[] = [];
-      page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
+      page.on("console", (m) => {
+        // The browser reports a 404 *document* as a console error; the 404 test expects one.
+        if (m.type() === "error" && !/status of 404/.test(m.text())) problems.push(`console: ${m.text()}`);
+      });
       page.on("pageerror", (e) => problems.push(`pageerror: ${e}`));
       page.on("response", (r) => r.status() >= 500 && problems.push(`${r.status()} ${r.url()}`));
       await use(problems);
@@ -35,9 +38,9 @@ export async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
-/** Waits until the wasm bundle has hydrated the page. */
+/** Waits until the wasm bundle has hydrated the page (the app marks <body data-hydrated>). */
 export async function waitForHydration(page: Page) {
-  await page.waitForLoadState("networkidle");
+  await page.locator("body[data-hydrated=true]").waitFor({ state: "attached" });
 }
 
 export async function devSignIn(page: Page, name: string, email: string) {
