@@ -34,7 +34,7 @@ test("settings greets the user; the copy control works only once hydrated", asyn
   await devSignIn(page, "Ada Lovelace", "ada@example.com");
   await expect(page.getByRole("heading", { name: "Welcome, Ada Lovelace" })).toBeVisible();
   await waitForHydration(page);
-  const mcpUrl = await page.getByLabel("MCP server URL").inputValue();
+  const mcpUrl = await page.getByRole("textbox", { name: "MCP server URL" }).inputValue();
   expect(mcpUrl).toBe(`${process.env.BASE_URL}/v1/mcp`);
 
   await page.getByRole("button", { name: "Copy the MCP server URL" }).click();
@@ -78,8 +78,14 @@ test("navigation reaches connections and teams; keyboard users can skip to conte
   await expectAccessible(page, "teams");
   await screenshot(page, "05-teams");
 
+  // On a fresh page load the first Tab reaches the skip link, which moves focus to the content.
+  await page.goto("/teams");
   await page.keyboard.press("Tab");
-  await expect(page.getByRole("link", { name: "Skip to content" })).toBeFocused();
+  const skip = page.getByRole("link", { name: "Skip to content" });
+  await expect(skip).toBeFocused();
+  await expect(skip).toBeVisible();
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/teams#main$/);
 });
 
 test("sign-out ends the session", async ({ page }) => {
