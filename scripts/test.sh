@@ -40,7 +40,7 @@ else
   FAILED=1
 fi
 
-step "release build (cargo leptos)" build cargo leptos build --release --locked
+step "release build (cargo leptos)" build cargo leptos build --release --cargo-locked
 step "Playwright (Chromium)" e2e bash -c 'cd end2end && npx playwright test'
 
 printf '\n\033[1m=== summary (logs in %s)\033[0m\n' "$LOG_DIR"
