@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 
+# Database and key files are readable by this user only.
+umask 077
 mkdir -p data
 if [ -z "${GATEWAY_MASTER_KEY:-}" ] && [ -z "${GATEWAY_MASTER_KEY_FILE:-}" ]; then
   if [ ! -f data/master.key ]; then

@@ -48,7 +48,7 @@ step "Playwright (Chromium)" e2e bash -c 'cd end2end && npx playwright test'
 
 printf '\n\033[1m=== summary (logs in %s)\033[0m\n' "$LOG_DIR"
 for log in sqlite postgres; do
-  [ -f "$LOG_DIR/$log.log" ] && grep -E '^test result:' "$LOG_DIR/$log.log" | awk -v l="$log" '{print "  [" l "] " $0}'
+  [ -f "$LOG_DIR/$log.log" ] && grep -E '^test result:' "$LOG_DIR/$log.log" | grep -v ' 0 passed; 0 failed' | awk -v l="$log" '{print "  [" l "] " $0}'
 done
 [ -f "$LOG_DIR/e2e.log" ] && grep -E '^\s+[0-9]+ (passed|failed|flaky|skipped)' "$LOG_DIR/e2e.log" | sed 's/^ */  [playwright] /'
 printf '%s\n' "${SUMMARY[@]}"
