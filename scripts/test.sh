@@ -43,6 +43,7 @@ else
   FAILED=1
 fi
 
+step "IdP stand-in selftest (Entra/Auth0 shaped)" idp bash -c 'cd end2end/idp && npm test'
 step "release build (cargo leptos)" build cargo leptos build --release --cargo-locked
 step "Playwright (Chromium)" e2e bash -c 'cd end2end && npx playwright test'
 
