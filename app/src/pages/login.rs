@@ -19,7 +19,7 @@ pub fn LoginPage() -> impl IntoView {
     #[cfg(feature = "ssr")]
     if let Ok(state) = crate::state::app_state() {
         if state.settings.dev_login.enabled {
-            leptos_axum::redirect(&dev_login_path(&next));
+            leptos_axum::redirect(&routes::dev_login_with_next(&next));
         }
     }
     let options = Resource::new(|| (), |_| get_login_options());
@@ -34,7 +34,7 @@ pub fn LoginPage() -> impl IntoView {
                         Suspend::new(async move {
                             match options.await {
                                 Ok(options) if options.dev_login => {
-                                    view! { <Redirect path=dev_login_path(&next) /> }.into_any()
+                                    view! { <Redirect path=routes::dev_login_with_next(&next) /> }.into_any()
                                 }
                                 Ok(_) => view! { <NoSignInMethod /> }.into_any(),
                                 Err(error) => view! { <ErrorPanel error /> }.into_any(),
@@ -44,18 +44,6 @@ pub fn LoginPage() -> impl IntoView {
                 }
             </Suspense>
         </main>
-    }
-}
-
-fn dev_login_path(next: &str) -> String {
-    if next.is_empty() {
-        routes::DEV_LOGIN.to_owned()
-    } else {
-        format!(
-            "{}?next={}",
-            routes::DEV_LOGIN,
-            routes::encode_query_value(next)
-        )
     }
 }
 

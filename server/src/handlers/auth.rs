@@ -58,14 +58,7 @@ pub async fn dev_login(
                 email_error: errors.email.map(|e| e.to_string()),
             };
             session.insert(DEV_LOGIN_FLASH_KEY, flash).await?;
-            let back = match next {
-                Some(next) => format!(
-                    "{}?next={}",
-                    routes::DEV_LOGIN,
-                    routes::encode_query_value(next.as_str())
-                ),
-                None => routes::DEV_LOGIN.to_owned(),
-            };
+            let back = routes::dev_login_with_next(next.as_ref().map_or("", |n| n.as_str()));
             return Ok(Redirect::to(&back).into_response());
         }
     };
