@@ -139,27 +139,26 @@ async fn a_session_past_its_absolute_lifetime_is_ended() {
     .await;
     app.dev_login("Ada", "ada@example.com", "").await;
     assert_eq!(app.get("/settings").await.status(), 200);
-    // Rewrite the stored sign-in time to two hours ago, as time passing would.
-    let backend = sea_orm::ConnectionTrait::get_database_backend(&app.db.db);
+    // Rewrite the stored sign-in time to two hours ago, as time passing would. Through sea-orm's
+    // connection, so one statement serves both backends (`$n` placeholders work on SQLite too).
+    use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+    let db = &app.db.db;
+    let backend = db.get_database_backend();
     let table = match backend {
-        sea_orm::DatabaseBackend::Postgres => "tower_sessions.session",
+        DatabaseBackend::Postgres => "tower_sessions.session",
         _ => "tower_sessions",
     };
-    let rows: Vec<(String, Vec<u8>)> = match backend {
-        sea_orm::DatabaseBackend::Postgres => {
-            sqlx::query_as(&format!("select id, data from {table}"))
-                .fetch_all(app.db.db.get_postgres_connection_pool())
-                .await
-                .unwrap()
-        }
-        _ => sqlx::query_as(&format!("select id, data from {table}"))
-            .fetch_all(app.db.db.get_sqlite_connection_pool())
-            .await
-            .unwrap(),
-    };
+    let rows = db
+        .query_all(Statement::from_string(
+            backend,
+            format!("select id, data from {table}"),
+        ))
+        .await
+        .unwrap();
     assert_eq!(rows.len(), 1);
-    let (id, data) = &rows[0];
-    let mut record: tower_sessions::session::Record = rmp_serde::from_slice(data).unwrap();
+    let id: String = rows[0].try_get("", "id").unwrap();
+    let data: Vec<u8> = rows[0].try_get("", "data").unwrap();
+    let mut record: tower_sessions::session::Record = rmp_serde::from_slice(&data).unwrap();
     let signed_in: SignedIn = serde_json::from_value(record.data[SIGNED_IN_KEY].clone()).unwrap();
     let earlier = SignedIn {
         at: signed_in.at - 2 * 3600,
@@ -169,26 +168,12 @@ async fn a_session_past_its_absolute_lifetime_is_ended() {
         SIGNED_IN_KEY.to_owned(),
         serde_json::to_value(earlier).unwrap(),
     );
-    let data = rmp_serde::to_vec(&record).unwrap();
-    let update = format!("update {table} set data = $1 where id = $2");
-    match backend {
-        sea_orm::DatabaseBackend::Postgres => {
-            sqlx::query(&update)
-                .bind(data)
-                .bind(id)
-                .execute(app.db.db.get_postgres_connection_pool())
-                .await
-                .unwrap();
-        }
-        _ => {
-            sqlx::query(&update)
-                .bind(data)
-                .bind(id)
-                .execute(app.db.db.get_sqlite_connection_pool())
-                .await
-                .unwrap();
-        }
-    }
+    let update = Statement::from_sql_and_values(
+        backend,
+        format!("update {table} set data = $1 where id = $2"),
+        [rmp_serde::to_vec(&record).unwrap().into(), id.into()],
+    );
+    assert_eq!(db.execute(update).await.unwrap().rows_affected(), 1);
     let response = app.get("/settings").await;
     assert_eq!(response.status(), 303, "the session has expired");
 }
