@@ -38,8 +38,11 @@ export function newDataDir(): string {
   return dir;
 }
 
-/** Starts the gateway and waits until /health/ready answers 200. */
-export async function startGateway(opts: { dataDir?: string; port?: number } = {}): Promise<Gateway> {
+/** Starts the gateway and waits until /health/ready answers 200. `env` adds or overrides
+ * settings (e.g. the identity providers); `devLogin: false` turns the development sign-in off. */
+export async function startGateway(
+  opts: { dataDir?: string; port?: number; env?: Record<string, string>; devLogin?: boolean } = {},
+): Promise<Gateway> {
   const dataDir = opts.dataDir ?? newDataDir();
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
@@ -49,11 +52,12 @@ export async function startGateway(opts: { dataDir?: string; port?: number } = {
       PATH: process.env.PATH ?? "",
       GATEWAY_BIND: `127.0.0.1:${port}`,
       GATEWAY_PUBLIC_URL: url,
-      GATEWAY_DEV_LOGIN: "true",
+      GATEWAY_DEV_LOGIN: opts.devLogin === false ? "false" : "true",
       GATEWAY_MASTER_KEY_FILE: path.join(dataDir, "master.key"),
       GATEWAY_LOG_FORMAT: "json",
       DATABASE_URL: `sqlite://${path.join(dataDir, "gateway.db")}?mode=rwc`,
       LEPTOS_SITE_ROOT: SITE_ROOT,
+      ...(opts.env ?? {}),
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -84,4 +88,57 @@ export async function startGateway(opts: { dataDir?: string; port?: number } = {
 
 export function removeDataDir(dir: string) {
   rmSync(dir, { recursive: true, force: true });
+}
+
+export interface Idp {
+  /** Entra authority, e.g. http://127.0.0.1:P/entra */
+  entra: string;
+  /** Auth0 issuer with its trailing slash, e.g. http://127.0.0.1:P/auth0/ */
+  auth0: string;
+  base: string;
+  stop(): Promise<void>;
+  /** The gateway settings that point at this stand-in. */
+  gatewayEnv(): Record<string, string>;
+}
+
+/** Starts the Entra/Auth0 stand-in (end2end/idp) on a free port and waits for its ready line. */
+export async function startIdp(): Promise<Idp> {
+  const child = spawn(process.execPath, [path.join(__dirname, "idp/server.js"), "--port", "0"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let errors = "";
+  child.stderr?.on("data", (d) => (errors += d));
+  const ready = await new Promise<{ port: number; entra: string; auth0: string }>((resolve, reject) => {
+    let buffer = "";
+    const timer = setTimeout(() => reject(new Error(`IdP stand-in not ready after 20 s:\n${errors}`)), 20_000);
+    child.stdout?.on("data", (d) => {
+      buffer += d;
+      const newline = buffer.indexOf("\n");
+      if (newline >= 0) {
+        clearTimeout(timer);
+        resolve(JSON.parse(buffer.slice(0, newline)));
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`IdP stand-in exited with ${code}:\n${errors}`)));
+  });
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  return {
+    entra: ready.entra,
+    auth0: ready.auth0,
+    base: `http://127.0.0.1:${ready.port}`,
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+    gatewayEnv() {
+      return {
+        GATEWAY_ENTRA_CLIENT_ID: "gateway-test-client",
+        GATEWAY_ENTRA_CLIENT_SECRET: "gateway-test-secret",
+        GATEWAY_ENTRA_AUTHORITY: ready.entra,
+        GATEWAY_AUTH0_ISSUER: ready.auth0,
+        GATEWAY_AUTH0_CLIENT_ID: "gateway-test-client",
+        GATEWAY_AUTH0_CLIENT_SECRET: "gateway-test-secret",
+      };
+    },
+  };
 }

@@ -25,8 +25,11 @@ use leptos_router::{
 use crate::{
     components::{layout::PortalLayout, toast::provide_toasts},
     pages::{
-        connections::ConnectionsPage, dev_login::DevLoginPage, login::LoginPage,
-        not_found::NotFound, settings::SettingsPage, signed_out::SignedOutPage, teams::TeamsPage,
+        admin::AdminPage, auth_error::AuthErrorPage, connections::ConnectionsPage,
+        dev_login::DevLoginPage, login::LoginPage, not_found::NotFound,
+        not_onboarded::NotOnboardedPage, onboard::OnboardPage,
+        onboarding_result::OnboardingResultPage, settings::SettingsPage, signed_out::SignedOutPage,
+        teams::TeamsPage,
     },
 };
 
@@ -74,11 +77,20 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/auth/login") view=LoginPage ssr=SsrMode::Async />
                 <Route path=path!("/auth/dev/login") view=DevLoginPage ssr=SsrMode::Async />
+                <Route path=path!("/auth/error") view=AuthErrorPage ssr=SsrMode::Async />
+                <Route path=path!("/auth/not-onboarded") view=NotOnboardedPage ssr=SsrMode::Async />
+                <Route path=path!("/auth/onboard") view=OnboardPage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/auth/admin-consent/result")
+                    view=OnboardingResultPage
+                    ssr=SsrMode::Async
+                />
                 <Route path=path!("/signed-out") view=SignedOutPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=PortalLayout ssr=SsrMode::Async>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/connections") view=ConnectionsPage ssr=SsrMode::Async />
                     <Route path=path!("/teams") view=TeamsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>

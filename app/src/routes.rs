@@ -6,6 +6,30 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 pub const LOGIN: &str = "/auth/login";
 /// The development sign-in form (GET) and its submission (POST).
 pub const DEV_LOGIN: &str = "/auth/dev/login";
+/// Starts a Microsoft Entra sign-in.
+pub const MICROSOFT_LOGIN: &str = "/auth/microsoft/login";
+/// Microsoft's redirect back.
+pub const MICROSOFT_CALLBACK: &str = "/auth/microsoft/callback";
+/// Starts an Auth0 sign-in (`connection=` optional).
+pub const AUTH0_LOGIN: &str = "/auth/auth0/login";
+/// Starts an Auth0 sign-up.
+pub const AUTH0_SIGNUP: &str = "/auth/auth0/signup";
+/// Auth0's redirect back.
+pub const AUTH0_CALLBACK: &str = "/auth/auth0/callback";
+/// Starts tenant onboarding (`customer_name=`, optional `tenant=`).
+pub const ADMIN_CONSENT: &str = "/auth/admin-consent";
+/// Microsoft's admin-consent redirect back.
+pub const ADMIN_CONSENT_CALLBACK: &str = "/auth/admin-consent/callback";
+/// The onboarding outcome page.
+pub const ADMIN_CONSENT_RESULT: &str = "/auth/admin-consent/result";
+/// The form asking for the organisation's name before admin consent.
+pub const ONBOARD: &str = "/auth/onboard";
+/// A sign-in that failed.
+pub const AUTH_ERROR: &str = "/auth/error";
+/// A Microsoft user whose tenant is not onboarded.
+pub const NOT_ONBOARDED: &str = "/auth/not-onboarded";
+/// The operators' page.
+pub const ADMIN: &str = "/admin";
 /// Sign-out (POST only).
 pub const LOGOUT: &str = "/auth/logout";
 /// Shown after signing out.
@@ -20,7 +44,7 @@ pub const TEAMS: &str = "/teams";
 pub const MCP: &str = "/v1/mcp";
 
 /// Portal pages that need a signed-in user; anyone else is sent to sign-in and back.
-pub const PROTECTED_PAGES: &[&str] = &[SETTINGS, CONNECTIONS, TEAMS];
+pub const PROTECTED_PAGES: &[&str] = &[SETTINGS, CONNECTIONS, TEAMS, ADMIN];
 
 /// Characters kept as they are in a `next` query value: RFC 3986 unreserved ones and `/`.
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
@@ -37,11 +61,24 @@ pub fn login_with_next(next: &str) -> String {
 
 /// `/auth/dev/login?next=<path>`, or the bare form path when there is nowhere to return to.
 pub fn dev_login_with_next(next: &str) -> String {
+    with_next(DEV_LOGIN, next)
+}
+
+/// `path?next=<next>`, or `path` when there is nowhere to return to.
+pub fn with_next(path: &str, next: &str) -> String {
     if next.is_empty() {
-        DEV_LOGIN.to_owned()
+        path.to_owned()
     } else {
-        format!("{DEV_LOGIN}?next={}", encode_query_value(next))
+        format!("{path}?next={}", encode_query_value(next))
     }
+}
+
+/// The consent link for a customer (absolute, to send to a Microsoft 365 administrator).
+pub fn admin_consent_link(public_origin: &str, customer_name: &str) -> String {
+    format!(
+        "{public_origin}{ADMIN_CONSENT}?customer_name={}",
+        encode_query_value(customer_name)
+    )
 }
 
 /// Percent-encodes a query value (RFC 3986 unreserved characters and `/` kept).

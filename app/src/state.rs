@@ -5,8 +5,14 @@ use std::sync::{
     Arc,
 };
 
-use axum::extract::FromRef;
-use domain::{config::Settings, users::User};
+use axum::extract::{ConnectInfo, FromRef};
+use domain::{
+    audit::RequestContext,
+    auth::oidc::IdentityProviders,
+    config::Settings,
+    operators::{self, OperatorSources},
+    users::User,
+};
 use leptos::prelude::*;
 use sea_orm::DatabaseConnection;
 
@@ -23,9 +29,34 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Set once shutdown has begun: readiness answers 503 from then on.
     pub draining: Arc<AtomicBool>,
+    /// The configured identity providers (Entra, Auth0).
+    pub identity_providers: IdentityProviders,
 }
 
 impl AppState {
+    /// Where operators come from (configuration and grants).
+    pub fn operator_sources(&self) -> OperatorSources<'_> {
+        OperatorSources {
+            configured: &self.settings.operators,
+            auth0_issuer: self
+                .settings
+                .identity_providers
+                .auth0
+                .as_ref()
+                .map(|a| a.issuer.as_str()),
+        }
+    }
+
+    /// Whether `user` is an operator (checked on every request: revocation is immediate).
+    pub async fn is_operator(&self, user: &User) -> Result<bool, PortalError> {
+        operators::is_operator(&self.db, self.operator_sources(), user.id)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "operator check failed");
+                PortalError::Internal
+            })
+    }
+
     /// Whether graceful shutdown has begun.
     pub fn is_draining(&self) -> bool {
         self.draining.load(Ordering::SeqCst)
@@ -64,9 +95,26 @@ pub fn app_state() -> Result<AppState, PortalError> {
     })
 }
 
-/// The signed-in user, or `Unauthorized`.
+/// The signed-in user, or `Unauthorized` (HTTP 401).
 pub fn current_user() -> Result<User, PortalError> {
-    maybe_current_user().ok_or(PortalError::Unauthorized)
+    maybe_current_user().ok_or_else(|| with_status(PortalError::Unauthorized))
+}
+
+/// Sets the HTTP status of the current server-function response to match `error` (a refusal is
+/// a 401/403/400 on the wire, not a generic 500) and returns it.
+pub fn with_status(error: PortalError) -> PortalError {
+    let status = match &error {
+        PortalError::Unauthorized => http::StatusCode::UNAUTHORIZED,
+        PortalError::Forbidden => http::StatusCode::FORBIDDEN,
+        PortalError::Invalid(_) => http::StatusCode::BAD_REQUEST,
+        PortalError::Internal | PortalError::Transport(_) => {
+            http::StatusCode::INTERNAL_SERVER_ERROR
+        }
+    };
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status);
+    }
+    error
 }
 
 /// The signed-in user, if any.
@@ -83,4 +131,36 @@ pub fn session() -> Result<tower_sessions::Session, PortalError> {
             tracing::error!("session layer missing");
             PortalError::Internal
         })
+}
+
+/// The request id and client address of a request, for the audit log.
+pub fn request_context_of(parts: &http::request::Parts) -> RequestContext {
+    RequestContext {
+        request_id: parts
+            .headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        ip: parts
+            .extensions
+            .get::<ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string()),
+    }
+}
+
+/// [`request_context_of`] for the current server function or page.
+pub fn request_context() -> RequestContext {
+    use_context::<http::request::Parts>()
+        .map(|parts| request_context_of(&parts))
+        .unwrap_or_default()
+}
+
+/// The signed-in user if they are an operator; `Unauthorized` / `Forbidden` otherwise.
+pub async fn current_operator() -> Result<User, PortalError> {
+    let user = current_user()?;
+    if app_state()?.is_operator(&user).await? {
+        Ok(user)
+    } else {
+        Err(with_status(PortalError::Forbidden))
+    }
 }

@@ -5,12 +5,15 @@
 //! holds together) lives here, so it is tested without HTTP. Time is passed in (`now`) rather than
 //! read from the clock, so expiry logic is tested by moving `now`.
 
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod entity;
 pub mod health;
+pub mod operators;
+pub mod tenants;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 pub mod users;

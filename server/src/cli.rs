@@ -39,6 +39,30 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// Manage operators (platform administrators).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Make a user an operator. USER is a user id, entra:<tenant id>:<object id>, auth0:<sub> or
+    /// dev:<email>; the person must have signed in once.
+    Grant {
+        /// The user.
+        user: String,
+    },
+    /// Take operator rights granted with `grant` away (configured operators stay).
+    Revoke {
+        /// The user.
+        user: String,
+    },
+    /// List operators (granted and configured).
+    List,
+    /// List users with their ids and identities.
+    Users,
 }
 
 /// Parses the command line, runs the command and maps the outcome to an exit code
@@ -60,6 +84,7 @@ pub fn run() -> ExitCode {
             Command::Serve => serve(cli.config).await,
             Command::Migrate => migrate(cli.config).await,
             Command::Keygen { out } => keygen(&out),
+            Command::Admin { command } => admin(cli.config, command).await,
         }
     });
     match result {
@@ -106,6 +131,101 @@ async fn migrate(config: Option<PathBuf>) -> anyhow::Result<()> {
     for name in pending {
         println!("  {name}");
     }
+    Ok(())
+}
+
+async fn admin(config: Option<PathBuf>, command: AdminCommand) -> anyhow::Result<()> {
+    use domain::{audit::Actor, operators, users::UserRef, OffsetDateTime};
+    let settings = Settings::from_raw(RawSettings::from_env_and_file(config.as_deref())?)?;
+    let db = db::connect(&settings.database).await?;
+    db::migrate(&db).await?;
+    let auth0_issuer = settings
+        .identity_providers
+        .auth0
+        .as_ref()
+        .map(|a| a.issuer.as_str().to_owned());
+    let parse = |user: &str| {
+        UserRef::parse(user).map_err(|problem| ConfigError::Invalid {
+            key: "USER",
+            problem: format!("`{user}`: {problem}"),
+        })
+    };
+    let now = OffsetDateTime::now_utc();
+    match command {
+        AdminCommand::Grant { user } => {
+            let user = operators::grant(
+                &db,
+                &parse(&user)?,
+                auth0_issuer.as_deref(),
+                Actor::CommandLine,
+                now,
+            )
+            .await?;
+            println!("{} ({}) is an operator", user.display_name, user.id);
+        }
+        AdminCommand::Revoke { user } => {
+            let user_ref = parse(&user)?;
+            let (user, had_grant) = operators::revoke(
+                &db,
+                &user_ref,
+                auth0_issuer.as_deref(),
+                Actor::CommandLine,
+                now,
+            )
+            .await?;
+            if had_grant {
+                println!(
+                    "{} ({}) is no longer an operator",
+                    user.display_name, user.id
+                );
+            } else {
+                println!(
+                    "{} ({}) had no operator grant; nothing changed",
+                    user.display_name, user.id
+                );
+            }
+            let sources = operators::OperatorSources {
+                configured: &settings.operators,
+                auth0_issuer: auth0_issuer.as_deref(),
+            };
+            if operators::is_operator(&db, sources, user.id).await? {
+                println!("note: they remain an operator through the `operators` configuration key");
+            }
+        }
+        AdminCommand::List => {
+            for listing in operators::list_users(&db).await? {
+                if listing.granted_operator {
+                    println!(
+                        "{}\t{}\tgranted\t{}",
+                        listing.user.id,
+                        listing.user.display_name,
+                        listing.identities.join(" ")
+                    );
+                }
+            }
+            for configured in &settings.operators {
+                println!("-\t-\tconfigured\t{configured}");
+            }
+        }
+        AdminCommand::Users => {
+            println!("id\tname\temail\toperator\tidentities");
+            for listing in operators::list_users(&db).await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    listing.user.id,
+                    listing.user.display_name,
+                    listing.user.email.as_deref().unwrap_or("-"),
+                    if listing.granted_operator {
+                        "granted"
+                    } else {
+                        "-"
+                    },
+                    listing.identities.join(" ")
+                );
+            }
+        }
+    }
+    db.close().await?;
     Ok(())
 }
 

@@ -14,6 +14,9 @@ pub enum ApiError {
     /// 404: the route exists but is switched off (e.g. the development sign-in).
     #[error("not found")]
     NotFound,
+    /// 400: a malformed request; the message says what is wrong (static text, never input).
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
     /// 403: a state-changing request from another site (CSRF defence, WEB-4).
     #[error("cross-site request refused")]
     CrossSiteRequest,
@@ -26,6 +29,7 @@ impl ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::CrossSiteRequest => StatusCode::FORBIDDEN,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -37,6 +41,7 @@ impl IntoResponse for ApiError {
         let status = self.status_code();
         let body = match &self {
             ApiError::NotFound => "Not found.",
+            ApiError::BadRequest(message) => message,
             ApiError::CrossSiteRequest => "This request came from another site and was refused.",
             ApiError::Internal(error) => {
                 tracing::error!(error = ?error, "request failed");

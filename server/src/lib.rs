@@ -8,6 +8,7 @@ pub mod cli;
 pub mod error;
 pub mod handlers;
 pub mod middleware;
+pub mod request_context;
 pub mod routes;
 pub mod sessions;
 pub mod shutdown;

@@ -24,7 +24,7 @@ use tower_http::{
 use tracing::Level;
 
 use crate::{
-    handlers::{auth, health},
+    handlers::{auth, health, idp},
     middleware::{csrf, current_user, security_headers},
 };
 
@@ -51,6 +51,16 @@ pub fn portal(state: &AppState) -> Router<AppState> {
         .route("/", get(|| async { Redirect::to(paths::SETTINGS) }))
         .route(paths::DEV_LOGIN, post(auth::dev_login))
         .route(paths::LOGOUT, post(auth::logout))
+        .route(paths::MICROSOFT_LOGIN, get(idp::microsoft_login))
+        .route(paths::MICROSOFT_CALLBACK, get(idp::microsoft_callback))
+        .route(paths::AUTH0_LOGIN, get(idp::auth0_login))
+        .route(paths::AUTH0_SIGNUP, get(idp::auth0_signup))
+        .route(paths::AUTH0_CALLBACK, get(idp::auth0_callback))
+        .route(paths::ADMIN_CONSENT, get(idp::admin_consent))
+        .route(
+            paths::ADMIN_CONSENT_CALLBACK,
+            get(idp::admin_consent_callback),
+        )
         .leptos_routes_with_context(
             state,
             leptos_routes,

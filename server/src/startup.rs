@@ -9,7 +9,7 @@ use std::{
 use anyhow::Context as _;
 use app::state::AppState;
 use axum::Router;
-use domain::{config::Settings, db};
+use domain::{auth::oidc::IdentityProviders, config::Settings, db};
 use leptos::config::LeptosOptions;
 use tokio::{net::TcpListener, task::JoinHandle};
 
@@ -44,7 +44,10 @@ impl Application {
             backend = db::backend_name(&db),
             "database ready, migrations applied"
         );
+        let identity_providers = IdentityProviders::from_settings(&settings)
+            .context("Failed to set up the identity providers")?;
         let state = AppState {
+            identity_providers,
             db: db.clone(),
             settings: Arc::new(settings),
             leptos_options,

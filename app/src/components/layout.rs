@@ -31,6 +31,13 @@ pub fn PortalLayout() -> impl IntoView {
                     <A href=routes::SETTINGS>"Settings"</A>
                     <A href=routes::CONNECTIONS>"Connections"</A>
                     <A href=routes::TEAMS>"Teams"</A>
+                    // Only operators see the link (the page itself checks again, on every load).
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let is_operator = matches!(user.await, Ok(Some(user)) if user.is_operator);
+                            is_operator.then(|| view! { <A href=routes::ADMIN>"Admin"</A> })
+                        })}
+                    </Suspense>
                 </nav>
                 <Suspense fallback=|| view! { <span class="topbar-user muted">"…"</span> }>
                     {move || Suspend::new(async move {

@@ -1,9 +1,15 @@
 //! One module per page.
 
+pub mod admin;
+pub mod auth_error;
 pub mod connections;
 pub mod dev_login;
 pub mod login;
 pub mod not_found;
+pub mod not_onboarded;
+pub mod onboard;
+pub mod onboarding_result;
+pub mod outcome;
 pub mod settings;
 pub mod signed_out;
 pub mod teams;

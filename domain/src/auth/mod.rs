@@ -2,6 +2,8 @@
 //! portal session. Identity-provider sign-in (Entra, Auth0) joins here.
 
 pub mod dev_login;
+pub mod idp_sign_in;
+pub mod oidc;
 pub mod return_to;
 pub mod session;
 

@@ -198,3 +198,101 @@ fn an_explicit_config_file_that_does_not_exist_is_an_error() {
         Ok(())
     });
 }
+
+#[test]
+fn identity_providers_need_both_halves_of_their_credentials() {
+    Jail::expect_with(|jail| {
+        assert!(load_in(jail).unwrap().identity_providers.entra.is_none());
+        jail.set_env(
+            "GATEWAY_ENTRA_CLIENT_ID",
+            "1b7c0a3e-0000-4000-8000-000000000001",
+        );
+        let message = problem(load_in(jail));
+        assert!(message.contains("GATEWAY_ENTRA_CLIENT_SECRET"), "{message}");
+        jail.set_env("GATEWAY_ENTRA_CLIENT_SECRET", "s3cret");
+        let s = load_in(jail).unwrap();
+        let entra = s.identity_providers.entra.unwrap();
+        assert_eq!(
+            entra.authority.as_str(),
+            "https://login.microsoftonline.com/"
+        );
+        assert!(
+            !format!("{entra:?}").contains("s3cret"),
+            "the secret is never printed"
+        );
+        jail.set_env("GATEWAY_AUTH0_CLIENT_ID", "abc");
+        jail.set_env("GATEWAY_AUTH0_CLIENT_SECRET", "def");
+        let message = problem(load_in(jail));
+        assert!(message.contains("GATEWAY_AUTH0_ISSUER"), "{message}");
+        Ok(())
+    });
+}
+
+#[test]
+fn the_entra_authority_is_only_an_authority() {
+    Jail::expect_with(|jail| {
+        jail.set_env("GATEWAY_ENTRA_CLIENT_ID", "id");
+        jail.set_env("GATEWAY_ENTRA_CLIENT_SECRET", "secret");
+        for bad in [
+            "https://login.microsoftonline.com/organizations",
+            "https://login.microsoftonline.com/common/v2.0",
+            "http://login.microsoftonline.com",
+            "https://login.microsoftonline.com?x=1",
+        ] {
+            jail.set_env("GATEWAY_ENTRA_AUTHORITY", bad);
+            let message = problem(load_in(jail));
+            assert!(
+                message.contains("GATEWAY_ENTRA_AUTHORITY"),
+                "{bad}: {message}"
+            );
+        }
+        jail.set_env("GATEWAY_ENTRA_AUTHORITY", "http://127.0.0.1:9555/entra/");
+        let s = load_in(jail).unwrap();
+        assert_eq!(
+            s.identity_providers.entra.unwrap().authority.as_str(),
+            "http://127.0.0.1:9555/entra"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn the_auth0_issuer_gets_its_scheme_and_trailing_slash() {
+    Jail::expect_with(|jail| {
+        jail.set_env("GATEWAY_AUTH0_CLIENT_ID", "id");
+        jail.set_env("GATEWAY_AUTH0_CLIENT_SECRET", "secret");
+        for (given, issuer) in [
+            ("tenant.eu.auth0.com", "https://tenant.eu.auth0.com/"),
+            (
+                "https://tenant.eu.auth0.com",
+                "https://tenant.eu.auth0.com/",
+            ),
+            ("https://login.example.com/", "https://login.example.com/"),
+        ] {
+            jail.set_env("GATEWAY_AUTH0_ISSUER", given);
+            let s = load_in(jail).unwrap();
+            assert_eq!(s.identity_providers.auth0.unwrap().issuer.as_str(), issuer);
+        }
+        jail.set_env("GATEWAY_AUTH0_ISSUER", "http://tenant.auth0.com/");
+        assert!(problem(load_in(jail)).contains("https"));
+        Ok(())
+    });
+}
+
+#[test]
+fn operators_are_identities_from_a_list_or_a_comma_separated_string() {
+    Jail::expect_with(|jail| {
+        jail.set_env(
+            "GATEWAY_OPERATORS",
+            "dev:ada@example.com, entra:c0a7d3e1-5b2f-4c8a-9e61-0d4f7b2a9c31:3f6b1c2d-8e4a-4b7c-9d1e-2a5f6c7b8d90",
+        );
+        assert_eq!(load_in(jail).unwrap().operators.len(), 2);
+        jail.set_env("GATEWAY_OPERATORS", "ada@example.com");
+        let message = problem(load_in(jail));
+        assert!(message.contains("GATEWAY_OPERATORS"), "{message}");
+        jail.clear_env();
+        jail.create_file("gateway.toml", r#"operators = ["auth0:github|5512345"]"#)?;
+        assert_eq!(load_in(jail).unwrap().operators.len(), 1);
+        Ok(())
+    });
+}

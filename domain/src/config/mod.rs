@@ -15,10 +15,10 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use secrecy::SecretString;
 use url::Url;
 
-pub use raw::RawSettings;
+pub use raw::{RawSettings, StringList, DEFAULT_ENTRA_AUTHORITY};
 pub use validate::database_settings;
 
-use crate::crypto::MasterKey;
+use crate::{crypto::MasterKey, users::UserRef};
 
 /// Environment-variable prefix of every key (`GATEWAY_PUBLIC_URL`, `GATEWAY_BIND`, …).
 pub const ENV_PREFIX: &str = "GATEWAY_";
@@ -44,6 +44,46 @@ pub struct Settings {
     pub session: SessionSettings,
     /// Longest wait for in-flight requests after SIGTERM/ctrl-C before the process exits anyway.
     pub shutdown_grace: Duration,
+    /// The identity providers users sign in with.
+    pub identity_providers: IdentityProviderSettings,
+    /// Operators (platform administrators) named in the configuration, in addition to those
+    /// granted with `mcp-gateway admin grant`.
+    pub operators: Vec<UserRef>,
+}
+
+/// Which identity providers are configured.
+#[derive(Debug, Default)]
+pub struct IdentityProviderSettings {
+    /// Microsoft Entra ID (multi-tenant), when configured.
+    pub entra: Option<EntraSettings>,
+    /// Auth0, when configured.
+    pub auth0: Option<Auth0Settings>,
+}
+
+/// Microsoft Entra ID, multi-tenant through the `organizations` endpoint.
+#[derive(Debug)]
+pub struct EntraSettings {
+    /// `https://login.microsoftonline.com` (no trailing slash) or a sovereign cloud's authority.
+    pub authority: Url,
+    /// The application (client) id of the app registration.
+    pub client_id: String,
+    /// Its client secret.
+    pub client_secret: SecretString,
+    /// Whether sign-out also signs out of Microsoft (RP-initiated logout).
+    pub logout: bool,
+}
+
+/// Auth0.
+#[derive(Debug)]
+pub struct Auth0Settings {
+    /// The issuer, always with its trailing slash: `https://tenant.eu.auth0.com/`.
+    pub issuer: Url,
+    /// The application's client id.
+    pub client_id: String,
+    /// Its client secret.
+    pub client_secret: SecretString,
+    /// Whether sign-out also signs out of Auth0 (RP-initiated logout).
+    pub logout: bool,
 }
 
 /// The public origin of the gateway, e.g. `https://gateway.example.com`.

@@ -34,7 +34,48 @@ pub struct RawSettings {
     pub session_idle_timeout_minutes: u64,
     pub session_absolute_lifetime_hours: u64,
     pub shutdown_grace_seconds: u64,
+    pub entra_client_id: Option<String>,
+    #[serde(serialize_with = "skip_secret")]
+    pub entra_client_secret: Option<SecretString>,
+    pub entra_authority: String,
+    pub entra_logout: bool,
+    pub auth0_issuer: Option<String>,
+    pub auth0_client_id: Option<String>,
+    #[serde(serialize_with = "skip_secret")]
+    pub auth0_client_secret: Option<SecretString>,
+    pub auth0_logout: bool,
+    /// A TOML list, or one string of comma-separated entries (environment variable).
+    pub operators: StringList,
 }
+
+/// A list given either as a TOML array or as one comma-separated string (environment variables).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum StringList {
+    /// `["a", "b"]`
+    List(Vec<String>),
+    /// `"a, b"`
+    Joined(String),
+}
+
+impl StringList {
+    /// The non-empty, trimmed entries.
+    pub fn entries(&self) -> Vec<String> {
+        let items: Vec<&str> = match self {
+            StringList::List(items) => items.iter().map(String::as_str).collect(),
+            StringList::Joined(joined) => joined.split(',').collect(),
+        };
+        items
+            .into_iter()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// Microsoft's public cloud authority.
+pub const DEFAULT_ENTRA_AUTHORITY: &str = "https://login.microsoftonline.com";
 
 /// Default SQLite database (relative to the working directory; `mode=rwc` creates the file).
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/gateway.db?mode=rwc";
@@ -55,6 +96,15 @@ impl Default for RawSettings {
             session_idle_timeout_minutes: 12 * 60,
             session_absolute_lifetime_hours: 7 * 24,
             shutdown_grace_seconds: 4,
+            entra_client_id: None,
+            entra_client_secret: None,
+            entra_authority: DEFAULT_ENTRA_AUTHORITY.into(),
+            entra_logout: false,
+            auth0_issuer: None,
+            auth0_client_id: None,
+            auth0_client_secret: None,
+            auth0_logout: false,
+            operators: StringList::List(Vec::new()),
         }
     }
 }

@@ -6,10 +6,11 @@ use secrecy::{ExposeSecret, SecretString};
 use url::{Host, Url};
 
 use super::{
-    raw::DEFAULT_DATABASE_URL, ConfigError, DatabaseSettings, DevLoginSettings, LogFormat,
-    LogSettings, MasterKeySource, PublicUrl, RawSettings, SessionSettings, Settings,
+    raw::DEFAULT_DATABASE_URL, Auth0Settings, ConfigError, DatabaseSettings, DevLoginSettings,
+    EntraSettings, IdentityProviderSettings, LogFormat, LogSettings, MasterKeySource, PublicUrl,
+    RawSettings, SessionSettings, Settings,
 };
-use crate::crypto::MasterKey;
+use crate::{crypto::MasterKey, users::UserRef};
 
 impl Settings {
     /// Validates every key; the first problem found is returned.
@@ -47,6 +48,30 @@ impl Settings {
                 "must be between 1 and 600",
             ));
         }
+        let identity_providers = IdentityProviderSettings {
+            entra: parse_entra(
+                raw.entra_client_id,
+                raw.entra_client_secret,
+                &raw.entra_authority,
+                raw.entra_logout,
+            )?,
+            auth0: parse_auth0(
+                raw.auth0_issuer,
+                raw.auth0_client_id,
+                raw.auth0_client_secret,
+                raw.auth0_logout,
+            )?,
+        };
+        let operators = raw
+            .operators
+            .entries()
+            .iter()
+            .map(|entry| {
+                UserRef::parse(entry).map_err(|problem| {
+                    ConfigError::invalid("GATEWAY_OPERATORS", format!("`{entry}`: {problem}"))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let master_key = MasterKey::load(&master_key_source(raw.master_key_file, raw.master_key)?)?;
         Ok(Settings {
             public_url,
@@ -57,6 +82,8 @@ impl Settings {
             dev_login,
             session,
             shutdown_grace: Duration::from_secs(raw.shutdown_grace_seconds),
+            identity_providers,
+            operators,
         })
     }
 }
@@ -207,4 +234,157 @@ fn master_key_source(
              `mcp-gateway keygen --out /path/master.key` and set GATEWAY_MASTER_KEY_FILE (or GATEWAY_MASTER_KEY)",
         )),
     }
+}
+
+/// Both halves of a client registration, or neither.
+fn client_credentials(
+    id: Option<String>,
+    secret: Option<SecretString>,
+    id_key: &'static str,
+    secret_key: &'static str,
+) -> Result<Option<(String, SecretString)>, ConfigError> {
+    let id = id.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let secret = secret.filter(|s| !s.expose_secret().trim().is_empty());
+    match (id, secret) {
+        (None, None) => Ok(None),
+        (Some(id), Some(secret)) => {
+            if id.len() > 200 || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(ConfigError::invalid(
+                    id_key,
+                    "is not a client id (no spaces, at most 200 characters)",
+                ));
+            }
+            Ok(Some((id, secret)))
+        }
+        (Some(_), None) => Err(ConfigError::invalid(
+            secret_key,
+            format!("{id_key} is set but the client secret is missing; set both or neither"),
+        )),
+        (None, Some(_)) => Err(ConfigError::invalid(
+            id_key,
+            format!("{secret_key} is set but the client id is missing; set both or neither"),
+        )),
+    }
+}
+
+/// An identity provider's URL: absolute, https (http only on loopback, for local stand-ins),
+/// no query, fragment or user information.
+fn provider_url(key: &'static str, value: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(value).map_err(|e| {
+        ConfigError::invalid(key, format!("`{value}` is not an absolute URL ({e})"))
+    })?;
+    match url.scheme() {
+        "https" => {}
+        "http" if host_is_loopback(&url) => {}
+        other => {
+            return Err(ConfigError::invalid(
+                key,
+                format!("`{value}` must use https (scheme `{other}`; plain http is accepted only on a loopback host)"),
+            ))
+        }
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ConfigError::invalid(
+            key,
+            format!("`{value}` must not have a query or fragment"),
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ConfigError::invalid(
+            key,
+            "must not contain user information",
+        ));
+    }
+    Ok(url)
+}
+
+fn parse_entra(
+    client_id: Option<String>,
+    client_secret: Option<SecretString>,
+    authority: &str,
+    logout: bool,
+) -> Result<Option<EntraSettings>, ConfigError> {
+    const AUTHORITY: &str = "GATEWAY_ENTRA_AUTHORITY";
+    let Some((client_id, client_secret)) = client_credentials(
+        client_id,
+        client_secret,
+        "GATEWAY_ENTRA_CLIENT_ID",
+        "GATEWAY_ENTRA_CLIENT_SECRET",
+    )?
+    else {
+        return Ok(None);
+    };
+    let mut authority = provider_url(AUTHORITY, authority.trim())?;
+    let path = authority.path().trim_end_matches('/').to_owned();
+    if ["/organizations", "/common", "/consumers", "/v2.0"]
+        .iter()
+        .any(|suffix| path.ends_with(suffix))
+    {
+        return Err(ConfigError::invalid(
+            AUTHORITY,
+            format!(
+                "`{authority}` names a tenant or version; give only the authority, like \
+                 https://login.microsoftonline.com (the gateway adds /organizations/v2.0 itself)"
+            ),
+        ));
+    }
+    authority.set_path(&path);
+    Ok(Some(EntraSettings {
+        authority,
+        client_id,
+        client_secret,
+        logout,
+    }))
+}
+
+fn parse_auth0(
+    issuer: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<SecretString>,
+    logout: bool,
+) -> Result<Option<Auth0Settings>, ConfigError> {
+    const ISSUER: &str = "GATEWAY_AUTH0_ISSUER";
+    let issuer = issuer
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty());
+    let credentials = client_credentials(
+        client_id,
+        client_secret,
+        "GATEWAY_AUTH0_CLIENT_ID",
+        "GATEWAY_AUTH0_CLIENT_SECRET",
+    )?;
+    let (issuer, (client_id, client_secret)) =
+        match (issuer, credentials) {
+            (None, None) => return Ok(None),
+            (Some(issuer), Some(credentials)) => (issuer, credentials),
+            (None, Some(_)) => return Err(ConfigError::invalid(
+                ISSUER,
+                "the Auth0 client id and secret are set but the issuer is missing; set it to your \
+                 Auth0 domain, like tenant.eu.auth0.com (or your custom domain)",
+            )),
+            (Some(_), None) => {
+                return Err(ConfigError::invalid(
+                    "GATEWAY_AUTH0_CLIENT_ID",
+                    "GATEWAY_AUTH0_ISSUER is set but the client id and secret are missing",
+                ))
+            }
+        };
+    // A bare domain (as the Auth0 dashboard shows it) means https://domain/.
+    let issuer = if issuer.contains("://") {
+        issuer
+    } else {
+        format!("https://{issuer}/")
+    };
+    let mut url = provider_url(ISSUER, &issuer)?;
+    // Auth0's issuer always ends with a slash, and ID tokens carry it; compared exactly later.
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(Some(Auth0Settings {
+        issuer: url,
+        client_id,
+        client_secret,
+        logout,
+    }))
 }

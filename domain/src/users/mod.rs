@@ -5,6 +5,7 @@
 //! from the identity provider at each sign-in, for display only.
 
 mod profile;
+mod user_ref;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
@@ -14,6 +15,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 pub use profile::{DisplayName, Email, ProfileError};
+pub use user_ref::UserRef;
 
 use crate::entity::{user_identities, users};
 
@@ -32,17 +34,34 @@ pub struct Identity {
 }
 
 /// The sign-in methods.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Provider {
     /// The development sign-in (loopback only unless explicitly allowed).
     Dev,
+    /// Microsoft Entra ID: issuer = tenant id (`tid`), subject = object id (`oid`).
+    Entra,
+    /// Auth0: issuer = the Auth0 issuer URL, subject = `sub` (with its connection prefix).
+    Auth0,
 }
 
 impl Provider {
+    /// The provider stored as `value`, if known.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "dev" => Some(Provider::Dev),
+            "entra" => Some(Provider::Entra),
+            "auth0" => Some(Provider::Auth0),
+            _ => None,
+        }
+    }
+
     /// The value stored in `user_identities.provider`.
     pub fn as_str(self) -> &'static str {
         match self {
             Provider::Dev => "dev",
+            Provider::Entra => "entra",
+            Provider::Auth0 => "auth0",
         }
     }
 }
@@ -69,6 +88,9 @@ pub struct User {
     pub created_at: OffsetDateTime,
     /// Last request seen (to [`LAST_SEEN_RESOLUTION`]).
     pub last_seen_at: Option<OffsetDateTime>,
+    /// Portal sessions signed in at or before this instant are void (sign-out everywhere,
+    /// tenant offboarding).
+    pub sessions_not_before: Option<OffsetDateTime>,
 }
 
 impl From<users::Model> for User {
@@ -79,6 +101,7 @@ impl From<users::Model> for User {
             email: m.email,
             created_at: m.created_at,
             last_seen_at: m.last_seen_at,
+            sessions_not_before: m.sessions_not_before,
         }
     }
 }
@@ -156,6 +179,7 @@ async fn try_sign_in(
                 created_at: Set(now),
                 updated_at: Set(now),
                 last_seen_at: Set(Some(now)),
+                sessions_not_before: Set(None),
             }
             .insert(&txn)
             .await?;

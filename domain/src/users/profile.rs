@@ -46,6 +46,19 @@ impl DisplayName {
         }
         Ok(Self(value.to_owned()))
     }
+    /// A name from an identity provider, made presentable: control characters dropped, cut to
+    /// [`MAX_NAME_CHARS`]. `None` when nothing is left.
+    pub fn lenient(value: &str) -> Option<Self> {
+        let cleaned: String = value.trim().chars().filter(|c| !c.is_control()).collect();
+        let cut: String = cleaned.trim().chars().take(MAX_NAME_CHARS).collect();
+        Self::parse(&cut).ok()
+    }
+
+    /// The name shown when a provider sends none.
+    pub fn unnamed() -> Self {
+        Self("Unnamed user".to_owned())
+    }
+
     /// The name.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -11,17 +11,19 @@ use axum::{
     Form,
 };
 use domain::{
+    audit::{self, Actor, AuditEvent, Outcome},
     auth::{
         dev_login::{self, DevSignIn},
         session::{SignedIn, SIGNED_IN_KEY},
         ReturnPath,
     },
+    users::Provider,
     OffsetDateTime,
 };
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::error::ApiError;
+use crate::{error::ApiError, request_context::Ctx};
 
 /// The development sign-in form. Missing fields are empty strings, so they get field errors
 /// rather than a bare 422.
@@ -42,6 +44,7 @@ pub struct DevLoginForm {
 pub async fn dev_login(
     State(state): State<AppState>,
     session: Session,
+    Ctx(context): Ctx,
     Form(form): Form<DevLoginForm>,
 ) -> Result<Response, ApiError> {
     if !state.settings.dev_login.enabled {
@@ -64,25 +67,76 @@ pub async fn dev_login(
     };
     let now = OffsetDateTime::now_utc();
     let user = dev_login::sign_in(&state.db, request, now).await?;
+    audit::record(
+        &state.db,
+        AuditEvent {
+            actor: Actor::User {
+                id: user.id,
+                label: format!("{} (dev)", user.display_name),
+            },
+            action: "auth.sign_in",
+            target: "provider:dev".into(),
+            outcome: Outcome::Success,
+            detail: None,
+        },
+        &context,
+        now,
+    )
+    .await?;
     session.cycle_id().await?;
     session
-        .insert(SIGNED_IN_KEY, SignedIn::new(user.id, now))
+        .insert(SIGNED_IN_KEY, SignedIn::new(user.id, Provider::Dev, now))
         .await?;
     tracing::info!(user_id = %user.id, method = "dev", "user signed in");
     Ok(Redirect::to(next.unwrap_or_default().as_str()).into_response())
 }
 
 /// `POST /auth/logout`: deletes the session server-side (the old cookie no longer works anywhere)
-/// and expires the cookie.
+/// and expires the cookie. When the provider the user signed in with is configured for it
+/// (`entra_logout` / `auth0_logout`), continues at the provider's end-session endpoint, which
+/// returns to `/signed-out`.
 #[tracing::instrument(skip_all)]
-pub async fn logout(session: Session) -> Result<Response, ApiError> {
-    let user_id = session
-        .get::<SignedIn>(SIGNED_IN_KEY)
-        .await?
-        .map(|s| s.user_id);
+pub async fn logout(
+    State(state): State<AppState>,
+    session: Session,
+    Ctx(context): Ctx,
+) -> Result<Response, ApiError> {
+    let signed_in = session.get::<SignedIn>(SIGNED_IN_KEY).await?;
     session.flush().await?;
-    if let Some(user_id) = user_id {
-        tracing::info!(%user_id, "user signed out");
-    }
-    Ok(Redirect::to(routes::SIGNED_OUT).into_response())
+    let Some(signed_in) = signed_in else {
+        return Ok(Redirect::to(routes::SIGNED_OUT).into_response());
+    };
+    let now = OffsetDateTime::now_utc();
+    audit::record(
+        &state.db,
+        AuditEvent {
+            actor: Actor::User {
+                id: signed_in.user_id,
+                label: signed_in.user_id.to_string(),
+            },
+            action: "auth.sign_out",
+            target: format!("user:{}", signed_in.user_id),
+            outcome: Outcome::Success,
+            detail: None,
+        },
+        &context,
+        now,
+    )
+    .await?;
+    tracing::info!(user_id = %signed_in.user_id, "user signed out");
+    let provider_logout = match signed_in
+        .provider
+        .and_then(|p| state.identity_providers.get(p))
+    {
+        Some(client) => {
+            client
+                .logout_url(&state.settings.public_url.join(routes::SIGNED_OUT))
+                .await
+        }
+        None => None,
+    };
+    Ok(match provider_logout {
+        Some(url) => Redirect::to(url.as_str()).into_response(),
+        None => Redirect::to(routes::SIGNED_OUT).into_response(),
+    })
 }

@@ -20,8 +20,9 @@ use tower_sessions::Session;
 
 use crate::error::ApiError;
 
-/// Looks up the session's user. A session past its absolute lifetime, or whose user no longer
-/// exists, is deleted server-side: the request continues as anonymous.
+/// Looks up the session's user. A session past its absolute lifetime, whose user no longer
+/// exists, or that was ended (sign-out everywhere, tenant offboarded), is deleted server-side: the
+/// request continues as anonymous.
 pub async fn resolve_current_user(
     State(state): State<AppState>,
     session: Session,
@@ -33,7 +34,10 @@ pub async fn resolve_current_user(
         if signed_in.is_expired(now, state.settings.session.absolute_lifetime) {
             tracing::info!(user_id = %signed_in.user_id, "session reached its absolute lifetime");
             session.flush().await?;
-        } else if let Some(user) = users::find(&state.db, signed_in.user_id).await? {
+        } else if let Some(user) = users::find(&state.db, signed_in.user_id)
+            .await?
+            .filter(|user| !signed_in.is_revoked(user.sessions_not_before))
+        {
             users::touch_last_seen(&state.db, &user, now).await?;
             tracing::Span::current().record("user_id", tracing::field::display(user.id));
             request.extensions_mut().insert(CurrentUser(user));

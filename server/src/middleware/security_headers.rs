@@ -12,13 +12,33 @@ use axum::{
 /// Builds the Content-Security-Policy for an HTML page with this nonce.
 ///
 /// `'wasm-unsafe-eval'` allows compiling the hydration WebAssembly without allowing JS `eval`;
-/// no inline script runs without the nonce; nothing may frame the portal.
-pub fn content_security_policy(nonce: &str) -> String {
+/// no inline script runs without the nonce; nothing may frame the portal. `form_action` lists
+/// where a form submission may end up: Chrome applies `form-action` to the redirects after a
+/// submission too, and sign-out (POST) or the onboarding form (GET) continue at the identity
+/// provider.
+pub fn content_security_policy(nonce: &str, form_action: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
          img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; \
-         form-action 'self'; object-src 'none'"
+         form-action {form_action}; object-src 'none'"
     )
+}
+
+/// `'self'` plus the origins of the configured identity providers.
+pub fn form_action_sources(settings: &domain::config::Settings) -> String {
+    let providers = &settings.identity_providers;
+    let mut sources = vec!["'self'".to_owned()];
+    let origins = [
+        providers.entra.as_ref().map(|e| e.authority.origin()),
+        providers.auth0.as_ref().map(|a| a.issuer.origin()),
+    ];
+    for origin in origins.into_iter().flatten() {
+        let origin = origin.ascii_serialization();
+        if !sources.contains(&origin) {
+            sources.push(origin);
+        }
+    }
+    sources.join(" ")
 }
 
 /// Adds the headers; HTML responses also get the CSP and `Cache-Control: no-store` (pages show
@@ -56,7 +76,8 @@ pub async fn security_headers(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     if is_html {
-        if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&nonce)) {
+        let csp = content_security_policy(&nonce, &form_action_sources(&state.settings));
+        if let Ok(csp) = HeaderValue::from_str(&csp) {
             headers.insert(header::CONTENT_SECURITY_POLICY, csp);
         }
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

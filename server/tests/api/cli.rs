@@ -1,5 +1,6 @@
 //! The `mcp-gateway` binary itself: help, configuration refusal, migrate, keygen, SIGTERM.
 
+use sea_orm::EntityTrait;
 use std::{
     io::{BufRead, BufReader},
     process::{Command, Stdio},
@@ -78,7 +79,11 @@ fn migrate_applies_then_reports_an_up_to_date_schema() {
         String::from_utf8_lossy(&first.stderr)
     );
     let out = String::from_utf8(first.stdout).unwrap();
-    assert!(out.contains("applied 2 migration(s)"), "{out}");
+    let all = <migration::Migrator as migration::MigratorTrait>::migrations().len();
+    assert!(
+        out.contains(&format!("applied {all} migration(s)")),
+        "{out}"
+    );
     let second = gateway()
         .arg("migrate")
         .env("DATABASE_URL", &url)
@@ -173,4 +178,80 @@ fn sigterm_stops_the_server_promptly_and_cleanly() {
     assert!(exit.success(), "{exit:?}");
     // The default database and directory were created in the working directory.
     assert!(dir.path().join("data/gateway.db").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_grant_and_revoke_manage_operators_by_identity_never_by_email() {
+    use domain::{
+        auth::dev_login::{self, DevSignIn},
+        operators::{self, OperatorSources},
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("a.db").display());
+    let run = |args: &[&str]| {
+        gateway()
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .env("GATEWAY_MASTER_KEY", crate::helpers::MASTER_KEY_B64)
+            .output()
+            .unwrap()
+    };
+    // Migrate, then create a user the way a sign-in does.
+    assert!(run(&["migrate"]).status.success());
+    let db = domain::db::connect(&domain::config::DatabaseSettings {
+        url: secrecy::SecretString::from(url.clone()),
+        max_connections: 2,
+    })
+    .await
+    .unwrap();
+    let user = dev_login::sign_in(
+        &db,
+        DevSignIn::parse("Olga Operator", "olga@example.com").unwrap(),
+        domain::OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
+    let sources = OperatorSources {
+        configured: &[],
+        auth0_issuer: None,
+    };
+
+    let by_email = run(&["admin", "grant", "olga@example.com"]);
+    assert_eq!(
+        by_email.status.code(),
+        Some(2),
+        "an email alone is not a user reference"
+    );
+    assert!(String::from_utf8_lossy(&by_email.stderr).contains("dev:<email>"));
+    let unknown = run(&["admin", "grant", "dev:nobody@example.com"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("must sign in to the portal once"));
+    assert!(!operators::is_operator(&db, sources, user.id).await.unwrap());
+
+    let grant = run(&["admin", "grant", "dev:olga@example.com"]);
+    assert!(
+        grant.status.success(),
+        "{}",
+        String::from_utf8_lossy(&grant.stderr)
+    );
+    assert!(operators::is_operator(&db, sources, user.id).await.unwrap());
+    let users = String::from_utf8(run(&["admin", "users"]).stdout).unwrap();
+    assert!(
+        users.contains(&user.id.to_string())
+            && users.contains("dev:olga@example.com")
+            && users.contains("granted"),
+        "{users}"
+    );
+
+    let revoke = run(&["admin", "revoke", &user.id.to_string()]);
+    assert!(revoke.status.success());
+    assert!(!operators::is_operator(&db, sources, user.id).await.unwrap());
+    let actions: Vec<String> = domain::entity::audit_events::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(actions, ["operator.grant", "operator.revoke"]);
 }

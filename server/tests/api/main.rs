@@ -3,10 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod admin;
 mod cli;
 mod dev_login;
 mod health;
 mod helpers;
+mod idp;
+mod idp_sign_in;
 mod pages;
 mod security;
 mod sessions;

@@ -10,13 +10,20 @@ pub struct UserView {
     pub display_name: String,
     /// Email to show, if the identity provider gave one.
     pub email: Option<String>,
+    /// Whether the user is an operator (the Admin page is shown).
+    pub is_operator: bool,
 }
 
 /// The signed-in user, or `None` when signed out.
 #[server(endpoint = "session/current_user")]
 pub async fn get_current_user() -> Result<Option<UserView>, PortalError> {
-    Ok(crate::state::maybe_current_user().map(|u| UserView {
-        display_name: u.display_name,
-        email: u.email,
+    let Some(user) = crate::state::maybe_current_user() else {
+        return Ok(None);
+    };
+    let is_operator = crate::state::app_state()?.is_operator(&user).await?;
+    Ok(Some(UserView {
+        display_name: user.display_name,
+        email: user.email,
+        is_operator,
     }))
 }

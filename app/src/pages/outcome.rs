@@ -1,0 +1,70 @@
+//! Pieces shared by the pages that explain a sign-in or onboarding outcome (`/auth/error`,
+//! `/auth/not-onboarded`, `/auth/admin-consent/result`) and by other pages that must answer with
+//! an HTTP status other than 200.
+//!
+//! The outcome itself is read from the session (`get_auth_notice`), never from the URL: a page
+//! opened without one (a bookmark, a shared link) shows [`NothingToShow`].
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::routes;
+
+/// 400: the outcome is the browser's (or the user's) answer, not a fault of the gateway.
+pub const BAD_REQUEST: u16 = 400;
+/// 403: signed in, but not allowed here.
+pub const FORBIDDEN: u16 = 403;
+/// 404: the feature this page belongs to is not configured.
+pub const NOT_FOUND: u16 = 404;
+/// 503: an identity provider could not be reached.
+pub const SERVICE_UNAVAILABLE: u16 = 503;
+
+/// Sets the HTTP status of the page being rendered on the server; does nothing in the browser.
+///
+/// Called inside a `Suspend` once the page's data is known: pages render in `SsrMode::Async`, so
+/// the response's head is written only after the whole page has rendered.
+pub fn set_status(code: u16) {
+    #[cfg(feature = "ssr")]
+    if let (Some(response), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::StatusCode::from_u16(code),
+    ) {
+        response.set_status(status);
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = code;
+}
+
+/// The card shown when there is no outcome to explain (status 200).
+#[component]
+pub fn NothingToShow() -> impl IntoView {
+    view! {
+        <Title text="Nothing to show here" />
+        <div class="card auth-card">
+            <h1>"Nothing to show here"</h1>
+            <p class="muted">
+                "There is no recent sign-in or onboarding to explain in this browser. "
+                "It may have been shown already, or your session has ended."
+            </p>
+            <a class="btn btn-primary" href=routes::LOGIN>
+                "Sign in"
+            </a>
+        </div>
+    }
+}
+
+/// The identity provider's own words, folded away: useful to an administrator, noise to others.
+/// Shown as text (never as markup), so a provider's message cannot inject anything.
+#[component]
+pub fn TechnicalDetails(detail: Option<String>) -> impl IntoView {
+    detail.filter(|d| !d.trim().is_empty()).map(|detail| {
+        view! {
+            <details class="disclosure">
+                <summary>"Technical details"</summary>
+                <p>
+                    <code>{detail}</code>
+                </p>
+            </details>
+        }
+    })
+}

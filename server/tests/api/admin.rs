@@ -1,0 +1,163 @@
+//! The operators' server functions: only operators may call them, checked on every call.
+
+use domain::tenants::{self, CustomerName, TenantId};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{spawn_app_with, TestApp};
+
+const CONTOSO: &str = "c0a7d3e1-5b2f-4c8a-9e61-0d4f7b2a9c31";
+
+async fn call(app: &TestApp, endpoint: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
+    let response = app
+        .client
+        .post(app.url(&format!("/api/{endpoint}")))
+        .header("sec-fetch-site", "same-origin")
+        .header("accept", "application/json")
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Onboards Contoso directly through the domain (the HTTP flow has its own tests).
+async fn onboard_contoso(app: &TestApp) {
+    let db = &app.db.db;
+    let now = domain::OffsetDateTime::now_utc();
+    let ctx = Default::default();
+    let started = tenants::start_onboarding(db, &CustomerName::parse("Contoso").unwrap(), now)
+        .await
+        .unwrap();
+    tenants::record_consent(
+        db,
+        started.id,
+        &started.state,
+        tenants::ConsentResult::Granted {
+            tenant: CONTOSO.into(),
+        },
+        &ctx,
+        now,
+    )
+    .await
+    .unwrap();
+    let tid = TenantId::parse(CONTOSO).unwrap();
+    tenants::complete_onboarding(db, started.id, CONTOSO, &tid, "adele", &ctx, now)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_operators_reach_the_admin_functions_and_page() {
+    let app = spawn_app_with(|raw| {
+        raw.operators = domain::config::StringList::Joined("dev:olga@example.com".into());
+        raw.entra_client_id = Some("client".into());
+        raw.entra_client_secret = Some(secrecy::SecretString::from("secret"));
+        raw.entra_authority = "http://127.0.0.1:9/entra".into();
+    })
+    .await;
+    onboard_contoso(&app).await;
+
+    // Signed out: 401; a signed-in non-operator: 403, and nothing changes.
+    assert_eq!(
+        call(&app, "admin/overview", &[]).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    app.dev_login("Mallory", "mallory@example.com", "").await;
+    assert_eq!(
+        call(&app, "admin/overview", &[]).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        call(&app, "admin/offboard", &[("tenant_id", CONTOSO)])
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        call(&app, "admin/consent_link", &[("customer_name", "X")])
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert!(
+        tenants::is_onboarded(&app.db.db, &TenantId::parse(CONTOSO).unwrap())
+            .await
+            .unwrap()
+    );
+    let page = app.get("/admin").await;
+    assert_eq!(page.status(), StatusCode::FORBIDDEN);
+    app.logout().await;
+
+    // The configured operator.
+    app.dev_login("Olga", "olga@example.com", "").await;
+    let (status, overview) = call(&app, "admin/overview", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(overview["tenants"][0]["tenant_id"], CONTOSO);
+    assert_eq!(overview["tenants"][0]["customer_name"], "Contoso");
+    let (status, link) = call(
+        &app,
+        "admin/consent_link",
+        &[("customer_name", "Fabrikam & Co")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        link,
+        format!(
+            "{}/auth/admin-consent?customer_name=Fabrikam%20%26%20Co",
+            app.base
+        )
+    );
+    let (status, error) = call(&app, "admin/consent_link", &[("customer_name", " ")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error.to_string().contains("Enter the name"), "{error}");
+    let (status, _) = call(&app, "admin/offboard", &[("tenant_id", CONTOSO)]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !tenants::is_onboarded(&app.db.db, &TenantId::parse(CONTOSO).unwrap())
+            .await
+            .unwrap()
+    );
+    let (status, _) = call(&app, "admin/offboard", &[("tenant_id", CONTOSO)]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "already offboarded");
+    let page = app.get("/admin").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("Contoso"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_granted_operator_loses_access_on_the_next_request_when_revoked() {
+    let app = spawn_app_with(|_| {}).await;
+    app.dev_login("Olga", "olga@example.com", "").await;
+    assert_eq!(
+        call(&app, "admin/overview", &[]).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let user_ref = domain::users::UserRef::parse("dev:olga@example.com").unwrap();
+    let now = domain::OffsetDateTime::now_utc();
+    domain::operators::grant(
+        &app.db.db,
+        &user_ref,
+        None,
+        domain::audit::Actor::CommandLine,
+        now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(call(&app, "admin/overview", &[]).await.0, StatusCode::OK);
+    domain::operators::revoke(
+        &app.db.db,
+        &user_ref,
+        None,
+        domain::audit::Actor::CommandLine,
+        now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        call(&app, "admin/overview", &[]).await.0,
+        StatusCode::FORBIDDEN
+    );
+}
