@@ -39,12 +39,19 @@ pub enum Actor {
 }
 
 impl Actor {
-    fn parts(&self) -> (Option<Uuid>, String) {
+    /// How the actor is shown (also recorded as "granted by" / "offboarded by").
+    pub fn label(&self) -> String {
         match self {
-            Actor::User { id, label } => (Some(*id), label.clone()),
-            Actor::Identity(label) => (None, label.clone()),
-            Actor::CommandLine => (None, "command line".into()),
-            Actor::Anonymous => (None, "anonymous".into()),
+            Actor::User { label, .. } | Actor::Identity(label) => label.clone(),
+            Actor::CommandLine => "command line".into(),
+            Actor::Anonymous => "anonymous".into(),
+        }
+    }
+
+    fn user_id(&self) -> Option<Uuid> {
+        match self {
+            Actor::User { id, .. } => Some(*id),
+            _ => None,
         }
     }
 }
@@ -80,7 +87,7 @@ pub async fn record<C: ConnectionTrait>(
     context: &RequestContext,
     now: OffsetDateTime,
 ) -> Result<(), DbErr> {
-    let (actor_user_id, actor) = event.actor.parts();
+    let (actor_user_id, actor) = (event.actor.user_id(), event.actor.label());
     audit_events::ActiveModel {
         id: Set(Uuid::now_v7()),
         occurred_at: Set(now),

@@ -4,7 +4,8 @@
 //! takes effect at once.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, Set, TransactionTrait,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -118,32 +119,17 @@ pub async fn grant(
         .await?
         .is_none()
     {
-        let granted_by = match &actor {
-            Actor::User { label, .. } | Actor::Identity(label) => label.clone(),
-            Actor::CommandLine => "command line".into(),
-            Actor::Anonymous => "anonymous".into(),
-        };
+        let txn = db.begin().await?;
         operator_grants::ActiveModel {
             user_id: Set(user.id),
-            granted_by: Set(granted_by),
+            granted_by: Set(actor.label()),
             created_at: Set(now),
             updated_at: Set(now),
         }
-        .insert(db)
+        .insert(&txn)
         .await?;
-        audit::record(
-            db,
-            AuditEvent {
-                actor,
-                action: "operator.grant",
-                target: format!("user:{}", user.id),
-                outcome: Outcome::Success,
-                detail: None,
-            },
-            &RequestContext::default(),
-            now,
-        )
-        .await?;
+        record_change(&txn, actor, "operator.grant", &user, now).await?;
+        txn.commit().await?;
     }
     Ok(user)
 }
@@ -159,27 +145,39 @@ pub async fn revoke(
     let user = find_user(db, user_ref, auth0_issuer)
         .await?
         .ok_or_else(|| OperatorError::NoSuchUser(user_ref.to_string()))?;
+    let txn = db.begin().await?;
     let deleted = operator_grants::Entity::delete_by_id(user.id)
-        .exec(db)
+        .exec(&txn)
         .await?
         .rows_affected
         > 0;
     if deleted {
-        audit::record(
-            db,
-            AuditEvent {
-                actor,
-                action: "operator.revoke",
-                target: format!("user:{}", user.id),
-                outcome: Outcome::Success,
-                detail: None,
-            },
-            &RequestContext::default(),
-            now,
-        )
-        .await?;
+        record_change(&txn, actor, "operator.revoke", &user, now).await?;
     }
+    txn.commit().await?;
     Ok((user, deleted))
+}
+
+async fn record_change(
+    txn: &DatabaseTransaction,
+    actor: Actor,
+    action: &'static str,
+    user: &User,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    audit::record(
+        txn,
+        AuditEvent {
+            actor,
+            action,
+            target: format!("user:{}", user.id),
+            outcome: Outcome::Success,
+            detail: None,
+        },
+        &RequestContext::default(),
+        now,
+    )
+    .await
 }
 
 /// A user with the identities they sign in with (for `mcp-gateway admin users`).

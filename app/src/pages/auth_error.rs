@@ -7,40 +7,26 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::outcome::{
-    set_status, NothingToShow, TechnicalDetails, BAD_REQUEST, SERVICE_UNAVAILABLE,
-};
+use super::outcome::{set_status, NoticePage, TechnicalDetails, BAD_REQUEST, SERVICE_UNAVAILABLE};
 use crate::{
-    components::status::{ErrorPanel, Loading},
     routes,
-    server_fns::auth::{get_auth_notice, AuthNotice, SignInProblem},
+    server_fns::auth::{AuthNotice, SignInProblem},
 };
 
 /// The failed sign-in page.
 #[component]
 pub fn AuthErrorPage() -> impl IntoView {
-    let notice = Resource::new(|| (), |_| get_auth_notice());
     view! {
-        <main id="main" class="auth-page">
-            <Suspense fallback=|| view! { <Loading label="Loading…" /> }>
-                {move || Suspend::new(async move {
-                    match notice.await {
-                        Ok(Some(AuthNotice::SignInFailed { provider, problem, detail, next })) => {
-                            set_status(status_of(problem));
-                            view! { <SignInFailed provider problem detail next /> }.into_any()
-                        }
-                        Ok(_) => view! { <NothingToShow /> }.into_any(),
-                        Err(error) => {
-                            view! {
-                                <Title text="Sign-in did not complete" />
-                                <ErrorPanel error />
-                            }
-                                .into_any()
-                        }
-                    }
-                })}
-            </Suspense>
-        </main>
+        <NoticePage
+            title="Sign-in did not complete"
+            render=|notice| match notice {
+                AuthNotice::SignInFailed { provider, problem, detail, next } => {
+                    set_status(status_of(problem));
+                    Some(view! { <SignInFailed provider problem detail next /> }.into_any())
+                }
+                _ => None,
+            }
+        />
     }
 }
 

@@ -4,42 +4,27 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::outcome::{set_status, NothingToShow, FORBIDDEN};
+use super::outcome::{set_status, NoticePage, FORBIDDEN};
 use crate::{
-    components::{
-        copy_button::CopyButton,
-        status::{ErrorPanel, Loading},
-        toast::ToastRegion,
-    },
+    components::{copy_button::CopyButton, toast::ToastRegion},
     routes,
-    server_fns::auth::{get_auth_notice, AuthNotice},
+    server_fns::auth::AuthNotice,
 };
 
 /// The "organisation not set up" page.
 #[component]
 pub fn NotOnboardedPage() -> impl IntoView {
-    let notice = Resource::new(|| (), |_| get_auth_notice());
     view! {
-        <main id="main" class="auth-page">
-            <Suspense fallback=|| view! { <Loading label="Loading…" /> }>
-                {move || Suspend::new(async move {
-                    match notice.await {
-                        Ok(Some(AuthNotice::NotOnboarded { tenant_id, account, consent_link })) => {
-                            set_status(FORBIDDEN);
-                            view! { <NotOnboarded tenant_id account consent_link /> }.into_any()
-                        }
-                        Ok(_) => view! { <NothingToShow /> }.into_any(),
-                        Err(error) => {
-                            view! {
-                                <Title text="Your organisation is not set up yet" />
-                                <ErrorPanel error />
-                            }
-                                .into_any()
-                        }
-                    }
-                })}
-            </Suspense>
-        </main>
+        <NoticePage
+            title="Your organisation is not set up yet"
+            render=|notice| match notice {
+                AuthNotice::NotOnboarded { tenant_id, account, consent_link } => {
+                    set_status(FORBIDDEN);
+                    Some(view! { <NotOnboarded tenant_id account consent_link /> }.into_any())
+                }
+                _ => None,
+            }
+        />
         // The copy button confirms with a toast; this page is outside the portal's layout.
         <ToastRegion />
     }

@@ -4,51 +4,32 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::outcome::{set_status, NothingToShow, TechnicalDetails, BAD_REQUEST};
+use super::outcome::{set_status, NoticePage, TechnicalDetails, BAD_REQUEST};
 use crate::{
-    components::status::{ErrorPanel, Loading},
     routes,
-    server_fns::auth::{get_auth_notice, AuthNotice, OnboardingProblem},
+    server_fns::auth::{AuthNotice, OnboardingProblem},
 };
 
 /// The onboarding outcome page.
 #[component]
 pub fn OnboardingResultPage() -> impl IntoView {
-    let notice = Resource::new(|| (), |_| get_auth_notice());
     view! {
-        <main id="main" class="auth-page">
-            <Suspense fallback=|| view! { <Loading label="Loading…" /> }>
-                {move || Suspend::new(async move {
-                    match notice.await {
-                        Ok(Some(AuthNotice::OnboardingComplete { customer_name, tenant_id })) => {
-                            view! { <Connected customer_name tenant_id /> }.into_any()
-                        }
-                        Ok(
-                            Some(
-                                AuthNotice::OnboardingFailed {
-                                    customer_name,
-                                    problem,
-                                    detail,
-                                    retry_link,
-                                },
-                            ),
-                        ) => {
-                            set_status(BAD_REQUEST);
-                            view! { <NotConnected customer_name problem detail retry_link /> }
-                                .into_any()
-                        }
-                        Ok(_) => view! { <NothingToShow /> }.into_any(),
-                        Err(error) => {
-                            view! {
-                                <Title text="Onboarding" />
-                                <ErrorPanel error />
-                            }
-                                .into_any()
-                        }
-                    }
-                })}
-            </Suspense>
-        </main>
+        <NoticePage
+            title="Onboarding"
+            render=|notice| match notice {
+                AuthNotice::OnboardingComplete { customer_name, tenant_id } => {
+                    Some(view! { <Connected customer_name tenant_id /> }.into_any())
+                }
+                AuthNotice::OnboardingFailed { customer_name, problem, detail, retry_link } => {
+                    set_status(BAD_REQUEST);
+                    Some(
+                        view! { <NotConnected customer_name problem detail retry_link /> }
+                            .into_any(),
+                    )
+                }
+                _ => None,
+            }
+        />
     }
 }
 

@@ -8,7 +8,11 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::routes;
+use crate::{
+    components::status::{ErrorPanel, Loading},
+    routes,
+    server_fns::auth::{get_auth_notice, AuthNotice},
+};
 
 /// 400: the outcome is the browser's (or the user's) answer, not a fault of the gateway.
 pub const BAD_REQUEST: u16 = 400;
@@ -67,4 +71,40 @@ pub fn TechnicalDetails(detail: Option<String>) -> impl IntoView {
             </details>
         }
     })
+}
+
+/// The frame of an outcome page: loads this browser's [`AuthNotice`] and shows it with `render`,
+/// which returns `None` for notices the page does not explain ([`NothingToShow`] then).
+#[component]
+pub fn NoticePage<F>(
+    /// Title shown when the notice cannot be loaded.
+    title: &'static str,
+    /// Renders the notices this page explains (and sets the page's status).
+    render: F,
+) -> impl IntoView
+where
+    F: Fn(AuthNotice) -> Option<AnyView> + Clone + Send + Sync + 'static,
+{
+    let notice = Resource::new(|| (), |_| get_auth_notice());
+    view! {
+        <main id="main" class="auth-page">
+            <Suspense fallback=|| view! { <Loading label="Loading…" /> }>
+                {move || {
+                    let render = render.clone();
+                    Suspend::new(async move {
+                        match notice.await {
+                            Ok(notice) => notice
+                                .and_then(render)
+                                .unwrap_or_else(|| view! { <NothingToShow /> }.into_any()),
+                            Err(error) => view! {
+                                <Title text=title />
+                                <ErrorPanel error />
+                            }
+                            .into_any(),
+                        }
+                    })
+                }}
+            </Suspense>
+        </main>
+    }
 }

@@ -464,11 +464,6 @@ pub async fn offboard(
     now: OffsetDateTime,
 ) -> Result<(), TenantError> {
     let txn = db.begin().await?;
-    let actor_label = match &actor {
-        Actor::User { label, .. } | Actor::Identity(label) => label.clone(),
-        Actor::CommandLine => "command line".into(),
-        Actor::Anonymous => "anonymous".into(),
-    };
     let updated = entra_tenants::Entity::update_many()
         .col_expr(
             entra_tenants::Column::Status,
@@ -477,7 +472,7 @@ pub async fn offboard(
         .col_expr(entra_tenants::Column::OffboardedAt, Expr::value(Some(now)))
         .col_expr(
             entra_tenants::Column::OffboardedBy,
-            Expr::value(Some(actor_label)),
+            Expr::value(Some(actor.label())),
         )
         .col_expr(entra_tenants::Column::UpdatedAt, Expr::value(now))
         .filter(entra_tenants::Column::TenantId.eq(tenant.as_str()))

@@ -227,16 +227,7 @@ pub async fn auth0_login(
     session: Session,
     Query(query): Query<Auth0LoginQuery>,
 ) -> Result<Response, ApiError> {
-    let options = auth0_options(query.connection, false)?;
-    begin(
-        &state,
-        &session,
-        Provider::Auth0,
-        options,
-        query.next.as_deref(),
-        Purpose::SignIn,
-    )
-    .await
+    auth0_start(&state, &session, query, false).await
 }
 
 /// `GET /auth/auth0/signup`: Auth0's sign-up page (`screen_hint=signup`).
@@ -245,13 +236,23 @@ pub async fn auth0_signup(
     session: Session,
     Query(query): Query<Auth0LoginQuery>,
 ) -> Result<Response, ApiError> {
-    let options = auth0_options(query.connection, true)?;
+    auth0_start(&state, &session, query, true).await
+}
+
+async fn auth0_start(
+    state: &AppState,
+    session: &Session,
+    query: Auth0LoginQuery,
+    signup: bool,
+) -> Result<Response, ApiError> {
+    let options = auth0_options(query.connection, signup)?;
+    let next = query.next.as_deref();
     begin(
-        &state,
-        &session,
+        state,
+        session,
         Provider::Auth0,
         options,
-        query.next.as_deref(),
+        next,
         Purpose::SignIn,
     )
     .await

@@ -132,36 +132,18 @@ impl TestApp {
     /// `act` there, until the browser is sent back to the gateway. Returns that URL, not yet
     /// requested (tests replay, tamper with or follow it).
     pub async fn through_idp(&self, path: &str, act: AtIdp<'_>) -> String {
-        let mut url = self.url(path);
-        let mut acted = false;
-        for _ in 0..20 {
-            let response = self
-                .client
-                .get(&url)
-                .header("accept", "text/html")
-                .send()
-                .await
-                .unwrap();
-            assert!(
-                response.status().is_redirection(),
-                "expected a redirect from {url}, got {}",
-                response.status()
-            );
-            let next = Url::parse(&url)
-                .unwrap()
-                .join(response.headers()["location"].to_str().unwrap())
-                .unwrap();
-            if next.as_str().starts_with(&self.base) && !url.starts_with(&self.base) {
-                return next.to_string();
-            }
-            url = if !acted && !next.as_str().starts_with(&self.base) {
-                acted = true;
-                act_at_idp(next, act)
-            } else {
-                next.to_string()
-            };
-        }
-        panic!("too many redirects starting at {path}");
+        let response = self.get(path).await;
+        assert!(
+            response.status().is_redirection(),
+            "expected {path} to redirect to the identity provider, got {}",
+            response.status()
+        );
+        let to = crate::helpers::location(&response);
+        assert!(
+            !to.starts_with('/'),
+            "{path} redirected within the gateway: {to}"
+        );
+        self.through_idp_from(&to, act).await
     }
 
     /// GET of an absolute URL (a callback) as a browser navigation.
