@@ -185,31 +185,36 @@ impl TestApp {
 
     /// [`TestApp::through_idp`] from an absolute URL already outside the gateway.
     pub async fn through_idp_from(&self, url: &str, act: AtIdp<'_>) -> String {
-        let mut url = act_at_idp(Url::parse(url).unwrap(), act);
-        for _ in 0..20 {
-            let response = self
-                .client
-                .get(&url)
-                .header("accept", "text/html")
-                .send()
-                .await
-                .unwrap();
-            assert!(
-                response.status().is_redirection(),
-                "expected a redirect from {url}, got {}",
-                response.status()
-            );
-            let next = Url::parse(&url)
-                .unwrap()
-                .join(response.headers()["location"].to_str().unwrap())
-                .unwrap();
-            if next.as_str().starts_with(&self.base) {
-                return next.to_string();
-            }
-            url = next.to_string();
-        }
-        panic!("too many redirects at the identity provider");
+        walk_idp(&self.client, &self.base, url, act).await
     }
+}
+
+/// Follows the identity provider's redirects from `url`, acting as `act`, until the browser is
+/// sent back to `gateway`; returns that URL, not yet requested.
+pub async fn walk_idp(client: &Client, gateway: &str, url: &str, act: AtIdp<'_>) -> String {
+    let mut url = act_at_idp(Url::parse(url).unwrap(), act);
+    for _ in 0..20 {
+        let response = client
+            .get(&url)
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_redirection(),
+            "expected a redirect from {url}, got {}",
+            response.status()
+        );
+        let next = Url::parse(&url)
+            .unwrap()
+            .join(response.headers()["location"].to_str().unwrap())
+            .unwrap();
+        if next.as_str().starts_with(gateway) {
+            return next.to_string();
+        }
+        url = next.to_string();
+    }
+    panic!("too many redirects at the identity provider");
 }
 
 /// The stand-in's page-skipping parameters, added as a browser user would click through.

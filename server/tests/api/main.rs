@@ -10,6 +10,7 @@ mod health;
 mod helpers;
 mod idp;
 mod idp_sign_in;
+mod logs;
 mod pages;
 mod security;
 mod sessions;

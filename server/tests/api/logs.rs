@@ -1,0 +1,121 @@
+//! Secrets never reach the logs (security.md OIDC-8, AUD-3): a full sign-in through the real
+//! binary with every log level on, then the log is searched for the provider's tokens, the
+//! authorization code, the client secret and the session id.
+
+use std::{
+    io::Read,
+    process::{Command, Stdio},
+};
+
+use crate::{
+    helpers::{client, location, session_cookie, MASTER_KEY_B64},
+    idp::{walk_idp, AtIdp, Idp, CLIENT_SECRET},
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_logs_no_token_code_secret_or_session_id() {
+    let idp = Idp::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-gateway"))
+        .arg("serve")
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("GATEWAY_BIND", format!("127.0.0.1:{port}"))
+        .env("GATEWAY_PUBLIC_URL", &base)
+        .env("GATEWAY_MASTER_KEY", MASTER_KEY_B64)
+        .env("GATEWAY_LOG_FORMAT", "json")
+        .env("GATEWAY_LOG_FILTER", "trace")
+        .env("GATEWAY_AUTH0_ISSUER", &idp.auth0)
+        .env("GATEWAY_AUTH0_CLIENT_ID", crate::idp::CLIENT_ID)
+        .env("GATEWAY_AUTH0_CLIENT_SECRET", CLIENT_SECRET)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let browser = client();
+    let mut ready = false;
+    for _ in 0..200 {
+        if let Ok(r) = browser.get(format!("{base}/health/ready")).send().await {
+            ready = r.status() == 200;
+            if ready {
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(ready, "the gateway started");
+
+    let start = browser
+        .get(format!("{base}/auth/auth0/login"))
+        .send()
+        .await
+        .unwrap();
+    let callback = walk_idp(
+        &browser,
+        &base,
+        &location(&start),
+        AtIdp::SignInAs("ada@example.com"),
+    )
+    .await;
+    let code = url::Url::parse(&callback)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let signed_in = browser.get(&callback).send().await.unwrap();
+    assert_eq!(location(&signed_in), "/settings");
+    let session = session_cookie(signed_in.headers()).unwrap();
+    let session_id = session.split('=').nth(1).unwrap().to_owned();
+    assert_eq!(
+        browser
+            .get(format!("{base}/settings"))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let mut log = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    child.wait().unwrap();
+
+    assert!(
+        log.contains("user signed in"),
+        "the log was captured: {}",
+        &log[..log.len().min(2000)]
+    );
+    for (what, secret) in [
+        ("an ID token (JWT)", "eyJ"),
+        ("the authorization code", code.as_str()),
+        ("the client secret", CLIENT_SECRET),
+        ("the session id", session_id.as_str()),
+    ] {
+        assert!(!log.contains(secret), "{what} appears in the log");
+    }
+}
