@@ -20,7 +20,26 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
-    purge_task: JoinHandle<()>,
+    purge_tasks: Vec<JoinHandle<()>>,
+}
+
+/// How often stale rows (abandoned onboardings) are deleted.
+const HOUSEKEEPING_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
+/// Hourly deletion of stale rows; a failure is logged and retried at the next tick.
+fn spawn_housekeeping(db: sea_orm::DatabaseConnection) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(HOUSEKEEPING_INTERVAL);
+        loop {
+            tick.tick().await;
+            let now = domain::OffsetDateTime::now_utc();
+            match domain::tenants::purge_stale_onboardings(&db, now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "deleted abandoned tenant onboardings"),
+                Err(e) => tracing::warn!(error = %e, "deleting abandoned onboardings failed"),
+            }
+        }
+    })
 }
 
 impl Application {
@@ -53,14 +72,15 @@ impl Application {
             leptos_options,
             draining: Arc::new(AtomicBool::new(false)),
         };
-        let (portal, purge_task) =
+        let (portal, session_purge) =
             sessions::layer(routes::portal(&state), &db, &state.settings).await?;
+        let purge_tasks = vec![session_purge, spawn_housekeeping(db.clone())];
         let router = routes::app(state.clone(), portal);
         Ok(Self {
             listener,
             router,
             state,
-            purge_task,
+            purge_tasks,
         })
     }
 
@@ -86,7 +106,7 @@ impl Application {
             listener,
             router,
             state,
-            purge_task,
+            purge_tasks,
         } = self;
         let grace = state.settings.shutdown_grace;
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
@@ -111,7 +131,9 @@ impl Application {
             result = server => result.context("HTTP server failed")?,
             () = deadline => tracing::warn!(?grace, "requests still running after the shutdown grace period; exiting anyway"),
         }
-        purge_task.abort();
+        for task in purge_tasks {
+            task.abort();
+        }
         if let Err(e) = state.db.close().await {
             tracing::warn!(error = %e, "closing the database pool failed");
         }

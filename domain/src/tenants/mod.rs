@@ -32,6 +32,8 @@ use crate::{
 
 /// How long an admin-consent link stays usable once opened.
 pub const ONBOARDING_LIFETIME: time::Duration = time::Duration::hours(1);
+/// Onboardings that did not complete are listed for this long, then deleted.
+pub const ONBOARDING_RETENTION: time::Duration = time::Duration::days(7);
 
 const STATUS_ONBOARDED: &str = "onboarded";
 const STATUS_OFFBOARDED: &str = "offboarded";
@@ -437,7 +439,7 @@ pub async fn list_pending(
 ) -> Result<Vec<PendingOnboarding>, DbErr> {
     let rows = tenant_onboardings::Entity::find()
         .filter(tenant_onboardings::Column::Status.ne(ONBOARDING_COMPLETED))
-        .filter(tenant_onboardings::Column::CreatedAt.gt(now - time::Duration::days(7)))
+        .filter(tenant_onboardings::Column::CreatedAt.gt(now - ONBOARDING_RETENTION))
         .order_by_desc(tenant_onboardings::Column::CreatedAt)
         .all(db)
         .await?;
@@ -453,6 +455,20 @@ pub async fn list_pending(
             created_at: r.created_at,
         })
         .collect())
+}
+
+/// Deletes onboardings that did not complete and are older than [`ONBOARDING_RETENTION`] (anyone
+/// can open a consent link, so abandoned attempts must not pile up). Returns how many.
+pub async fn purge_stale_onboardings(
+    db: &DatabaseConnection,
+    now: OffsetDateTime,
+) -> Result<u64, DbErr> {
+    Ok(tenant_onboardings::Entity::delete_many()
+        .filter(tenant_onboardings::Column::Status.ne(ONBOARDING_COMPLETED))
+        .filter(tenant_onboardings::Column::CreatedAt.lte(now - ONBOARDING_RETENTION))
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 /// Offboards `tenant`: its users can no longer sign in, and their portal sessions end at once.

@@ -135,6 +135,11 @@ async fn declined_consent_fails_the_onboarding_and_creates_no_tenant() {
     assert_eq!(pending[0].status, "failed");
     assert!(pending[0].error.as_deref().unwrap().contains("AADSTS65004"));
     assert!(list(&db).await.unwrap().is_empty());
+    // Abandoned attempts go after the retention period, not before.
+    let almost = t0() + ONBOARDING_RETENTION - time::Duration::seconds(1);
+    assert_eq!(purge_stale_onboardings(&db, almost).await.unwrap(), 0);
+    let later = t0() + ONBOARDING_RETENTION;
+    assert_eq!(purge_stale_onboardings(&db, later).await.unwrap(), 1);
 }
 
 #[tokio::test]
