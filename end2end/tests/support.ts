@@ -4,18 +4,27 @@ import path from "node:path";
 
 export const ARTIFACTS = path.resolve(__dirname, "../artifacts");
 
+/** Records every console error, page error (CSP violations included) and HTTP error >= 500 of
+ * `page` into `problems`. The fixture below does this for the test's own page; call it for any
+ * other page a test opens (a second browser context). */
+export function watchForProblems(page: Page, problems: string[]) {
+  page.on("console", (m) => {
+    // The browser reports a 4xx *document* as a console error ("Failed to load resource: the
+    // server responded with a status of N"). Some pages answer 400, 401, 403 or 404 on purpose
+    // (sign-in errors, not onboarded, operators only, the 404 page); a 5xx is never expected.
+    if (m.type() === "error" && !/status of (400|401|403|404)\b/.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e}`));
+  page.on("response", (r) => r.status() >= 500 && problems.push(`${r.status()} ${r.url()}`));
+}
+
 /** Fails the test on any console error, page error (CSP violations included) or HTTP error >= 500. */
 export const test = base.extend<{ problems: string[] }>({
   baseURL: async ({}, use) => use(process.env.BASE_URL),
   problems: [
     async ({ page }, use) => {
       const problems: string[] = [];
-      page.on("console", (m) => {
-        // The browser reports a 404 *document* as a console error; the 404 test expects one.
-        if (m.type() === "error" && !/status of 404/.test(m.text())) problems.push(`console: ${m.text()}`);
-      });
-      page.on("pageerror", (e) => problems.push(`pageerror: ${e}`));
-      page.on("response", (r) => r.status() >= 500 && problems.push(`${r.status()} ${r.url()}`));
+      watchForProblems(page, problems);
       await use(problems);
       expect(problems, "no console errors, page errors or 5xx").toEqual([]);
     },

@@ -128,7 +128,10 @@ fn TenantRowView(
             <td>{status}</td>
             <td>
                 <Timestamp rfc3339=onboarded_at />
-                <span class="cell-note">{format!("by {onboarded_by}")}</span>
+                // "account (entra:tid/oid)": the account fits the table; the identity is the title.
+                <span class="cell-note" title=onboarded_by.clone()>
+                    {format!("by {}", onboarded_by.split(" (").next().unwrap_or_default())}
+                </span>
             </td>
             <td class="num">{user_count}</td>
             <td>
