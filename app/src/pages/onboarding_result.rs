@@ -76,8 +76,9 @@ fn explanation(customer_name: Option<&str>, problem: OnboardingProblem) -> Strin
             None => "Consent was not granted. Nothing was changed.".to_owned(),
         },
         OnboardingProblem::UnknownRequest => "This consent answer does not belong to a request \
-                                              started in this browser, or it has expired (links \
-                                              work for one hour). Nothing was changed."
+                                              started in this browser, or it has expired (consent \
+                                              must be granted within 10 minutes of opening the \
+                                              link). Nothing was changed."
             .to_owned(),
         OnboardingProblem::WrongTenant => "You signed in with an account from a different \
                                            Microsoft tenant than the one that granted consent. \
@@ -140,7 +141,8 @@ mod tests {
         assert_eq!(
             explanation(None, OnboardingProblem::UnknownRequest),
             "This consent answer does not belong to a request started in this browser, or it has \
-             expired (links work for one hour). Nothing was changed."
+             expired (consent must be granted within 10 minutes of opening the link). Nothing was \
+             changed."
         );
         assert!(!explanation(None, OnboardingProblem::WrongTenant).contains("  "));
     }
