@@ -91,6 +91,10 @@ pub struct Auth0Settings {
 pub struct PublicUrl(Url);
 
 impl PublicUrl {
+    /// Validates a public URL as `GATEWAY_PUBLIC_URL` is validated.
+    pub fn parse(value: &str) -> Result<Self, ConfigError> {
+        validate::parse_public_url(value)
+    }
     /// The URL (always with an empty path `/`, no query, no fragment).
     pub fn url(&self) -> &Url {
         &self.0

@@ -88,7 +88,7 @@ impl Settings {
     }
 }
 
-fn parse_public_url(value: &str) -> Result<PublicUrl, ConfigError> {
+pub(super) fn parse_public_url(value: &str) -> Result<PublicUrl, ConfigError> {
     const KEY: &str = "GATEWAY_PUBLIC_URL";
     let url = Url::parse(value).map_err(|e| {
         ConfigError::invalid(KEY, format!("`{value}` is not an absolute URL ({e})"))

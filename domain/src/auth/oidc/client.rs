@@ -598,3 +598,7 @@ fn display_name(name: Option<String>, account: &str) -> DisplayName {
         .or_else(|| DisplayName::lenient(account))
         .unwrap_or_else(DisplayName::unnamed)
 }
+
+#[cfg(test)]
+#[path = "client_tests.rs"]
+mod tests;

@@ -1,0 +1,164 @@
+//! ID-token checks the stand-in provider cannot produce (security.md OIDC-1): an HMAC signature
+//! keyed with the client secret, several audiences with and without `azp`, `iat` out of bounds.
+//! Tokens are built and signed here with openidconnect's own signing keys.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{Duration as ChronoDuration, Utc};
+use openidconnect::{
+    core::{CoreHmacKey, CoreRsaPrivateSigningKey},
+    Audience, EndUserName, IssuerUrl, JsonWebKeyId, LocalizedClaim, PrivateSigningKey,
+    StandardClaims, SubjectIdentifier,
+};
+use secrecy::SecretString;
+
+use super::*;
+use crate::config::{Auth0Settings, PublicUrl};
+
+const ISSUER: &str = "https://tenant.eu.auth0.com/";
+const CLIENT_ID: &str = "gateway-client";
+const CLIENT_SECRET: &str = "client-secret-value";
+/// A throwaway RSA key made for these tests only (`openssl genrsa -traditional 2048`).
+const TEST_KEY: &str = include_str!("testdata/test-only-rsa-key.pem");
+
+fn client() -> OidcClient {
+    let settings = Auth0Settings {
+        issuer: Url::parse(ISSUER).unwrap(),
+        client_id: CLIENT_ID.into(),
+        client_secret: SecretString::from(CLIENT_SECRET),
+        logout: false,
+    };
+    let public = PublicUrl::parse("https://gateway.example.com").unwrap();
+    OidcClient::auth0(&settings, &public).unwrap()
+}
+
+fn rsa_key() -> CoreRsaPrivateSigningKey {
+    CoreRsaPrivateSigningKey::from_pem(TEST_KEY, Some(JsonWebKeyId::new("k1".into()))).unwrap()
+}
+
+fn keys() -> CoreJsonWebKeySet {
+    CoreJsonWebKeySet::new(vec![rsa_key().as_verification_key()])
+}
+
+fn claims(audiences: &[&str]) -> Claims {
+    let mut name = LocalizedClaim::new();
+    name.insert(None, EndUserName::new("Ada".into()));
+    IdTokenClaims::new(
+        IssuerUrl::new(ISSUER.into()).unwrap(),
+        audiences
+            .iter()
+            .map(|a| Audience::new((*a).into()))
+            .collect(),
+        Utc::now() + ChronoDuration::hours(1),
+        Utc::now(),
+        StandardClaims::new(SubjectIdentifier::new("auth0|abc".into())).set_name(Some(name)),
+        ProviderClaims {
+            tid: None,
+            oid: None,
+        },
+    )
+    .set_nonce(Some(Nonce::new("n-1".into())))
+}
+
+fn rs256(claims: Claims) -> ProviderIdToken {
+    IdToken::new(
+        claims,
+        &rsa_key(),
+        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+        None,
+        None,
+    )
+    .unwrap()
+}
+
+fn verify(token: &ProviderIdToken) -> Result<Claims, ClaimsVerificationError> {
+    client().check(
+        token,
+        &Nonce::new("n-1".into()),
+        keys(),
+        OffsetDateTime::now_utc(),
+    )
+}
+
+#[test]
+fn a_well_formed_token_passes() {
+    let claims = verify(&rs256(claims(&[CLIENT_ID]))).unwrap();
+    assert_eq!(claims.subject().as_str(), "auth0|abc");
+}
+
+#[test]
+fn an_hmac_signature_keyed_with_the_client_secret_is_refused() {
+    let token: ProviderIdToken = IdToken::new(
+        claims(&[CLIENT_ID]),
+        &CoreHmacKey::new(CLIENT_SECRET.as_bytes()),
+        CoreJwsSigningAlgorithm::HmacSha256,
+        None,
+        None,
+    )
+    .unwrap();
+    assert!(matches!(
+        verify(&token),
+        Err(ClaimsVerificationError::SignatureVerification(
+            SignatureVerificationError::DisallowedAlg(_)
+        ))
+    ));
+}
+
+#[test]
+fn extra_audiences_are_refused_and_azp_must_name_us() {
+    // No other audience is trusted: a token also meant for another client is refused, with or
+    // without `azp`.
+    let two = claims(&[CLIENT_ID, "another-api"]);
+    for azp in [None, Some(CLIENT_ID), Some("another-api")] {
+        let token = two
+            .clone()
+            .set_authorized_party(azp.map(|a| ClientId::new(a.into())));
+        assert!(
+            matches!(
+                verify(&rs256(token)),
+                Err(ClaimsVerificationError::InvalidAudience(_))
+            ),
+            "azp {azp:?}"
+        );
+    }
+    let single_wrong_azp =
+        claims(&[CLIENT_ID]).set_authorized_party(Some(ClientId::new("another-api".into())));
+    assert!(matches!(
+        verify(&rs256(single_wrong_azp)),
+        Err(ClaimsVerificationError::InvalidAudience(_))
+    ));
+    let single_right_azp =
+        claims(&[CLIENT_ID]).set_authorized_party(Some(ClientId::new(CLIENT_ID.into())));
+    assert!(verify(&rs256(single_right_azp)).is_ok());
+}
+
+#[test]
+fn issued_at_must_be_recent_and_not_in_the_future() {
+    let future = claims(&[CLIENT_ID]).set_issue_time(Utc::now() + ChronoDuration::minutes(6));
+    assert!(matches!(
+        verify(&rs256(future)),
+        Err(ClaimsVerificationError::Expired(_))
+    ));
+    let old = claims(&[CLIENT_ID]).set_issue_time(Utc::now() - ChronoDuration::minutes(16));
+    assert!(matches!(
+        verify(&rs256(old)),
+        Err(ClaimsVerificationError::Expired(_))
+    ));
+    let skewed = claims(&[CLIENT_ID]).set_issue_time(Utc::now() + ChronoDuration::minutes(4));
+    assert!(
+        verify(&rs256(skewed)).is_ok(),
+        "4 minutes of clock skew are tolerated"
+    );
+}
+
+#[test]
+fn a_token_for_another_client_or_nonce_is_refused() {
+    assert!(matches!(
+        verify(&rs256(claims(&["someone-else"]))),
+        Err(ClaimsVerificationError::InvalidAudience(_))
+    ));
+    let other_nonce = claims(&[CLIENT_ID]).set_nonce(Some(Nonce::new("n-2".into())));
+    assert!(matches!(
+        verify(&rs256(other_nonce)),
+        Err(ClaimsVerificationError::InvalidNonce(_))
+    ));
+}
