@@ -32,6 +32,8 @@ pub const NOT_ONBOARDED: &str = "/auth/not-onboarded";
 pub const ADMIN: &str = "/admin";
 /// Sign-out (POST only).
 pub const LOGOUT: &str = "/auth/logout";
+/// Ends every session of the signed-in user (POST only).
+pub const LOGOUT_EVERYWHERE: &str = "/auth/logout-everywhere";
 /// Shown after signing out.
 pub const SIGNED_OUT: &str = "/signed-out";
 /// Landing page after sign-in.

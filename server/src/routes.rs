@@ -51,6 +51,7 @@ pub fn portal(state: &AppState) -> Router<AppState> {
         .route("/", get(|| async { Redirect::to(paths::SETTINGS) }))
         .route(paths::DEV_LOGIN, post(auth::dev_login))
         .route(paths::LOGOUT, post(auth::logout))
+        .route(paths::LOGOUT_EVERYWHERE, post(auth::logout_everywhere))
         .route(paths::MICROSOFT_LOGIN, get(idp::microsoft_login))
         .route(paths::MICROSOFT_CALLBACK, get(idp::microsoft_callback))
         .route(paths::AUTH0_LOGIN, get(idp::auth0_login))

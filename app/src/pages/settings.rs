@@ -94,6 +94,14 @@ fn Overview(overview: SettingsOverview) -> impl IntoView {
                     <dt>"Member since"</dt>
                     <dd>{member_since}</dd>
                 </dl>
+                <form method="post" action=routes::LOGOUT_EVERYWHERE class="account-actions">
+                    <button type="submit" class="btn btn-secondary" aria-describedby="logout-everywhere-hint">
+                        "Sign out everywhere"
+                    </button>
+                    <p id="logout-everywhere-hint">
+                        "Ends your sessions in every browser, this one included — for a lost or shared device."
+                    </p>
+                </form>
             </section>
         </div>
     }

@@ -207,6 +207,24 @@ pub async fn find(db: &DatabaseConnection, id: Uuid) -> Result<Option<User>, Use
     Ok(users::Entity::find_by_id(id).one(db).await?.map(User::from))
 }
 
+/// Ends every portal session of `user_id` signed in at or before `now` ("sign out everywhere"):
+/// each is refused on its next request, on every replica.
+pub async fn end_sessions(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    now: OffsetDateTime,
+) -> Result<(), UsersError> {
+    users::Entity::update_many()
+        .col_expr(
+            users::Column::SessionsNotBefore,
+            sea_orm::sea_query::Expr::value(Some(now)),
+        )
+        .filter(users::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Records activity, writing only when the stored value is older than [`LAST_SEEN_RESOLUTION`].
 pub async fn touch_last_seen(
     db: &DatabaseConnection,

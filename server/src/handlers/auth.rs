@@ -17,7 +17,7 @@ use domain::{
         session::{SignedIn, SIGNED_IN_KEY},
         ReturnPath,
     },
-    users::Provider,
+    users::{self, Provider},
     OffsetDateTime,
 };
 use serde::Deserialize;
@@ -139,4 +139,38 @@ pub async fn logout(
         Some(url) => Redirect::to(url.as_str()).into_response(),
         None => Redirect::to(routes::SIGNED_OUT).into_response(),
     })
+}
+
+/// `POST /auth/logout-everywhere`: ends every portal session of the signed-in user, in every
+/// browser (security.md WEB-3), this one included.
+#[tracing::instrument(skip_all)]
+pub async fn logout_everywhere(
+    State(state): State<AppState>,
+    session: Session,
+    Ctx(context): Ctx,
+) -> Result<Response, ApiError> {
+    let Some(signed_in) = session.get::<SignedIn>(SIGNED_IN_KEY).await? else {
+        return Ok(Redirect::to(routes::LOGIN).into_response());
+    };
+    let now = OffsetDateTime::now_utc();
+    users::end_sessions(&state.db, signed_in.user_id, now).await?;
+    session.flush().await?;
+    audit::record(
+        &state.db,
+        AuditEvent {
+            actor: Actor::User {
+                id: signed_in.user_id,
+                label: signed_in.user_id.to_string(),
+            },
+            action: "auth.sign_out_everywhere",
+            target: format!("user:{}", signed_in.user_id),
+            outcome: Outcome::Success,
+            detail: None,
+        },
+        &context,
+        now,
+    )
+    .await?;
+    tracing::info!(user_id = %signed_in.user_id, "user signed out everywhere");
+    Ok(Redirect::to(routes::SIGNED_OUT).into_response())
 }

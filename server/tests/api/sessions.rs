@@ -177,3 +177,64 @@ async fn a_session_past_its_absolute_lifetime_is_ended() {
     let response = app.get("/settings").await;
     assert_eq!(response.status(), 303, "the session has expired");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_out_everywhere_ends_the_users_sessions_in_every_browser_only() {
+    let app = spawn_app().await;
+    let other_browser = crate::helpers::client();
+    let other_user = crate::helpers::client();
+    for (client, email) in [
+        (&app.client, "ada@example.com"),
+        (&other_browser, "ada@example.com"),
+        (&other_user, "grace@example.com"),
+    ] {
+        client
+            .post(app.url("/auth/dev/login"))
+            .header("sec-fetch-site", "same-origin")
+            .form(&[("name", "X"), ("email", email), ("next", "")])
+            .send()
+            .await
+            .unwrap();
+    }
+    let settings = |client: reqwest::Client| {
+        let url = app.url("/settings");
+        async move {
+            client
+                .get(url)
+                .header("accept", "text/html")
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(settings(other_browser.clone()).await, 200);
+    let response = app
+        .client
+        .post(app.url("/auth/logout-everywhere"))
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(crate::helpers::location(&response), "/signed-out");
+    assert_eq!(settings(app.client.clone()).await, 303);
+    assert_eq!(
+        settings(other_browser.clone()).await,
+        303,
+        "the other browser is signed out too"
+    );
+    assert_eq!(
+        settings(other_user.clone()).await,
+        200,
+        "another user is untouched"
+    );
+    // A cross-site form cannot sign anyone out everywhere.
+    let forged = other_user
+        .post(app.url("/auth/logout-everywhere"))
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    assert_eq!(settings(other_user).await, 200);
+}
