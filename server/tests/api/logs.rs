@@ -39,6 +39,18 @@ async fn a_sign_in_logs_no_token_code_secret_or_session_id() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // Read both pipes from the start: at trace level the gateway writes more than a pipe holds,
+    // and a full pipe would block its logging (and with it the server).
+    let drain = |pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let mut pipe = pipe;
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
     let browser = client();
     let mut ready = false;
     for _ in 0..200 {
@@ -90,20 +102,9 @@ async fn a_sign_in_logs_no_token_code_secret_or_session_id() {
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
-    let mut log = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut log)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut log)
-        .unwrap();
-    child.wait().unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "the gateway stopped cleanly: {status}");
+    let log = stdout.join().unwrap() + &stderr.join().unwrap();
 
     assert!(
         log.contains("user signed in"),
