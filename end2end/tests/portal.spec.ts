@@ -92,13 +92,28 @@ test("sign-out ends the session", async ({ page }) => {
   await page.goto("/auth/dev/login?next=/settings");
   await devSignIn(page, "Ada Lovelace", "ada@example.com");
   await expect(page.getByRole("heading", { name: "Welcome, Ada Lovelace" })).toBeVisible();
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page).toHaveURL(/\/signed-out$/);
   await expect(page.getByRole("heading", { name: "You have signed out" })).toBeVisible();
   await expectAccessible(page, "signed out");
   await screenshot(page, "06-signed-out");
   await page.goto("/settings");
   await expect(page).toHaveURL(/\/auth\/dev\/login/);
+});
+
+test("sign out everywhere ends the user's sessions in other browsers too", async ({ page, browser }) => {
+  const other = await browser.newContext({ baseURL: process.env.BASE_URL });
+  const otherPage = await other.newPage();
+  for (const p of [page, otherPage]) {
+    await p.goto("/auth/dev/login?next=/settings");
+    await devSignIn(p, "Lin Chen", "lin@example.com");
+    await expect(p.getByRole("heading", { name: "Welcome, Lin Chen" })).toBeVisible();
+  }
+  await page.getByRole("button", { name: "Sign out everywhere" }).click();
+  await expect(page).toHaveURL(/\/signed-out$/);
+  await otherPage.goto("/settings");
+  await expect(otherPage).toHaveURL(/\/auth\/dev\/login/);
+  await other.close();
 });
 
 test("an unknown page is a helpful 404", async ({ page }) => {

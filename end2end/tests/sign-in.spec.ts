@@ -233,7 +233,7 @@ test("5. signing out ends the session", async ({ page }) => {
   await expect(page.getByRole("heading", { name: "Welcome, Megan Bowen" })).toBeVisible();
   await waitForHydration(page);
 
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page).toHaveURL(at("/signed-out"));
   await expect(page.getByRole("heading", { name: "You have signed out", level: 1 })).toBeVisible();
   await checkPage(page, "sign-in-09-signed-out");
