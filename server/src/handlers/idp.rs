@@ -342,7 +342,8 @@ async fn callback(
     .await
     {
         Ok(signed_in) => {
-            // A new session id at sign-in (WEB-2); the pre-sign-in data is gone with it.
+            // A new session id at sign-in (WEB-2). This attempt's state, nonce and verifier were
+            // taken out above; attempts still open in other tabs stay until used or expired.
             session.cycle_id().await?;
             session.remove_value(AUTH_NOTICE_KEY).await?;
             session
