@@ -103,17 +103,12 @@ pub fn current_user() -> Result<User, PortalError> {
 /// Sets the HTTP status of the current server-function response to match `error` (a refusal is
 /// a 401/403/400 on the wire, not a generic 500) and returns it.
 pub fn with_status(error: PortalError) -> PortalError {
-    let status = match &error {
-        PortalError::Unauthorized => http::StatusCode::UNAUTHORIZED,
-        PortalError::Forbidden => http::StatusCode::FORBIDDEN,
-        PortalError::Invalid(_) => http::StatusCode::BAD_REQUEST,
-        PortalError::Internal | PortalError::Transport(_) => {
-            http::StatusCode::INTERNAL_SERVER_ERROR
-        }
-    };
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(status);
-    }
+    crate::pages::outcome::set_status(match &error {
+        PortalError::Unauthorized => 401,
+        PortalError::Forbidden => 403,
+        PortalError::Invalid(_) => 400,
+        PortalError::Internal | PortalError::Transport(_) => 500,
+    });
     error
 }
 

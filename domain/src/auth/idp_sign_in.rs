@@ -150,7 +150,8 @@ pub async fn finish(
         }
         (Purpose::SignIn | Purpose::AdminConsent { .. }, _) => None,
     };
-    if let Some(tenant_id) = &verified.tenant_id {
+    // A sign-in that just onboarded its tenant needs no second look at the allow-list.
+    if let (Some(tenant_id), None) = (&verified.tenant_id, &onboarded) {
         if !tenants::is_onboarded(db, tenant_id).await? {
             audit::record(
                 db,

@@ -107,22 +107,7 @@ pub async fn logout(
         return Ok(Redirect::to(routes::SIGNED_OUT).into_response());
     };
     let now = OffsetDateTime::now_utc();
-    audit::record(
-        &state.db,
-        AuditEvent {
-            actor: Actor::User {
-                id: signed_in.user_id,
-                label: signed_in.user_id.to_string(),
-            },
-            action: "auth.sign_out",
-            target: format!("user:{}", signed_in.user_id),
-            outcome: Outcome::Success,
-            detail: None,
-        },
-        &context,
-        now,
-    )
-    .await?;
+    record_session_end(&state, signed_in.user_id, "auth.sign_out", &context, now).await?;
     tracing::info!(user_id = %signed_in.user_id, "user signed out");
     let provider_logout = match signed_in
         .provider
@@ -155,22 +140,35 @@ pub async fn logout_everywhere(
     let now = OffsetDateTime::now_utc();
     users::end_sessions(&state.db, signed_in.user_id, now).await?;
     session.flush().await?;
-    audit::record(
-        &state.db,
-        AuditEvent {
-            actor: Actor::User {
-                id: signed_in.user_id,
-                label: signed_in.user_id.to_string(),
-            },
-            action: "auth.sign_out_everywhere",
-            target: format!("user:{}", signed_in.user_id),
-            outcome: Outcome::Success,
-            detail: None,
-        },
+    record_session_end(
+        &state,
+        signed_in.user_id,
+        "auth.sign_out_everywhere",
         &context,
         now,
     )
     .await?;
     tracing::info!(user_id = %signed_in.user_id, "user signed out everywhere");
     Ok(Redirect::to(routes::SIGNED_OUT).into_response())
+}
+
+/// The audit row of a user ending their own session(s).
+async fn record_session_end(
+    state: &AppState,
+    user_id: uuid::Uuid,
+    action: &'static str,
+    context: &domain::audit::RequestContext,
+    now: OffsetDateTime,
+) -> Result<(), ApiError> {
+    let event = AuditEvent {
+        actor: Actor::User {
+            id: user_id,
+            label: user_id.to_string(),
+        },
+        action,
+        target: format!("user:{user_id}"),
+        outcome: Outcome::Success,
+        detail: None,
+    };
+    Ok(audit::record(&state.db, event, context, now).await?)
 }
