@@ -13,6 +13,7 @@ pub mod db;
 pub mod entity;
 pub mod health;
 pub mod operators;
+pub mod organizations;
 pub mod tenants;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;

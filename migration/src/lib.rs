@@ -13,6 +13,14 @@ mod m20261126_000004_create_tenant_onboardings;
 mod m20261126_000005_create_operator_grants;
 mod m20261126_000006_create_audit_events;
 mod m20261126_000007_add_users_sessions_not_before;
+mod m20261126_000008_create_organizations;
+mod m20261126_000009_create_memberships;
+mod m20261126_000010_create_teams;
+mod m20261126_000011_create_team_members;
+mod m20261126_000012_create_invitations;
+mod m20261126_000013_create_invite_codes;
+mod m20261126_000014_create_instance_settings;
+mod m20261126_000015_index_audit_events_organization;
 
 /// The ordered list of every migration.
 pub struct Migrator;
@@ -28,6 +36,14 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_create_operator_grants::Migration),
             Box::new(m20261126_000006_create_audit_events::Migration),
             Box::new(m20261126_000007_add_users_sessions_not_before::Migration),
+            Box::new(m20261126_000008_create_organizations::Migration),
+            Box::new(m20261126_000009_create_memberships::Migration),
+            Box::new(m20261126_000010_create_teams::Migration),
+            Box::new(m20261126_000011_create_team_members::Migration),
+            Box::new(m20261126_000012_create_invitations::Migration),
+            Box::new(m20261126_000013_create_invite_codes::Migration),
+            Box::new(m20261126_000014_create_instance_settings::Migration),
+            Box::new(m20261126_000015_index_audit_events_organization::Migration),
         ]
     }
 }

@@ -49,6 +49,11 @@ pub struct Settings {
     /// Operators (platform administrators) named in the configuration, in addition to those
     /// granted with `mcp-gateway admin grant`.
     pub operators: Vec<UserRef>,
+    /// The plan of new organisations unless an operator changed it at run time (`pro` makes a
+    /// self-hosted instance limit-free).
+    pub default_plan: crate::organizations::Plan,
+    /// Audit events older than this are deleted by the hourly housekeeping.
+    pub audit_retention: time::Duration,
 }
 
 /// Which identity providers are configured.

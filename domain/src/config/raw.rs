@@ -46,6 +46,8 @@ pub struct RawSettings {
     pub auth0_logout: bool,
     /// A TOML list, or one string of comma-separated entries (environment variable).
     pub operators: StringList,
+    pub default_plan: String,
+    pub audit_retention_days: u32,
 }
 
 /// A list given either as a TOML array or as one comma-separated string (environment variables).
@@ -105,6 +107,8 @@ impl Default for RawSettings {
             auth0_client_secret: None,
             auth0_logout: false,
             operators: StringList::List(Vec::new()),
+            default_plan: "free".into(),
+            audit_retention_days: 90,
         }
     }
 }

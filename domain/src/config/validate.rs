@@ -72,6 +72,19 @@ impl Settings {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let default_plan =
+            crate::organizations::Plan::parse(&raw.default_plan).ok_or_else(|| {
+                ConfigError::invalid(
+                    "GATEWAY_DEFAULT_PLAN",
+                    format!("`{}` is not a plan; use `free` or `pro`", raw.default_plan),
+                )
+            })?;
+        if raw.audit_retention_days == 0 || raw.audit_retention_days > 3650 {
+            return Err(ConfigError::invalid(
+                "GATEWAY_AUDIT_RETENTION_DAYS",
+                "must be between 1 and 3650 (days)",
+            ));
+        }
         let master_key = MasterKey::load(&master_key_source(raw.master_key_file, raw.master_key)?)?;
         Ok(Settings {
             public_url,
@@ -84,6 +97,8 @@ impl Settings {
             shutdown_grace: Duration::from_secs(raw.shutdown_grace_seconds),
             identity_providers,
             operators,
+            default_plan,
+            audit_retention: time::Duration::days(i64::from(raw.audit_retention_days)),
         })
     }
 }

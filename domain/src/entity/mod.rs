@@ -3,7 +3,14 @@
 
 pub mod audit_events;
 pub mod entra_tenants;
+pub mod instance_settings;
+pub mod invitations;
+pub mod invite_codes;
+pub mod memberships;
 pub mod operator_grants;
+pub mod organizations;
+pub mod team_members;
+pub mod teams;
 pub mod tenant_onboardings;
 pub mod user_identities;
 pub mod users;

@@ -5,7 +5,13 @@
 //! over HTTP. Events never carry secrets, tokens or tool arguments: the fields are short, typed
 //! strings built by the domain functions that emit them, not free text from requests.
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+mod log;
+
+pub use log::{
+    export_csv, list, purge_older_than, AuditFilter, AuditPage, ACTIONS, EXPORT_MAX_ROWS, PAGE_SIZE,
+};
+
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -80,9 +86,29 @@ pub struct AuditEvent {
     pub detail: Option<String>,
 }
 
-/// Appends `event` (inside the caller's transaction when given one).
+/// Appends `event` (inside the caller's transaction when given one). A user's event goes to the
+/// log of the organisation they belong to at that moment (sign-ins, sign-outs…).
 pub async fn record<C: ConnectionTrait>(
     db: &C,
+    event: AuditEvent,
+    context: &RequestContext,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    let organization = match event.actor.user_id() {
+        Some(id) => crate::entity::memberships::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|m| m.organization_id),
+        None => None,
+    };
+    record_in(db, organization, event, context, now).await
+}
+
+/// Appends `event` to the log of `organization` (organisation changes name it explicitly: the
+/// actor may just have left it, or deleted it).
+pub async fn record_in<C: ConnectionTrait>(
+    db: &C,
+    organization: Option<Uuid>,
     event: AuditEvent,
     context: &RequestContext,
     now: OffsetDateTime,
@@ -93,7 +119,7 @@ pub async fn record<C: ConnectionTrait>(
         occurred_at: Set(now),
         actor_user_id: Set(actor_user_id),
         actor: Set(truncate(actor, 400)),
-        organization_id: Set(None),
+        organization_id: Set(organization),
         action: Set(event.action.to_owned()),
         target: Set(truncate(event.target, 400)),
         outcome: Set(match event.outcome {
@@ -112,7 +138,24 @@ pub async fn record<C: ConnectionTrait>(
     Ok(())
 }
 
-fn truncate(mut value: String, max_chars: usize) -> String {
+/// Control characters (line breaks, ANSI escapes) are stored escaped (`\n`, `\u{1b}`), so a
+/// crafted name cannot forge lines in an export or a terminal (ASVS 16.4.1); then the value is
+/// cut to `max_chars`.
+fn truncate(value: String, max_chars: usize) -> String {
+    let mut value = if value.chars().any(char::is_control) {
+        value
+            .chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    } else {
+        value
+    };
     if let Some((index, _)) = value.char_indices().nth(max_chars) {
         value.truncate(index);
     }
@@ -127,5 +170,11 @@ mod tests {
     fn truncation_respects_character_boundaries() {
         assert_eq!(truncate("héllo".into(), 2), "hé");
         assert_eq!(truncate("abc".into(), 5), "abc");
+    }
+
+    #[test]
+    fn control_characters_are_stored_escaped() {
+        assert_eq!(truncate("eve\nadmin".into(), 100), "eve\\nadmin");
+        assert_eq!(truncate("\u{1b}[31mred".into(), 100), "\\u{1b}[31mred");
     }
 }
