@@ -17,6 +17,12 @@ pub enum PortalError {
     /// The request was understood but refused; the message says why.
     #[error("{0}")]
     Invalid(String),
+    /// Signed in, but the role or the plan does not allow this; the message says which (403).
+    #[error("{0}")]
+    Refused(String),
+    /// What the request names does not exist, or not for this user (404).
+    #[error("{0}")]
+    NotFound(String),
     /// Something failed on the server; details are in the server log under the request id.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,

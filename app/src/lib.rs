@@ -26,10 +26,10 @@ use crate::{
     components::{layout::PortalLayout, toast::provide_toasts},
     pages::{
         admin::AdminPage, auth_error::AuthErrorPage, connections::ConnectionsPage,
-        dev_login::DevLoginPage, login::LoginPage, not_found::NotFound,
+        dev_login::DevLoginPage, invite::InvitePage, login::LoginPage, not_found::NotFound,
         not_onboarded::NotOnboardedPage, onboard::OnboardPage,
         onboarding_result::OnboardingResultPage, settings::SettingsPage, signed_out::SignedOutPage,
-        teams::TeamsPage,
+        team_audit::TeamAuditPage, teams::TeamsPage,
     },
 };
 
@@ -90,6 +90,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/connections") view=ConnectionsPage ssr=SsrMode::Async />
                     <Route path=path!("/teams") view=TeamsPage ssr=SsrMode::Async />
+                    <Route path=path!("/teams/audit") view=TeamAuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>

@@ -42,11 +42,22 @@ pub const SETTINGS: &str = "/settings";
 pub const CONNECTIONS: &str = "/connections";
 /// Teams and members.
 pub const TEAMS: &str = "/teams";
+/// The organisation's audit log.
+pub const TEAM_AUDIT: &str = "/teams/audit";
+/// Its CSV export (served by the server, same query as the page).
+pub const TEAM_AUDIT_EXPORT: &str = "/teams/audit/export.csv";
+/// Invite links: `/invite/<token>`.
+pub const INVITE: &str = "/invite";
 /// The MCP endpoint clients are given.
 pub const MCP: &str = "/v1/mcp";
 
 /// Portal pages that need a signed-in user; anyone else is sent to sign-in and back.
-pub const PROTECTED_PAGES: &[&str] = &[SETTINGS, CONNECTIONS, TEAMS, ADMIN];
+pub const PROTECTED_PAGES: &[&str] = &[SETTINGS, CONNECTIONS, TEAMS, ADMIN, INVITE];
+
+/// The invite link for `token` on `public_origin`.
+pub fn invite_link(public_origin: &str, token: &str) -> String {
+    format!("{}{INVITE}/{token}", public_origin.trim_end_matches('/'))
+}
 
 /// Characters kept as they are in a `next` query value: RFC 3986 unreserved ones and `/`.
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC

@@ -105,7 +105,8 @@ pub fn current_user() -> Result<User, PortalError> {
 pub fn with_status(error: PortalError) -> PortalError {
     crate::pages::outcome::set_status(match &error {
         PortalError::Unauthorized => 401,
-        PortalError::Forbidden => 403,
+        PortalError::Forbidden | PortalError::Refused(_) => 403,
+        PortalError::NotFound(_) => 404,
         PortalError::Invalid(_) => 400,
         PortalError::Internal | PortalError::Transport(_) => 500,
     });
@@ -148,6 +149,47 @@ pub fn request_context() -> RequestContext {
     use_context::<http::request::Parts>()
         .map(|parts| request_context_of(&parts))
         .unwrap_or_default()
+}
+
+/// Maps a refusal of the organisations domain onto the wire (logging database failures only).
+pub fn org_error(error: domain::organizations::OrgError) -> PortalError {
+    use domain::organizations::OrgError;
+    with_status(match error {
+        OrgError::Db(e) => {
+            tracing::error!(error = %e, "organisation operation failed");
+            PortalError::Internal
+        }
+        e @ (OrgError::NotInOrganization | OrgError::NotAllowed(_) | OrgError::PlanLimit(_)) => {
+            PortalError::Refused(e.to_string())
+        }
+        OrgError::NotFound(message) => PortalError::NotFound(message),
+        e @ (OrgError::Invalid(_)
+        | OrgError::AlreadyInOrganization(_)
+        | OrgError::Invitation(_)) => PortalError::Invalid(e.to_string()),
+    })
+}
+
+/// The audit actor for a portal user.
+pub fn actor_of(user: &User) -> domain::audit::Actor {
+    domain::audit::Actor::User {
+        id: user.id,
+        label: user.display_name.clone(),
+    }
+}
+
+/// Logs a database failure and answers a generic 500.
+pub fn db_error(error: impl std::fmt::Display) -> PortalError {
+    tracing::error!(error = %error, "database operation failed");
+    with_status(PortalError::Internal)
+}
+
+/// Parses an id sent by the browser (400 when it is not one).
+pub fn parse_id(value: &str) -> Result<uuid::Uuid, PortalError> {
+    uuid::Uuid::parse_str(value.trim()).map_err(|_| {
+        with_status(PortalError::Invalid(
+            "That is not a valid id; reload the page.".into(),
+        ))
+    })
 }
 
 /// The signed-in user if they are an operator; `Unauthorized` / `Forbidden` otherwise.

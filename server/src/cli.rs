@@ -63,6 +63,46 @@ enum AdminCommand {
     List,
     /// List users with their ids and identities.
     Users,
+    /// Pro invite codes: create, list, revoke.
+    InviteCodes {
+        #[command(subcommand)]
+        command: InviteCodeCommand,
+    },
+    /// Show or set the plan new teams start on (`free` or `pro`; `pro` makes the instance
+    /// limit-free). Overrides the `default_plan` configuration key.
+    DefaultPlan {
+        /// `free` or `pro`; omit to show the current one.
+        plan: Option<String>,
+    },
+    /// List teams (organisations) with their plan and members.
+    Teams,
+    /// Set a team's plan.
+    SetPlan {
+        /// The team's id (`mcp-gateway admin teams` lists them).
+        team: String,
+        /// `free` or `pro`.
+        plan: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum InviteCodeCommand {
+    /// Create a code; it is printed once and stored only as a hash.
+    Create {
+        /// Who the code is for (shown in lists).
+        #[arg(long)]
+        label: String,
+        /// How many teams may redeem it (default: no limit).
+        #[arg(long)]
+        max_uses: Option<u32>,
+    },
+    /// List codes (never the codes themselves).
+    List,
+    /// Revoke a code by its id.
+    Revoke {
+        /// The code's id (`invite-codes list`).
+        id: String,
+    },
 }
 
 /// Parses the command line, runs the command and maps the outcome to an exit code
@@ -224,8 +264,131 @@ async fn admin(config: Option<PathBuf>, command: AdminCommand) -> anyhow::Result
                 );
             }
         }
+        AdminCommand::InviteCodes { command } => invite_codes(&db, command, now).await?,
+        AdminCommand::DefaultPlan { plan } => {
+            use domain::organizations::{default_plan, set_default_plan};
+            if let Some(plan) = plan {
+                set_default_plan(
+                    &db,
+                    parse_plan(&plan)?,
+                    Actor::CommandLine,
+                    &Default::default(),
+                    now,
+                )
+                .await?;
+            }
+            println!(
+                "new teams start on the {} plan",
+                default_plan(&db, settings.default_plan).await?.as_str()
+            );
+        }
+        AdminCommand::Teams => {
+            println!("id\tname\tplan\tmembers\towner\tcreated");
+            for o in domain::organizations::list_organizations(&db).await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    o.organization.id,
+                    o.organization.name,
+                    o.organization.plan.as_str(),
+                    o.members,
+                    o.owner.as_deref().unwrap_or("-"),
+                    o.organization.created_at.date()
+                );
+            }
+        }
+        AdminCommand::SetPlan { team, plan } => {
+            let id = uuid::Uuid::parse_str(team.trim()).map_err(|_| ConfigError::Invalid {
+                key: "TEAM",
+                problem: format!(
+                    "`{team}` is not a team id (`mcp-gateway admin teams` lists them)"
+                ),
+            })?;
+            let plan = parse_plan(&plan)?;
+            domain::organizations::set_plan(
+                &db,
+                id,
+                plan,
+                Actor::CommandLine,
+                &Default::default(),
+                now,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("team {id} is on the {} plan", plan.as_str());
+        }
     }
     db.close().await?;
+    Ok(())
+}
+
+fn parse_plan(value: &str) -> Result<domain::organizations::Plan, ConfigError> {
+    domain::organizations::Plan::parse(value).ok_or_else(|| ConfigError::Invalid {
+        key: "PLAN",
+        problem: format!("`{value}` is not a plan; use `free` or `pro`"),
+    })
+}
+
+async fn invite_codes(
+    db: &sea_orm::DatabaseConnection,
+    command: InviteCodeCommand,
+    now: domain::OffsetDateTime,
+) -> anyhow::Result<()> {
+    use domain::{audit::Actor, organizations};
+    match command {
+        InviteCodeCommand::Create { label, max_uses } => {
+            let (row, code) = organizations::create_invite_code(
+                db,
+                &label,
+                max_uses,
+                Actor::CommandLine,
+                &Default::default(),
+                now,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{code}");
+            eprintln!(
+                "invite code {} for “{}” created; it is shown only now",
+                row.id, row.label
+            );
+        }
+        InviteCodeCommand::List => {
+            println!("id\tlabel\tuses\tmax_uses\tstatus\tcreated_by");
+            for c in organizations::list_invite_codes(db).await? {
+                let status = match (c.revoked_at.is_some(), c.is_usable()) {
+                    (true, _) => "revoked",
+                    (false, true) => "active",
+                    (false, false) => "used up",
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\t{status}\t{}",
+                    c.id,
+                    c.label,
+                    c.uses,
+                    c.max_uses.map_or("-".to_owned(), |m| m.to_string()),
+                    c.created_by
+                );
+            }
+        }
+        InviteCodeCommand::Revoke { id } => {
+            let parsed = uuid::Uuid::parse_str(id.trim()).map_err(|_| ConfigError::Invalid {
+                key: "ID",
+                problem: format!(
+                    "`{id}` is not an invite code id (`invite-codes list` shows them)"
+                ),
+            })?;
+            organizations::revoke_invite_code(
+                db,
+                parsed,
+                Actor::CommandLine,
+                &Default::default(),
+                now,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("invite code {parsed} revoked");
+        }
+    }
     Ok(())
 }
 

@@ -17,6 +17,15 @@ pub enum ApiError {
     /// 400: a malformed request; the message says what is wrong (static text, never input).
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    /// 401: the route needs a signed-in user.
+    #[error("not signed in")]
+    Unauthorized,
+    /// 403: the caller's role or plan does not allow it; the message says which.
+    #[error("refused: {0}")]
+    Refused(String),
+    /// 400: the request's values are not acceptable; the message says why (never echoes input).
+    #[error("invalid: {0}")]
+    Invalid(String),
     /// 403: a state-changing request from another site (CSRF defence, WEB-4).
     #[error("cross-site request refused")]
     CrossSiteRequest,
@@ -29,7 +38,9 @@ impl ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_) | ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Refused(_) => StatusCode::FORBIDDEN,
             ApiError::CrossSiteRequest => StatusCode::FORBIDDEN,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -39,15 +50,18 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status_code();
-        let body = match &self {
+        let body: String = match &self {
             ApiError::NotFound => "Not found.",
             ApiError::BadRequest(message) => message,
+            ApiError::Unauthorized => "Sign in to the portal first.",
+            ApiError::Refused(message) | ApiError::Invalid(message) => message.as_str(),
             ApiError::CrossSiteRequest => "This request came from another site and was refused.",
             ApiError::Internal(error) => {
                 tracing::error!(error = ?error, "request failed");
                 "Something went wrong on our side. Please try again."
             }
-        };
+        }
+        .to_owned();
         (status, body).into_response()
     }
 }

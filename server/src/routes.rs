@@ -24,7 +24,7 @@ use tower_http::{
 use tracing::Level;
 
 use crate::{
-    handlers::{auth, health, idp},
+    handlers::{audit, auth, health, idp},
     middleware::{csrf, current_user, security_headers},
 };
 
@@ -52,6 +52,7 @@ pub fn portal(state: &AppState) -> Router<AppState> {
         .route(paths::DEV_LOGIN, post(auth::dev_login))
         .route(paths::LOGOUT, post(auth::logout))
         .route(paths::LOGOUT_EVERYWHERE, post(auth::logout_everywhere))
+        .route(paths::TEAM_AUDIT_EXPORT, get(audit::export_csv))
         .route(paths::MICROSOFT_LOGIN, get(idp::microsoft_login))
         .route(paths::MICROSOFT_CALLBACK, get(idp::microsoft_callback))
         .route(paths::AUTH0_LOGIN, get(idp::auth0_login))

@@ -27,7 +27,10 @@ pub struct Application {
 const HOUSEKEEPING_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60 * 60);
 
 /// Hourly deletion of stale rows; a failure is logged and retried at the next tick.
-fn spawn_housekeeping(db: sea_orm::DatabaseConnection) -> JoinHandle<()> {
+fn spawn_housekeeping(
+    db: sea_orm::DatabaseConnection,
+    audit_retention: time::Duration,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(HOUSEKEEPING_INTERVAL);
         loop {
@@ -37,6 +40,11 @@ fn spawn_housekeeping(db: sea_orm::DatabaseConnection) -> JoinHandle<()> {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(deleted = n, "deleted abandoned tenant onboardings"),
                 Err(e) => tracing::warn!(error = %e, "deleting abandoned onboardings failed"),
+            }
+            match domain::audit::purge_older_than(&db, now - audit_retention).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "deleted audit events past their retention"),
+                Err(e) => tracing::warn!(error = %e, "deleting old audit events failed"),
             }
         }
     })
@@ -74,7 +82,10 @@ impl Application {
         };
         let (portal, session_purge) =
             sessions::layer(routes::portal(&state), &db, &state.settings).await?;
-        let purge_tasks = vec![session_purge, spawn_housekeeping(db.clone())];
+        let purge_tasks = vec![
+            session_purge,
+            spawn_housekeeping(db.clone(), state.settings.audit_retention),
+        ];
         let router = routes::app(state.clone(), portal);
         Ok(Self {
             listener,

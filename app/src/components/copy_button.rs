@@ -57,3 +57,45 @@ async fn write_clipboard(value: &str) -> Result<(), ()> {
 async fn write_clipboard(_: &str) -> Result<(), ()> {
     Err(())
 }
+
+/// A value just created (a link, a code) in a read-only field with its copy button and a hint.
+#[component]
+pub fn CreatedValue(
+    /// DOM id of the field (the button's is `copy-<id>`).
+    #[prop(into)]
+    id: String,
+    /// The field's label.
+    #[prop(into)]
+    label: String,
+    /// The value.
+    #[prop(into)]
+    value: String,
+    /// Accessible label of the copy button.
+    #[prop(into)]
+    copy_label: String,
+    /// Toast after copying.
+    #[prop(into)]
+    confirmation: String,
+    /// What to do with it.
+    #[prop(into)]
+    hint: String,
+) -> impl IntoView {
+    let hint_id = format!("{id}-hint");
+    view! {
+        <div class="field created-link">
+            <label for=id.clone()>{label}</label>
+            <div class="input-group">
+                <input
+                    id=id.clone()
+                    class="input mono"
+                    type="text"
+                    readonly
+                    value=value.clone()
+                    aria-describedby=hint_id.clone()
+                />
+                <CopyButton id=format!("copy-{id}") value label=copy_label confirmation />
+            </div>
+            <p class="field-hint" id=hint_id>{hint}</p>
+        </div>
+    }
+}

@@ -4,7 +4,9 @@
 //! Every server function behind it checks that the caller is an operator; a signed-in user who is
 //! not one sees why (status 403) instead of an empty page.
 
+mod invite_codes;
 mod onboard_customer;
+mod organizations;
 mod pending;
 mod tenants;
 
@@ -12,13 +14,20 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
-use self::{onboard_customer::OnboardCustomer, pending::PendingOnboardings, tenants::Tenants};
+use self::{
+    invite_codes::InviteCodes, onboard_customer::OnboardCustomer, organizations::Organizations,
+    pending::PendingOnboardings, tenants::Tenants,
+};
 use super::outcome::{set_status, FORBIDDEN};
+pub(crate) use crate::components::{form::hydrated, timestamp::Timestamp};
 use crate::{
     components::status::{ErrorPanel, Loading},
     error::PortalError,
     routes,
-    server_fns::admin::{get_admin_overview, AdminOverview, CreateConsentLink},
+    server_fns::admin::{
+        get_admin_overview, AdminOverview, CreateConsentLink, CreateInviteCode, RevokeInviteCode,
+        SetDefaultPlan, SetOrganizationPlan,
+    },
 };
 
 /// The overview as loaded (and reloaded after offboarding).
@@ -33,6 +42,20 @@ pub fn AdminPage() -> impl IntoView {
     let create_link = ServerAction::<CreateConsentLink>::new();
     let customer_name = RwSignal::new(String::new());
     let focus_tenants = StoredValue::new(false);
+    let actions = AdminActions {
+        set_plan: ServerAction::new(),
+        set_default: ServerAction::new(),
+        create_code: ServerAction::new(),
+        revoke_code: ServerAction::new(),
+    };
+    // The page shows the truth after each change.
+    Effect::new(move |previous: Option<[usize; 4]>| {
+        let versions = actions.versions();
+        if previous.is_some_and(|p| p != versions) {
+            overview.refetch();
+        }
+        versions
+    });
     view! {
         <Title text="Administration" />
         <div class="page-header">
@@ -45,7 +68,7 @@ pub fn AdminPage() -> impl IntoView {
                 match overview.await {
                     Ok(data) => {
                         view! {
-                            <Overview data overview create_link customer_name focus_tenants />
+                            <Overview data overview create_link customer_name focus_tenants actions />
                         }
                             .into_any()
                     }
@@ -70,18 +93,49 @@ fn Overview(
     create_link: ServerAction<CreateConsentLink>,
     customer_name: RwSignal<String>,
     focus_tenants: StoredValue<bool>,
+    actions: AdminActions,
 ) -> impl IntoView {
     let AdminOverview {
         microsoft_configured,
         tenants,
         pending,
+        organizations,
+        invite_codes,
+        default_plan,
     } = data;
     view! {
         <div class="stack">
             <OnboardCustomer microsoft_configured create_link customer_name />
             <Tenants tenants overview focus_tenants />
             <PendingOnboardings pending />
+            <Organizations
+                organizations
+                default_plan
+                set_plan=actions.set_plan
+                set_default=actions.set_default
+            />
+            <InviteCodes codes=invite_codes create=actions.create_code revoke=actions.revoke_code />
         </div>
+    }
+}
+
+/// The changes to teams' plans and invite codes.
+#[derive(Clone, Copy)]
+struct AdminActions {
+    set_plan: ServerAction<SetOrganizationPlan>,
+    set_default: ServerAction<SetDefaultPlan>,
+    create_code: ServerAction<CreateInviteCode>,
+    revoke_code: ServerAction<RevokeInviteCode>,
+}
+
+impl AdminActions {
+    fn versions(self) -> [usize; 4] {
+        [
+            self.set_plan.version().get(),
+            self.set_default.version().get(),
+            self.create_code.version().get(),
+            self.revoke_code.version().get(),
+        ]
     }
 }
 
@@ -96,75 +150,5 @@ fn OperatorsOnly() -> impl IntoView {
                 "."
             </p>
         </div>
-    }
-}
-
-/// A signal that turns true once the page is hydrated. Buttons whose only behaviour is in the
-/// wasm bundle stay disabled until then, so a click before hydration is not silently lost.
-fn hydrated() -> ReadSignal<bool> {
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
-    hydrated
-}
-
-/// An RFC 3339 time as `<time datetime=…>` with a short readable text ("2026-11-26 09:30 UTC").
-#[component]
-fn Timestamp(rfc3339: String) -> impl IntoView {
-    let text = readable_time(&rfc3339);
-    view! { <time datetime=rfc3339>{text}</time> }
-}
-
-/// "YYYY-MM-DD HH:MM" plus the zone: "UTC" for `Z`/`+00:00` (what the server sends), else the
-/// offset as written.
-fn readable_time(rfc3339: &str) -> String {
-    let minute: String = rfc3339
-        .chars()
-        .take(16)
-        .collect::<String>()
-        .replace('T', " ");
-    if rfc3339.ends_with('Z') || rfc3339.ends_with('z') || rfc3339.ends_with("+00:00") {
-        format!("{minute} UTC")
-    } else {
-        let offset: String = rfc3339
-            .char_indices()
-            .skip(19)
-            .find(|(_, c)| *c == '+' || *c == '-')
-            .map(|(i, _)| rfc3339[i..].to_owned())
-            .unwrap_or_default();
-        format!("{minute} {offset}").trim_end().to_owned()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_are_shown_to_the_minute_in_utc() {
-        assert_eq!(
-            readable_time("2026-11-26T09:30:12Z"),
-            "2026-11-26 09:30 UTC"
-        );
-        assert_eq!(
-            readable_time("2026-11-26T09:30:12.123456Z"),
-            "2026-11-26 09:30 UTC"
-        );
-        assert_eq!(
-            readable_time("2026-11-26T09:30:12+00:00"),
-            "2026-11-26 09:30 UTC"
-        );
-    }
-
-    #[test]
-    fn another_offset_is_named_rather_than_called_utc() {
-        assert_eq!(
-            readable_time("2026-11-26T10:30:12+01:00"),
-            "2026-11-26 10:30 +01:00"
-        );
-        assert_eq!(
-            readable_time("2026-11-26T04:30:12.5-05:00"),
-            "2026-11-26 04:30 -05:00"
-        );
-        assert_eq!(readable_time("not a time"), "not a time");
     }
 }

@@ -7,40 +7,73 @@ use leptos_router::components::Redirect;
 use crate::{
     components::{
         copy_button::CopyButton,
+        form::{action_error, toast_on_success, FormError},
         status::{ErrorPanel, Loading},
     },
     error::PortalError,
     routes,
-    server_fns::settings::{get_settings_overview, SettingsOverview},
+    server_fns::{
+        organization::{CreateOrganization, LeaveOrganization, UpgradePlan},
+        settings::{get_settings_overview, SettingsOverview, TeamSummary},
+    },
 };
+
+/// The team section's actions; the overview reloads after each.
+#[derive(Clone, Copy)]
+struct TeamActions {
+    create: ServerAction<CreateOrganization>,
+    leave: ServerAction<LeaveOrganization>,
+    upgrade: ServerAction<UpgradePlan>,
+}
 
 /// The settings page.
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| get_settings_overview());
+    let actions = TeamActions {
+        create: ServerAction::new(),
+        leave: ServerAction::new(),
+        upgrade: ServerAction::new(),
+    };
+    toast_on_success(actions.create, || "Team created".into());
+    toast_on_success(actions.leave, || "You left the team".into());
+    toast_on_success(actions.upgrade, || {
+        "Your team is on the Pro plan now".into()
+    });
+    let overview = Resource::new(
+        move || {
+            (
+                actions.create.version().get(),
+                actions.leave.version().get(),
+                actions.upgrade.version().get(),
+            )
+        },
+        |_| get_settings_overview(),
+    );
     view! {
         <Title text="Settings" />
-        <Suspense fallback=|| view! { <Loading label="Loading your settings…" /> }>
+        <Transition fallback=|| view! { <Loading label="Loading your settings…" /> }>
             {move || Suspend::new(async move {
                 match overview.await {
-                    Ok(overview) => view! { <Overview overview /> }.into_any(),
+                    Ok(overview) => view! { <Overview overview actions /> }.into_any(),
                     Err(PortalError::Unauthorized) => {
                         view! { <Redirect path=routes::login_with_next(routes::SETTINGS) /> }.into_any()
                     }
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
 #[component]
-fn Overview(overview: SettingsOverview) -> impl IntoView {
+fn Overview(overview: SettingsOverview, actions: TeamActions) -> impl IntoView {
     let SettingsOverview {
         display_name,
         email,
         member_since,
         mcp_url,
+        team,
+        new_team_plan,
     } = overview;
     view! {
         <div class="page-header">
@@ -103,6 +136,154 @@ fn Overview(overview: SettingsOverview) -> impl IntoView {
                     </p>
                 </form>
             </section>
+            {match team {
+                Some(team) => view! { <TeamCard team actions /> }.into_any(),
+                None => view! { <CreateTeam new_team_plan actions /> }.into_any(),
+            }}
         </div>
+    }
+}
+
+/// "Create a team": name and an optional invite code.
+#[component]
+fn CreateTeam(new_team_plan: String, actions: TeamActions) -> impl IntoView {
+    let error = action_error(actions.create);
+    let pending = actions.create.pending();
+    let invalid = move || error.with(Option::is_some);
+    view! {
+        <section class="card" aria-labelledby="team-title">
+            <h2 id="team-title">"Team"</h2>
+            <p>
+                "You are not in a team. Create one to share connections with colleagues, or open "
+                "an invite link a colleague sent you to join theirs."
+            </p>
+            <ActionForm action=actions.create>
+                <div class="field" class:field-invalid=invalid>
+                    <label for="team-name">"Team name"</label>
+                    <input
+                        id="team-name"
+                        name="name"
+                        class="input"
+                        type="text"
+                        required
+                        maxlength="100"
+                        autocomplete="organization"
+                        aria-invalid=move || invalid().to_string()
+                        aria-describedby=move || invalid().then_some("create-team-error")
+                    />
+                </div>
+                <div class="field">
+                    <label for="invite-code">"Invite code " <span class="muted">"(optional)"</span></label>
+                    <input
+                        id="invite-code"
+                        name="invite_code"
+                        class="input mono"
+                        type="text"
+                        autocomplete="off"
+                        spellcheck="false"
+                        aria-describedby="invite-code-hint"
+                    />
+                    <p class="field-hint" id="invite-code-hint">
+                        {format!("New teams start on the {new_team_plan} plan. A valid invite code makes it Pro.")}
+                    </p>
+                </div>
+                <FormError error id="create-team-error" />
+                <button type="submit" class="btn btn-primary" aria-busy=move || pending.get().to_string()>
+                    {move || if pending.get() { "Creating…" } else { "Create a team" }}
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// The user's team: name, plan, role, the way to manage it, upgrade, leave.
+#[component]
+fn TeamCard(team: TeamSummary, actions: TeamActions) -> impl IntoView {
+    let TeamSummary {
+        name,
+        plan,
+        role,
+        leave_refusal,
+        can_upgrade,
+    } = team;
+    let upgrade_error = action_error(actions.upgrade);
+    let leave_error = action_error(actions.leave);
+    let plan_badge = if plan == "Pro" {
+        "badge badge-success"
+    } else {
+        "badge badge-muted"
+    };
+    view! {
+        <section class="card" aria-labelledby="team-title">
+            <h2 id="team-title">"Team"</h2>
+            <dl class="facts">
+                <dt>"Name"</dt>
+                <dd id="team-name-value">{name.clone()}</dd>
+                <dt>"Plan"</dt>
+                <dd>
+                    <span class=plan_badge id="team-plan">{plan}</span>
+                </dd>
+                <dt>"Your role"</dt>
+                <dd id="team-role">{role}</dd>
+            </dl>
+            <p>
+                <a class="btn btn-secondary" href=routes::TEAMS>"Manage team"</a>
+            </p>
+            {can_upgrade
+                .then(|| {
+                    view! {
+                        <ActionForm action=actions.upgrade>
+                            <div class="field">
+                                <label for="upgrade-code">"Upgrade to Pro with an invite code"</label>
+                                <div class="input-group">
+                                    <input
+                                        id="upgrade-code"
+                                        name="invite_code"
+                                        class="input mono"
+                                        type="text"
+                                        required
+                                        autocomplete="off"
+                                        spellcheck="false"
+                                    />
+                                    <button type="submit" class="btn btn-secondary">"Upgrade"</button>
+                                </div>
+                                <FormError error=upgrade_error id="upgrade-error" />
+                            </div>
+                        </ActionForm>
+                    }
+                })}
+            {match leave_refusal {
+                Some(reason) => {
+                    view! {
+                        <div class="account-actions">
+                            <button type="button" class="btn btn-secondary" disabled aria-describedby="leave-hint">
+                                "Leave team"
+                            </button>
+                            <p id="leave-hint">{reason}</p>
+                        </div>
+                    }
+                        .into_any()
+                }
+                None => {
+                    view! {
+                        <details class="disclosure">
+                            <summary>"Leave team"</summary>
+                            <ActionForm action=actions.leave>
+                                <p>
+                                    {format!(
+                                        "Leave “{name}”? You lose its shared connections at once; an admin can invite you again.",
+                                    )}
+                                </p>
+                                <button type="submit" class="btn btn-danger">
+                                    {format!("Leave {name}")}
+                                </button>
+                                <FormError error=leave_error id="leave-error" />
+                            </ActionForm>
+                        </details>
+                    }
+                        .into_any()
+                }
+            }}
+        </section>
     }
 }

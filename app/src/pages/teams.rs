@@ -1,20 +1,192 @@
-//! `/teams`: the organisation, its members and teams (filled in by the organisations issue).
+//! `/teams`: the team (organisation) — members and their roles, invite links, departments,
+//! ownership and deletion. Every control the caller's role or plan does not allow is shown
+//! disabled with the reason; the server checks the same rules on every call.
+
+mod danger;
+mod departments;
+mod invitations;
+mod members;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::Redirect;
 
-/// The teams page.
+use self::{
+    danger::DangerZone, departments::Departments, invitations::Invitations, members::Members,
+};
+use crate::{
+    components::{
+        form::toast_on_success,
+        status::{ErrorPanel, Loading},
+        timestamp::Timestamp,
+    },
+    error::PortalError,
+    routes,
+    server_fns::organization::{
+        get_team_overview, AddDepartmentMember, ChangeMemberRole, CreateDepartment,
+        CreateInvitation, DeleteDepartment, DeleteOrganization, RemoveDepartmentMember,
+        RemoveMember, RevokeInvitation, TeamOverview, TransferOwnership,
+    },
+};
+
+/// Every change the page can make; the overview reloads after each.
+#[derive(Clone, Copy)]
+pub(crate) struct TeamActions {
+    pub change_role: ServerAction<ChangeMemberRole>,
+    pub remove_member: ServerAction<RemoveMember>,
+    pub create_invitation: ServerAction<CreateInvitation>,
+    pub revoke_invitation: ServerAction<RevokeInvitation>,
+    pub create_department: ServerAction<CreateDepartment>,
+    pub delete_department: ServerAction<DeleteDepartment>,
+    pub add_to_department: ServerAction<AddDepartmentMember>,
+    pub remove_from_department: ServerAction<RemoveDepartmentMember>,
+    pub transfer: ServerAction<TransferOwnership>,
+    pub delete_team: ServerAction<DeleteOrganization>,
+}
+
+impl TeamActions {
+    fn new() -> Self {
+        let actions = Self {
+            change_role: ServerAction::new(),
+            remove_member: ServerAction::new(),
+            create_invitation: ServerAction::new(),
+            revoke_invitation: ServerAction::new(),
+            create_department: ServerAction::new(),
+            delete_department: ServerAction::new(),
+            add_to_department: ServerAction::new(),
+            remove_from_department: ServerAction::new(),
+            transfer: ServerAction::new(),
+            delete_team: ServerAction::new(),
+        };
+        toast_on_success(actions.change_role, || "Role changed".into());
+        toast_on_success(actions.remove_member, || "Member removed".into());
+        toast_on_success(actions.create_invitation, || "Invite link created".into());
+        toast_on_success(actions.revoke_invitation, || "Invite link revoked".into());
+        toast_on_success(actions.create_department, || "Department created".into());
+        toast_on_success(actions.delete_department, || "Department deleted".into());
+        toast_on_success(actions.add_to_department, || {
+            "Added to the department".into()
+        });
+        toast_on_success(actions.remove_from_department, || {
+            "Removed from the department".into()
+        });
+        toast_on_success(actions.transfer, || "Ownership transferred".into());
+        toast_on_success(actions.delete_team, || "Team deleted".into());
+        actions
+    }
+
+    /// Changes whenever any action completes.
+    fn versions(self) -> [usize; 10] {
+        [
+            self.change_role.version().get(),
+            self.remove_member.version().get(),
+            self.create_invitation.version().get(),
+            self.revoke_invitation.version().get(),
+            self.create_department.version().get(),
+            self.delete_department.version().get(),
+            self.add_to_department.version().get(),
+            self.remove_from_department.version().get(),
+            self.transfer.version().get(),
+            self.delete_team.version().get(),
+        ]
+    }
+}
+
+/// The team page.
 #[component]
 pub fn TeamsPage() -> impl IntoView {
+    let actions = TeamActions::new();
+    let overview = Resource::new(move || actions.versions(), |_| get_team_overview());
     view! {
-        <Title text="Teams" />
+        <Title text="Team" />
+        <Transition fallback=|| view! { <Loading label="Loading your team…" /> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(Some(team)) => view! { <Team team actions /> }.into_any(),
+                    Ok(None) => view! { <NoTeam /> }.into_any(),
+                    Err(PortalError::Unauthorized) => {
+                        view! { <Redirect path=routes::login_with_next(routes::TEAMS) /> }.into_any()
+                    }
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn NoTeam() -> impl IntoView {
+    view! {
         <div class="page-header">
-            <h1>"Teams"</h1>
+            <h1>"Team"</h1>
             <p class="muted">"Share connections with your colleagues and manage who can use them."</p>
         </div>
         <section class="card empty-state" aria-labelledby="no-team">
             <h2 id="no-team">"You are not in a team yet"</h2>
-            <p>"Creating a team and inviting colleagues is not available in this version of the gateway yet."</p>
+            <p>
+                "Create a team on the "
+                <a href=routes::SETTINGS>"Settings page"</a>
+                ", or open the invite link a colleague sent you to join theirs."
+            </p>
         </section>
+    }
+}
+
+#[component]
+fn Team(team: TeamOverview, actions: TeamActions) -> impl IntoView {
+    let TeamOverview {
+        name,
+        plan,
+        created_at,
+        my_role,
+        can,
+        members,
+        departments,
+        invitations,
+    } = team;
+    let plan_badge = if plan == "Pro" {
+        "badge badge-success"
+    } else {
+        "badge badge-muted"
+    };
+    let audit = match can.view_audit_log.clone() {
+        None => view! { <a class="btn btn-secondary" href=routes::TEAM_AUDIT>"Audit log"</a> }
+            .into_any(),
+        Some(reason) => view! { <p class="muted" id="audit-unavailable">{reason}</p> }.into_any(),
+    };
+    view! {
+        <div class="page-header">
+            <h1 id="team-heading">{name.clone()}</h1>
+            <p class="muted">
+                <span class=plan_badge id="team-plan">{plan}</span>
+                " · You are "
+                <strong id="my-role">{my_role}</strong>
+                " · Created "
+                <Timestamp rfc3339=created_at />
+            </p>
+            {audit}
+        </div>
+        <div class="stack">
+            // Type-erased: the page's nested view types are otherwise too deep for the compiler.
+            {view! { <Members members=members.clone() can=can.clone() actions /> }.into_any()}
+            {view! { <Invitations invitations departments=departments.clone() can=can.clone() actions /> }.into_any()}
+            {view! { <Departments departments members=members.clone() can=can.clone() actions /> }.into_any()}
+            {view! { <DangerZone name members can actions /> }.into_any()}
+        </div>
+    }
+}
+
+/// A stable DOM id fragment for a UUID (or any text).
+pub(crate) fn dom_id(value: &str) -> String {
+    value.chars().filter(char::is_ascii_alphanumeric).collect()
+}
+
+/// The reason an action is unavailable, shown where its controls would be.
+#[component]
+pub(crate) fn Unavailable(reason: String, #[prop(into)] id: String) -> impl IntoView {
+    view! {
+        <p class="muted unavailable" id=id>
+            {reason}
+        </p>
     }
 }

@@ -3,5 +3,6 @@
 
 pub mod admin;
 pub mod auth;
+pub mod organization;
 pub mod session;
 pub mod settings;

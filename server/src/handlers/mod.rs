@@ -1,5 +1,6 @@
 //! Thin axum handlers (extract → one domain call → response).
 
+pub mod audit;
 pub mod auth;
 pub mod health;
 pub mod idp;

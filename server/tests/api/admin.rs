@@ -9,17 +9,7 @@ use crate::helpers::{spawn_app_with, TestApp};
 const CONTOSO: &str = "c0a7d3e1-5b2f-4c8a-9e61-0d4f7b2a9c31";
 
 async fn call(app: &TestApp, endpoint: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
-    let response = app
-        .client
-        .post(app.url(&format!("/api/{endpoint}")))
-        .header("sec-fetch-site", "same-origin")
-        .header("accept", "application/json")
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
+    app.call(endpoint, form).await
 }
 
 /// Onboards Contoso directly through the domain (the HTTP flow has its own tests).

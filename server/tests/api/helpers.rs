@@ -8,8 +8,9 @@ use domain::{
     testing::{test_db, TestDb},
 };
 use leptos::config::LeptosOptions;
-use reqwest::{header::HeaderMap, redirect::Policy, Client, Response};
+use reqwest::{header::HeaderMap, redirect::Policy, Client, Response, StatusCode};
 use secrecy::SecretString;
+use serde_json::Value;
 use server::startup::Application;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
@@ -114,6 +115,37 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Calls a server function (`/api/<endpoint>`) as the page's JavaScript does.
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
+        call_with(&self.client, &self.base, endpoint, form).await
+    }
+
+    /// A second browser (its own cookies), signed in with the development sign-in; returns it
+    /// with the user.
+    pub async fn browser(&self, name: &str, email: &str) -> (Browser, domain::users::User) {
+        let browser = Browser {
+            client: client(),
+            base: self.base.clone(),
+        };
+        let response = browser
+            .client
+            .post(self.url("/auth/dev/login"))
+            .header("sec-fetch-site", "same-origin")
+            .form(&[("name", name), ("email", email), ("next", "")])
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_redirection(), "dev sign-in of {email}");
+        let user = domain::auth::dev_login::sign_in(
+            &self.db.db,
+            domain::auth::dev_login::DevSignIn::parse(name, email).unwrap(),
+            domain::OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap();
+        (browser, user)
+    }
+
     pub async fn logout(&self) -> Response {
         self.client
             .post(self.url("/auth/logout"))
@@ -140,6 +172,47 @@ impl Drop for TestApp {
             let _ = stop.send(());
         }
     }
+}
+
+/// Another browser against the same gateway.
+pub struct Browser {
+    pub client: Client,
+    base: String,
+}
+
+impl Browser {
+    /// Calls a server function.
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
+        call_with(&self.client, &self.base, endpoint, form).await
+    }
+
+    /// A page (or plain GET route) as a browser navigation asks for it.
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .header("accept", "text/html,*/*")
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+async fn call_with(
+    client: &Client,
+    base: &str,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, Value) {
+    let response = client
+        .post(format!("{base}/api/{endpoint}"))
+        .header("sec-fetch-site", "same-origin")
+        .header("accept", "application/json")
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
 }
 
 pub fn location(response: &Response) -> String {

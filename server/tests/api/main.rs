@@ -14,3 +14,4 @@ mod logs;
 mod pages;
 mod security;
 mod sessions;
+mod teams;

@@ -5,7 +5,7 @@ use leptos::{ev::SubmitEvent, prelude::*};
 
 use super::hydrated;
 use crate::{
-    components::copy_button::CopyButton, error::PortalError, server_fns::admin::CreateConsentLink,
+    components::copy_button::CreatedValue, error::PortalError, server_fns::admin::CreateConsentLink,
 };
 
 /// The longest customer name the server accepts (`domain::tenants::CustomerName`).
@@ -112,28 +112,14 @@ fn ConsentLinkForm(
             link.get()
                 .map(|link| {
                     view! {
-                        <div class="field created-link">
-                            <label for="new-consent-link">"Consent link"</label>
-                            <div class="input-group">
-                                <input
-                                    id="new-consent-link"
-                                    class="input mono"
-                                    type="text"
-                                    readonly
-                                    value=link.clone()
-                                    aria-describedby="new-consent-link-hint"
-                                />
-                                <CopyButton
-                                    id="copy-new-consent-link"
-                                    value=link
-                                    label="Copy new consent link"
-                                    confirmation="Consent link copied"
-                                />
-                            </div>
-                            <p class="field-hint" id="new-consent-link-hint">
-                                "Send this link to the customer's Microsoft 365 administrator."
-                            </p>
-                        </div>
+                        <CreatedValue
+                            id="new-consent-link"
+                            label="Consent link"
+                            value=link
+                            copy_label="Copy new consent link"
+                            confirmation="Consent link copied"
+                            hint="Send this link to the customer's Microsoft 365 administrator."
+                        />
                     }
                 })
         }}

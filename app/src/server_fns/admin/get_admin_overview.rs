@@ -41,6 +41,40 @@ pub struct PendingRow {
     pub expired: bool,
 }
 
+/// An organisation ("team") as operators see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganizationRow {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// `free` or `pro`.
+    pub plan: String,
+    /// Its owner's name.
+    pub owner: Option<String>,
+    /// Members.
+    pub members: u64,
+    /// Created (RFC 3339).
+    pub created_at: String,
+}
+
+/// An invite code (never the code itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteCodeRow {
+    /// Its id.
+    pub id: String,
+    /// Who it is for.
+    pub label: String,
+    /// "1 of 5" / "3 (no limit)".
+    pub uses: String,
+    /// Created (RFC 3339) and by whom.
+    pub created: (String, String),
+    /// Revoked (RFC 3339).
+    pub revoked_at: Option<String>,
+    /// Whether it can still be redeemed.
+    pub usable: bool,
+}
+
 /// Everything the operators' page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdminOverview {
@@ -50,6 +84,12 @@ pub struct AdminOverview {
     pub tenants: Vec<TenantRow>,
     /// Onboardings of the last 7 days that did not complete.
     pub pending: Vec<PendingRow>,
+    /// Teams, newest first.
+    pub organizations: Vec<OrganizationRow>,
+    /// Invite codes, newest first.
+    pub invite_codes: Vec<InviteCodeRow>,
+    /// The plan new teams start on (`free` / `pro`).
+    pub default_plan: String,
 }
 
 /// The operators' overview.
@@ -69,7 +109,42 @@ pub async fn get_admin_overview() -> Result<AdminOverview, PortalError> {
     let pending = domain::tenants::list_pending(&state.db, now)
         .await
         .map_err(internal)?;
+    let organizations = domain::organizations::list_organizations(&state.db)
+        .await
+        .map_err(internal)?;
+    let invite_codes = domain::organizations::list_invite_codes(&state.db)
+        .await
+        .map_err(internal)?;
+    let default_plan = domain::organizations::default_plan(&state.db, state.settings.default_plan)
+        .await
+        .map_err(internal)?;
     Ok(AdminOverview {
+        default_plan: default_plan.as_str().to_owned(),
+        organizations: organizations
+            .into_iter()
+            .map(|o| OrganizationRow {
+                id: o.organization.id.to_string(),
+                name: o.organization.name,
+                plan: o.organization.plan.as_str().to_owned(),
+                owner: o.owner,
+                members: o.members,
+                created_at: fmt(o.organization.created_at),
+            })
+            .collect(),
+        invite_codes: invite_codes
+            .into_iter()
+            .map(|c| InviteCodeRow {
+                id: c.id.to_string(),
+                usable: c.is_usable(),
+                label: c.label,
+                uses: match c.max_uses {
+                    Some(max) => format!("{} of {max}", c.uses),
+                    None => format!("{} (no limit)", c.uses),
+                },
+                created: (fmt(c.created_at), c.created_by),
+                revoked_at: c.revoked_at.map(fmt),
+            })
+            .collect(),
         microsoft_configured: state.identity_providers.entra.is_some(),
         tenants: tenants
             .into_iter()

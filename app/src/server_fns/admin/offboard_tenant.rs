@@ -6,16 +6,13 @@ use crate::error::PortalError;
 #[server(endpoint = "admin/offboard")]
 pub async fn offboard_tenant(tenant_id: String) -> Result<(), PortalError> {
     use crate::state::{app_state, current_operator, request_context};
-    use domain::{audit::Actor, tenants};
+    use domain::tenants;
     let operator = current_operator().await?;
     let state = app_state()?;
     let tenant = tenants::TenantId::parse(&tenant_id).ok_or_else(|| {
         crate::state::with_status(PortalError::Invalid("That is not a tenant id.".into()))
     })?;
-    let actor = Actor::User {
-        id: operator.id,
-        label: operator.display_name.clone(),
-    };
+    let actor = crate::state::actor_of(&operator);
     tenants::offboard(
         &state.db,
         &tenant,

@@ -14,6 +14,25 @@ pub struct SettingsOverview {
     pub member_since: String,
     /// The URL to add to an MCP client.
     pub mcp_url: String,
+    /// The user's team, if any.
+    pub team: Option<TeamSummary>,
+    /// The plan a team created now starts on ("Free" / "Pro").
+    pub new_team_plan: String,
+}
+
+/// The team section of the settings page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamSummary {
+    /// The team's name.
+    pub name: String,
+    /// "Free" or "Pro".
+    pub plan: String,
+    /// The user's role label.
+    pub role: String,
+    /// Why the user cannot leave (the owner), if so.
+    pub leave_refusal: Option<String>,
+    /// Whether the user may upgrade it with an invite code (owner of a Free team).
+    pub can_upgrade: bool,
 }
 
 /// The signed-in user's settings overview.
@@ -21,8 +40,25 @@ pub struct SettingsOverview {
 pub async fn get_settings_overview() -> Result<SettingsOverview, PortalError> {
     let state = crate::state::app_state()?;
     let user = crate::state::current_user()?;
+    use domain::organizations::{self as orgs, Permission, Plan, Role};
     let format = time::macros::format_description!("[day padding:none] [month repr:short] [year]");
+    let membership = orgs::membership(&state.db, user.id)
+        .await
+        .map_err(crate::state::db_error)?;
+    let new_team_plan = orgs::default_plan(&state.db, state.settings.default_plan)
+        .await
+        .map_err(crate::state::db_error)?;
     Ok(SettingsOverview {
+        team: membership.map(|m| TeamSummary {
+            name: m.organization.name.clone(),
+            plan: m.organization.plan.label().to_owned(),
+            role: m.role.label().to_owned(),
+            leave_refusal: (m.role == Role::Owner).then(|| {
+                "You own this team: transfer ownership on the team page first, or delete the team there.".to_owned()
+            }),
+            can_upgrade: m.organization.plan == Plan::Free && m.check(Permission::ChangePlan).is_ok(),
+        }),
+        new_team_plan: new_team_plan.label().to_owned(),
         display_name: user.display_name,
         email: user.email,
         member_since: user.created_at.format(format).unwrap_or_default(),

@@ -1,0 +1,170 @@
+//! Departments (teams inside the team): create, delete, add and remove members. They scope
+//! shared connections and tool access.
+
+use leptos::prelude::*;
+
+use super::{dom_id, TeamActions, Unavailable};
+use crate::{
+    components::form::{action_error, FormError},
+    server_fns::organization::{Capabilities, DepartmentRow, MemberRow},
+};
+
+/// The departments section.
+#[component]
+pub fn Departments(
+    departments: Vec<DepartmentRow>,
+    members: Vec<MemberRow>,
+    can: Capabilities,
+    actions: TeamActions,
+) -> impl IntoView {
+    let manage = can.manage_departments.is_none();
+    let create_error = action_error(actions.create_department);
+    let errors = [
+        action_error(actions.delete_department),
+        action_error(actions.add_to_department),
+        action_error(actions.remove_from_department),
+    ];
+    let error = Signal::derive(move || errors.iter().find_map(|e| e.get()));
+    let list = if departments.is_empty() {
+        view! { <p class="empty-note">"No departments yet."</p> }.into_any()
+    } else {
+        view! {
+            <ul class="department-list" id="departments">
+                {departments
+                    .into_iter()
+                    .map(|department| {
+                        view! { <DepartmentView department members=members.clone() manage actions /> }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="card" aria-labelledby="departments-title">
+            <h2 id="departments-title">"Departments"</h2>
+            <p class="muted">
+                "Departments group members so connections and tool access can be shared with just them."
+            </p>
+            {match can.manage_departments {
+                Some(reason) => view! { <Unavailable reason id="departments-unavailable" /> }.into_any(),
+                None => {
+                    view! {
+                        <ActionForm action=actions.create_department>
+                            <div class="field">
+                                <label for="department-name">"New department"</label>
+                                <div class="input-group">
+                                    <input id="department-name" name="name" class="input" type="text" required maxlength="100" />
+                                    <button type="submit" class="btn btn-secondary">"Create department"</button>
+                                </div>
+                                <FormError error=create_error id="department-error" />
+                            </div>
+                        </ActionForm>
+                    }
+                        .into_any()
+                }
+            }}
+            <FormError error id="department-change-error" />
+            {list}
+        </section>
+    }
+}
+
+#[component]
+fn DepartmentView(
+    department: DepartmentRow,
+    members: Vec<MemberRow>,
+    manage: bool,
+    actions: TeamActions,
+) -> impl IntoView {
+    let DepartmentRow {
+        id,
+        name,
+        members: inside,
+    } = department;
+    let outside: Vec<MemberRow> = members
+        .into_iter()
+        .filter(|m| !inside.iter().any(|(uid, _)| *uid == m.user_id))
+        .collect();
+    let select_id = format!("add-to-{}", dom_id(&id));
+    let heading_id = format!("department-{}", dom_id(&id));
+    let labelled_by = heading_id.clone();
+    let data_name = name.clone();
+    let delete = if manage {
+        let (team_id, question, confirm) = (
+            id.clone(),
+            format!("Delete “{name}”? Its members stay in the team."),
+            format!("Delete {name}"),
+        );
+        Some(view! {
+            <details class="inline-confirm">
+                <summary class="btn btn-ghost btn-small" aria-label=format!("Delete department {name}…")>"Delete…"</summary>
+                <ActionForm action=actions.delete_department attr:class="confirm">
+                    <input type="hidden" name="team_id" value=team_id />
+                    <p>{question}</p>
+                    <button type="submit" class="btn btn-danger btn-small">{confirm}</button>
+                </ActionForm>
+            </details>
+        })
+    } else {
+        None
+    };
+    let chips = if inside.is_empty() {
+        view! { <p class="empty-note">"No members yet."</p> }.into_any()
+    } else {
+        let chips: Vec<_> = inside
+            .into_iter()
+            .map(|(uid, member)| {
+                let remove = if manage {
+                    let (team_id, label) = (id.clone(), format!("Remove {member} from {name}"));
+                    Some(view! {
+                        <ActionForm action=actions.remove_from_department attr:class="inline-form">
+                            <input type="hidden" name="team_id" value=team_id />
+                            <input type="hidden" name="user_id" value=uid />
+                            <button type="submit" class="chip-remove" aria-label=label>
+                                "×"
+                            </button>
+                        </ActionForm>
+                    })
+                } else {
+                    None
+                };
+                view! { <li class="chip">{member} {remove}</li> }
+            })
+            .collect();
+        view! { <ul class="chips">{chips}</ul> }.into_any()
+    };
+    let add = if manage && !outside.is_empty() {
+        let (team_id, label, button) = (
+            id.clone(),
+            format!("Member to add to {name}"),
+            format!("Add to {name}"),
+        );
+        let options = outside
+            .into_iter()
+            .map(|m| view! { <option value=m.user_id>{m.name}</option> })
+            .collect_view();
+        Some(view! {
+            <ActionForm action=actions.add_to_department attr:class="inline-form">
+                <input type="hidden" name="team_id" value=team_id />
+                <label class="visually-hidden" for=select_id.clone()>{label}</label>
+                <select id=select_id name="user_id" class="input input-small">
+                    {options}
+                </select>
+                <button type="submit" class="btn btn-secondary btn-small" aria-label=button>"Add"</button>
+            </ActionForm>
+        })
+    } else {
+        None
+    };
+    view! {
+        <li class="department" aria-labelledby=labelled_by data-department=data_name>
+            <div class="department-header">
+                <h3 id=heading_id>{name}</h3>
+                {delete}
+            </div>
+            {chips}
+            {add}
+        </li>
+    }
+}

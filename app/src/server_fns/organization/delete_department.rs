@@ -1,0 +1,13 @@
+use leptos::prelude::*;
+
+use crate::error::PortalError;
+
+/// Deletes a department; its members stay in the team.
+#[server(endpoint = "team/department_delete")]
+pub async fn delete_department(team_id: String) -> Result<(), PortalError> {
+    use crate::state::{org_error, parse_id};
+    let (state, user, context, now) = super::caller()?;
+    domain::organizations::delete_team(&state.db, &user, parse_id(&team_id)?, &context, now)
+        .await
+        .map_err(org_error)
+}

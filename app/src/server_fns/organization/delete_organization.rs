@@ -1,0 +1,13 @@
+use leptos::prelude::*;
+
+use crate::error::PortalError;
+
+/// Deletes the caller's team (owner only) once they typed its name.
+#[server(endpoint = "team/delete")]
+pub async fn delete_organization(confirm_name: String) -> Result<(), PortalError> {
+    use crate::state::org_error;
+    let (state, user, context, now) = super::caller()?;
+    domain::organizations::delete(&state.db, &user, &confirm_name, &context, now)
+        .await
+        .map_err(org_error)
+}

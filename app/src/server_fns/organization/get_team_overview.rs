@@ -1,0 +1,203 @@
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::PortalError;
+
+/// Whether an action is available: `None` when it is, else why not (role or plan), shown next
+/// to the disabled control.
+pub type Refusal = Option<String>;
+
+/// What the caller may do, each with the reason when they may not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capabilities {
+    /// Change roles and remove members.
+    pub manage_members: Refusal,
+    /// Create and revoke invite links.
+    pub manage_invitations: Refusal,
+    /// Create and delete departments and choose their members.
+    pub manage_departments: Refusal,
+    /// Read the audit log.
+    pub view_audit_log: Refusal,
+    /// Transfer ownership.
+    pub transfer_ownership: Refusal,
+    /// Delete the team.
+    pub delete_team: Refusal,
+    /// Upgrade with an invite code.
+    pub change_plan: Refusal,
+    /// Leave the team.
+    pub leave: Refusal,
+}
+
+/// A member row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRow {
+    /// User id.
+    pub user_id: String,
+    /// Name.
+    pub name: String,
+    /// Email.
+    pub email: Option<String>,
+    /// `owner`, `admin` or `member`.
+    pub role: String,
+    /// "Owner", "Admin", "Member".
+    pub role_label: String,
+    /// Joined (RFC 3339).
+    pub joined_at: String,
+    /// Last request (RFC 3339).
+    pub last_active_at: Option<String>,
+    /// Departments, by name.
+    pub departments: Vec<String>,
+    /// Whether this is the caller.
+    pub is_me: bool,
+}
+
+/// A department and its members.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepartmentRow {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Members: (user id, name).
+    pub members: Vec<(String, String)>,
+}
+
+/// An invite link row (never its token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationRow {
+    /// Its id.
+    pub id: String,
+    /// "Member" or "Admin".
+    pub role_label: String,
+    /// Department it puts people in.
+    pub department: Option<String>,
+    /// Who created it.
+    pub inviter: String,
+    /// Created (RFC 3339).
+    pub created_at: String,
+    /// Expires (RFC 3339).
+    pub expires_at: String,
+    /// "2 of 5" / "3 (no limit)".
+    pub uses: String,
+    /// `active`, `expired`, `revoked`, `used_up`.
+    pub status: String,
+}
+
+/// Everything the team page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamOverview {
+    /// The team's name.
+    pub name: String,
+    /// "Free" or "Pro".
+    pub plan: String,
+    /// Created (RFC 3339).
+    pub created_at: String,
+    /// The caller's role label.
+    pub my_role: String,
+    /// What the caller may do.
+    pub can: Capabilities,
+    /// Members, owner first.
+    pub members: Vec<MemberRow>,
+    /// Departments, by name.
+    pub departments: Vec<DepartmentRow>,
+    /// Invite links (only for those who manage them).
+    pub invitations: Vec<InvitationRow>,
+}
+
+/// The caller's team, or `None` when they are in none.
+#[server(endpoint = "team/overview")]
+pub async fn get_team_overview() -> Result<Option<TeamOverview>, PortalError> {
+    use super::rfc3339;
+    use crate::state::db_error;
+    use domain::organizations::{self as orgs, InvitationStatus, Permission, Role};
+    let (state, user, _, now) = super::caller()?;
+    let Some(membership) = orgs::membership(&state.db, user.id)
+        .await
+        .map_err(db_error)?
+    else {
+        return Ok(None);
+    };
+    let refusal = |p: Permission| membership.check(p).err().map(|e| e.to_string());
+    let can = Capabilities {
+        manage_members: refusal(Permission::ManageMembers),
+        manage_invitations: refusal(Permission::ManageInvitations),
+        manage_departments: refusal(Permission::ManageTeams),
+        view_audit_log: refusal(Permission::ViewAuditLog),
+        transfer_ownership: refusal(Permission::TransferOwnership),
+        delete_team: refusal(Permission::DeleteOrganization),
+        change_plan: refusal(Permission::ChangePlan),
+        leave: (membership.role == Role::Owner).then(|| {
+            "You own this team: transfer ownership to another member first, or delete the team."
+                .to_owned()
+        }),
+    };
+    let organization_id = membership.organization.id;
+    let members = orgs::list_members(&state.db, organization_id)
+        .await
+        .map_err(db_error)?;
+    let departments = orgs::list_teams(&state.db, organization_id)
+        .await
+        .map_err(db_error)?;
+    let invitations = if can.manage_invitations.is_none() {
+        orgs::list_invitations(&state.db, organization_id, now)
+            .await
+            .map_err(db_error)?
+    } else {
+        Vec::new()
+    };
+    Ok(Some(TeamOverview {
+        name: membership.organization.name.clone(),
+        plan: membership.organization.plan.label().to_owned(),
+        created_at: rfc3339(membership.organization.created_at),
+        my_role: membership.role.label().to_owned(),
+        members: members
+            .into_iter()
+            .map(|m| MemberRow {
+                is_me: m.user_id == user.id,
+                user_id: m.user_id.to_string(),
+                name: m.display_name,
+                email: m.email,
+                role: m.role.as_str().to_owned(),
+                role_label: m.role.label().to_owned(),
+                joined_at: rfc3339(m.joined_at),
+                last_active_at: m.last_active_at.map(rfc3339),
+                departments: m.teams,
+            })
+            .collect(),
+        departments: departments
+            .into_iter()
+            .map(|t| DepartmentRow {
+                id: t.id.to_string(),
+                name: t.name,
+                members: t
+                    .members
+                    .into_iter()
+                    .map(|(id, name)| (id.to_string(), name))
+                    .collect(),
+            })
+            .collect(),
+        invitations: invitations
+            .into_iter()
+            .map(|i| InvitationRow {
+                id: i.id.to_string(),
+                role_label: i.role.label().to_owned(),
+                department: i.team,
+                inviter: i.inviter_name,
+                created_at: rfc3339(i.created_at),
+                expires_at: rfc3339(i.expires_at),
+                uses: match i.max_uses {
+                    Some(max) => format!("{} of {max}", i.uses),
+                    None => format!("{} (no limit)", i.uses),
+                },
+                status: match i.status {
+                    InvitationStatus::Active => "active",
+                    InvitationStatus::Expired => "expired",
+                    InvitationStatus::Revoked => "revoked",
+                    InvitationStatus::UsedUp => "used_up",
+                }
+                .to_owned(),
+            })
+            .collect(),
+        can,
+    }))
+}

@@ -1,0 +1,13 @@
+use leptos::prelude::*;
+
+use crate::error::PortalError;
+
+/// Removes a member from the team (owner and admins; never the owner).
+#[server(endpoint = "team/member_remove")]
+pub async fn remove_member(user_id: String) -> Result<(), PortalError> {
+    use crate::state::{org_error, parse_id};
+    let (state, user, context, now) = super::caller()?;
+    domain::organizations::remove_member(&state.db, &user, parse_id(&user_id)?, &context, now)
+        .await
+        .map_err(org_error)
+}
