@@ -118,7 +118,7 @@ pub fn TeamsPage() -> impl IntoView {
 fn NoTeam() -> impl IntoView {
     view! {
         <div class="page-header">
-            <h1>"Team"</h1>
+            <h1>"Teams"</h1>
             <p class="muted">"Share connections with your colleagues and manage who can use them."</p>
         </div>
         <section class="card empty-state" aria-labelledby="no-team">
