@@ -82,7 +82,7 @@ test("the owner creates a Pro team with an operator's invite code and invites a 
   await page.getByRole("button", { name: "Create department" }).click();
   await expect(page.getByRole("heading", { name: "Service Desk", level: 3 })).toBeVisible();
   await page.getByLabel("Role", { exact: true }).selectOption("admin");
-  await page.getByLabel("Department").selectOption({ label: "Service Desk" });
+  await page.getByLabel("Department", { exact: true }).selectOption({ label: "Service Desk" });
   await page.getByLabel("Maximum uses").fill("1");
   await page.getByRole("button", { name: "Create invite link" }).click();
   const linkField = page.getByRole("textbox", { name: "New invite link" });
@@ -135,7 +135,7 @@ test("the owner sees the new member, changes their role, then removes them; the 
   await expect(bob).toContainText("Service Desk");
   await expect(page.locator("#invitations-table")).toContainText("Used up");
 
-  await page.getByLabel("Role of Bob Builder").selectOption("member");
+  await page.getByLabel("Role of Bob Builder", { exact: true }).selectOption("member");
   await page.getByRole("button", { name: "Save role of Bob Builder" }).click();
   await expect(bob.locator("td[data-role]")).toHaveText("Member");
   await expect(page.getByRole("status").getByText("Role changed")).toBeVisible();
@@ -148,7 +148,7 @@ test("the owner sees the new member, changes their role, then removes them; the 
   await checkPage(bobs.page, "teams-06-team-page-member");
 
   await page.getByText("Remove…").click();
-  await page.getByRole("button", { name: "Remove Bob Builder" }).click();
+  await page.getByRole("button", { name: "Remove Bob Builder", exact: true }).click();
   await expect(page.locator("#members-table").getByRole("row", { name: /Bob Builder/ })).toHaveCount(0);
   await expect(page.getByRole("heading", { name: "Members (1)" })).toBeVisible();
   await checkPage(page, "teams-07-after-removal");

@@ -4,6 +4,9 @@
 //! [`error::ApiError`] only. `startup::Application` builds everything from a validated
 //! `domain::config::Settings`, so tests start the real server on port 0.
 
+// Leptos' view types of the bigger pages are deep; the release build computes their layouts here.
+#![recursion_limit = "256"]
+
 pub mod cli;
 pub mod error;
 pub mod handlers;

@@ -117,7 +117,18 @@ pub fn app(state: AppState, portal_with_sessions: Router<AppState>) -> Router {
         .with_state(state)
 }
 
-/// One span per request: method, path (never the query: it may carry codes or tokens), request id.
+/// The path as logged: an invite link's token is a credential (it lets anyone join the team), so
+/// `/invite/<token>` is logged as `/invite/…`.
+fn loggable_path(path: &str) -> &str {
+    if path.starts_with(paths::INVITE) && path.len() > paths::INVITE.len() + 1 {
+        "/invite/…"
+    } else {
+        path
+    }
+}
+
+/// One span per request: method, path (never the query: it may carry codes or tokens; never an
+/// invite link's token), request id.
 fn make_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
     let request_id = request
         .headers()
@@ -127,7 +138,7 @@ fn make_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
     tracing::info_span!(
         "request",
         method = %request.method(),
-        path = %request.uri().path(),
+        path = %loggable_path(request.uri().path()),
         request_id = %request_id,
         user_id = tracing::field::Empty,
     )

@@ -28,6 +28,27 @@ where
     })
 }
 
+/// Counts the successful completions of `action`. Data is reloaded after a change, not after a
+/// refusal: a refusal leaves the form as it was, with what the user typed and the error.
+pub fn successes<S>(action: ServerAction<S>) -> Memo<usize>
+where
+    S: ServerFn<Error = PortalError> + Send + Sync + Clone + 'static,
+    S::Output: Send + Sync + 'static,
+{
+    let counted = StoredValue::new(0usize);
+    Memo::new(move |previous: Option<&usize>| {
+        let previous = previous.copied().unwrap_or(0);
+        let version = action.version().get();
+        let ok = action.value().with(|v| matches!(v, Some(Ok(_))));
+        if ok && version != counted.get_value() {
+            counted.set_value(version);
+            previous + 1
+        } else {
+            previous
+        }
+    })
+}
+
 /// Shows `message` as a success toast each time `action` succeeds.
 pub fn toast_on_success<S>(
     action: ServerAction<S>,

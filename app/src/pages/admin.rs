@@ -19,6 +19,7 @@ use self::{
     pending::PendingOnboardings, tenants::Tenants,
 };
 use super::outcome::{set_status, FORBIDDEN};
+use crate::components::form::successes;
 pub(crate) use crate::components::{form::hydrated, timestamp::Timestamp};
 use crate::{
     components::status::{ErrorPanel, Loading},
@@ -42,11 +43,19 @@ pub fn AdminPage() -> impl IntoView {
     let create_link = ServerAction::<CreateConsentLink>::new();
     let customer_name = RwSignal::new(String::new());
     let focus_tenants = StoredValue::new(false);
+    let (set_plan, set_default) = (ServerAction::new(), ServerAction::new());
+    let (create_code, revoke_code) = (ServerAction::new(), ServerAction::new());
     let actions = AdminActions {
-        set_plan: ServerAction::new(),
-        set_default: ServerAction::new(),
-        create_code: ServerAction::new(),
-        revoke_code: ServerAction::new(),
+        set_plan,
+        set_default,
+        create_code,
+        revoke_code,
+        changes: [
+            successes(set_plan),
+            successes(set_default),
+            successes(create_code),
+            successes(revoke_code),
+        ],
     };
     // The page shows the truth after each change.
     Effect::new(move |previous: Option<[usize; 4]>| {
@@ -108,13 +117,20 @@ fn Overview(
             <OnboardCustomer microsoft_configured create_link customer_name />
             <Tenants tenants overview focus_tenants />
             <PendingOnboardings pending />
-            <Organizations
-                organizations
-                default_plan
-                set_plan=actions.set_plan
-                set_default=actions.set_default
-            />
-            <InviteCodes codes=invite_codes create=actions.create_code revoke=actions.revoke_code />
+            // Type-erased: the page's nested view types are otherwise too deep for the compiler.
+            {view! {
+                <Organizations
+                    organizations
+                    default_plan
+                    set_plan=actions.set_plan
+                    set_default=actions.set_default
+                />
+            }
+                .into_any()}
+            {view! {
+                <InviteCodes codes=invite_codes create=actions.create_code revoke=actions.revoke_code />
+            }
+                .into_any()}
         </div>
     }
 }
@@ -126,16 +142,13 @@ struct AdminActions {
     set_default: ServerAction<SetDefaultPlan>,
     create_code: ServerAction<CreateInviteCode>,
     revoke_code: ServerAction<RevokeInviteCode>,
+    changes: [Memo<usize>; 4],
 }
 
 impl AdminActions {
+    /// Changes whenever one of them succeeds (a refusal keeps the forms as typed).
     fn versions(self) -> [usize; 4] {
-        [
-            self.set_plan.version().get(),
-            self.set_default.version().get(),
-            self.create_code.version().get(),
-            self.revoke_code.version().get(),
-        ]
+        self.changes.map(|c| c.get())
     }
 }
 

@@ -7,7 +7,7 @@ use leptos_router::components::Redirect;
 use crate::{
     components::{
         copy_button::CopyButton,
-        form::{action_error, toast_on_success, FormError},
+        form::{action_error, successes, toast_on_success, FormError},
         status::{ErrorPanel, Loading},
     },
     error::PortalError,
@@ -39,14 +39,13 @@ pub fn SettingsPage() -> impl IntoView {
     toast_on_success(actions.upgrade, || {
         "Your team is on the Pro plan now".into()
     });
+    let changes = [
+        successes(actions.create),
+        successes(actions.leave),
+        successes(actions.upgrade),
+    ];
     let overview = Resource::new(
-        move || {
-            (
-                actions.create.version().get(),
-                actions.leave.version().get(),
-                actions.upgrade.version().get(),
-            )
-        },
+        move || changes.map(|c| c.get()),
         |_| get_settings_overview(),
     );
     view! {

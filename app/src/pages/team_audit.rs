@@ -194,9 +194,9 @@ fn Log(view: AuditLogView, q: Query) -> impl IntoView {
                             <th scope="col">"When"</th>
                             <th scope="col">"Who"</th>
                             <th scope="col">"Action"</th>
-                            <th scope="col">"Target"</th>
                             <th scope="col">"Outcome"</th>
                             <th scope="col">"Details"</th>
+                            <th scope="col">"Target"</th>
                             <th scope="col">"From"</th>
                         </tr>
                     </thead>
@@ -211,12 +211,12 @@ fn Log(view: AuditLogView, q: Query) -> impl IntoView {
                                         <td><Timestamp rfc3339=e.occurred_at /></td>
                                         <td>{e.actor}</td>
                                         <td><code>{e.action}</code></td>
-                                        <td class="cell-wrap">{e.target}</td>
                                         <td><span class=badge>{e.outcome}</span></td>
                                         <td class="cell-wrap">{e.detail.unwrap_or_default()}</td>
+                                        <td class="cell-wrap mono cell-small">{e.target}</td>
                                         <td>
                                             {e.ip.unwrap_or_default()}
-                                            {e.request_id.map(|r| view! { <span class="cell-note mono" title="Request id">{r}</span> })}
+                                            {e.request_id.map(|r| view! { <span class="cell-note mono" title="Request id">{format!("request {r}")}</span> })}
                                         </td>
                                     </tr>
                                 }

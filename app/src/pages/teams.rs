@@ -16,7 +16,7 @@ use self::{
 };
 use crate::{
     components::{
-        form::toast_on_success,
+        form::{successes, toast_on_success},
         status::{ErrorPanel, Loading},
         timestamp::Timestamp,
     },
@@ -42,21 +42,42 @@ pub(crate) struct TeamActions {
     pub remove_from_department: ServerAction<RemoveDepartmentMember>,
     pub transfer: ServerAction<TransferOwnership>,
     pub delete_team: ServerAction<DeleteOrganization>,
+    /// Successful completions of each (a refusal reloads nothing, so forms keep their input).
+    changes: [Memo<usize>; 10],
 }
 
 impl TeamActions {
     fn new() -> Self {
+        let (change_role, remove_member) = (ServerAction::new(), ServerAction::new());
+        let (create_invitation, revoke_invitation) = (ServerAction::new(), ServerAction::new());
+        let (create_department, delete_department) = (ServerAction::new(), ServerAction::new());
+        let (add_to_department, remove_from_department) =
+            (ServerAction::new(), ServerAction::new());
+        let (transfer, delete_team) = (ServerAction::new(), ServerAction::new());
+        let changes = [
+            successes(change_role),
+            successes(remove_member),
+            successes(create_invitation),
+            successes(revoke_invitation),
+            successes(create_department),
+            successes(delete_department),
+            successes(add_to_department),
+            successes(remove_from_department),
+            successes(transfer),
+            successes(delete_team),
+        ];
         let actions = Self {
-            change_role: ServerAction::new(),
-            remove_member: ServerAction::new(),
-            create_invitation: ServerAction::new(),
-            revoke_invitation: ServerAction::new(),
-            create_department: ServerAction::new(),
-            delete_department: ServerAction::new(),
-            add_to_department: ServerAction::new(),
-            remove_from_department: ServerAction::new(),
-            transfer: ServerAction::new(),
-            delete_team: ServerAction::new(),
+            change_role,
+            remove_member,
+            create_invitation,
+            revoke_invitation,
+            create_department,
+            delete_department,
+            add_to_department,
+            remove_from_department,
+            transfer,
+            delete_team,
+            changes,
         };
         toast_on_success(actions.change_role, || "Role changed".into());
         toast_on_success(actions.remove_member, || "Member removed".into());
@@ -75,20 +96,9 @@ impl TeamActions {
         actions
     }
 
-    /// Changes whenever any action completes.
+    /// Changes whenever any action succeeds.
     fn versions(self) -> [usize; 10] {
-        [
-            self.change_role.version().get(),
-            self.remove_member.version().get(),
-            self.create_invitation.version().get(),
-            self.revoke_invitation.version().get(),
-            self.create_department.version().get(),
-            self.delete_department.version().get(),
-            self.add_to_department.version().get(),
-            self.remove_from_department.version().get(),
-            self.transfer.version().get(),
-            self.delete_team.version().get(),
-        ]
+        self.changes.map(|c| c.get())
     }
 }
 

@@ -231,14 +231,16 @@ pub async fn create(
         return Err(OrgError::AlreadyInOrganization(current.organization.name));
     }
     let invite_code = invite_code.map(str::trim).filter(|c| !c.is_empty());
+    let default = plans::default_plan(db, configured_default).await?;
     let txn = db.begin().await?;
-    // The code's conditional update is this transaction's first write (SQLite needs that).
+    // The transaction starts with a write (SQLite cannot upgrade a read transaction once another
+    // writer got in first): the code's conditional update, or the organisation's insert.
     let (plan, code_id) = match invite_code {
         Some(code) => (
             Plan::Pro,
             Some(plans::redeem_invite_code(&txn, code, now).await?),
         ),
-        None => (plans::default_plan(&txn, configured_default).await?, None),
+        None => (default, None),
     };
     let organization = organizations::ActiveModel {
         id: Set(Uuid::now_v7()),

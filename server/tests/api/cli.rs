@@ -255,3 +255,153 @@ async fn admin_grant_and_revoke_manage_operators_by_identity_never_by_email() {
         .collect();
     assert_eq!(actions, ["operator.grant", "operator.revoke"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_invite_codes_plans_and_teams_from_the_command_line() {
+    use domain::{
+        auth::dev_login::{self, DevSignIn},
+        organizations::{self, Plan},
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("a.db").display());
+    let run = |args: &[&str]| {
+        let output = gateway()
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .env("GATEWAY_MASTER_KEY", crate::helpers::MASTER_KEY_B64)
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8(output.stdout).unwrap(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    };
+    assert_eq!(run(&["migrate"]).0, Some(0));
+    let db = domain::db::connect(&domain::config::DatabaseSettings {
+        url: secrecy::SecretString::from(url.clone()),
+        max_connections: 2,
+    })
+    .await
+    .unwrap();
+    let now = domain::OffsetDateTime::now_utc;
+
+    // A code is printed once, on stdout alone; the list never shows it.
+    let (code, stdout, stderr) = run(&[
+        "admin",
+        "invite-codes",
+        "create",
+        "--label",
+        "Acme pilot",
+        "--max-uses",
+        "2",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let secret = stdout.trim().to_owned();
+    assert!(secret.starts_with("PRO-") && secret.len() == 27, "{stdout}");
+    let (_, list, _) = run(&["admin", "invite-codes", "list"]);
+    assert!(
+        list.contains("Acme pilot\t0\t2\tactive") && !list.contains(&secret),
+        "{list}"
+    );
+
+    // It makes a new team Pro; the default plan moves new teams to Pro without a code.
+    let ada = dev_login::sign_in(
+        &db,
+        DevSignIn::parse("Ada", "ada@example.com").unwrap(),
+        now(),
+    )
+    .await
+    .unwrap();
+    let acme = organizations::create(
+        &db,
+        &ada,
+        "Acme",
+        Some(&secret),
+        Plan::Free,
+        &Default::default(),
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(acme.plan, Plan::Pro);
+    let (_, shown, _) = run(&["admin", "default-plan"]);
+    assert_eq!(shown.trim(), "new teams start on the free plan");
+    let (code, shown, _) = run(&["admin", "default-plan", "pro"]);
+    assert_eq!(
+        (code, shown.trim()),
+        (Some(0), "new teams start on the pro plan")
+    );
+    assert_eq!(run(&["admin", "default-plan", "gold"]).0, Some(2));
+
+    // Teams are listed and their plan set by id.
+    let (_, teams, _) = run(&["admin", "teams"]);
+    assert!(
+        teams.contains(&format!("{}\tAcme\tpro\t1\tAda", acme.id)),
+        "{teams}"
+    );
+    let (code, _, stderr) = run(&["admin", "set-plan", &acme.id.to_string(), "free"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        organizations::membership(&db, ada.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .organization
+            .plan,
+        Plan::Free
+    );
+    assert_eq!(run(&["admin", "set-plan", "not-an-id", "free"]).0, Some(2));
+
+    // Revoked: listed as such, refused when redeemed.
+    let id = list
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split('\t')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(run(&["admin", "invite-codes", "revoke", &id]).0, Some(0));
+    assert!(run(&["admin", "invite-codes", "list"])
+        .1
+        .contains("\trevoked\t"));
+    let bob = dev_login::sign_in(
+        &db,
+        DevSignIn::parse("Bob", "bob@example.com").unwrap(),
+        now(),
+    )
+    .await
+    .unwrap();
+    assert!(organizations::create(
+        &db,
+        &bob,
+        "Bobco",
+        Some(&secret),
+        Plan::Free,
+        &Default::default(),
+        now()
+    )
+    .await
+    .is_err());
+
+    let actions: Vec<String> = domain::entity::audit_events::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for expected in [
+        "invite_code.create",
+        "organization.create",
+        "plan.default_change",
+        "plan.change",
+        "invite_code.revoke",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == expected),
+            "{expected} in {actions:?}"
+        );
+    }
+}

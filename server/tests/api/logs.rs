@@ -1,6 +1,6 @@
 //! Secrets never reach the logs (security.md OIDC-8, AUD-3): a full sign-in through the real
 //! binary with every log level on, then the log is searched for the provider's tokens, the
-//! authorization code, the client secret and the session id.
+//! authorization code, the client secret, the session id and invite-link tokens.
 
 use std::{
     io::Read,
@@ -98,6 +98,16 @@ async fn a_sign_in_logs_no_token_code_secret_or_session_id() {
         200
     );
 
+    // An invite link's token is a credential too (a fake one is logged the same way).
+    let invite_token = "Tq3vXb8Kp2Lm9Nw4Rz7Yc1Hd6Jf0Gs5Ae3Ui8Oy2Wk4";
+    let invite = browser
+        .get(format!("{base}/invite/{invite_token}"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invite.status(), 404);
+
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -116,6 +126,7 @@ async fn a_sign_in_logs_no_token_code_secret_or_session_id() {
         ("the authorization code", code.as_str()),
         ("the client secret", CLIENT_SECRET),
         ("the session id", session_id.as_str()),
+        ("an invite link's token", invite_token),
     ] {
         assert!(!log.contains(secret), "{what} appears in the log");
     }

@@ -25,6 +25,19 @@ pub fn Departments(
         action_error(actions.remove_from_department),
     ];
     let error = Signal::derive(move || errors.iter().find_map(|e| e.get()));
+    // A created department empties the name field for the next one (a refusal keeps it).
+    let create_form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if actions
+            .create_department
+            .value()
+            .with(|v| matches!(v, Some(Ok(()))))
+        {
+            if let Some(form) = create_form.get_untracked() {
+                form.reset();
+            }
+        }
+    });
     let list = if departments.is_empty() {
         view! { <p class="empty-note">"No departments yet."</p> }.into_any()
     } else {
@@ -50,7 +63,7 @@ pub fn Departments(
                 Some(reason) => view! { <Unavailable reason id="departments-unavailable" /> }.into_any(),
                 None => {
                     view! {
-                        <ActionForm action=actions.create_department>
+                        <ActionForm action=actions.create_department node_ref=create_form>
                             <div class="field">
                                 <label for="department-name">"New department"</label>
                                 <div class="input-group">

@@ -66,8 +66,18 @@ fn MemberRowView(member: MemberRow, manage: bool, actions: TeamActions) -> impl 
     let editable = manage && !is_me && role != "owner";
     let controls = manage.then(|| {
         if !editable {
-            let why = if is_me { "You" } else { "The owner" };
-            return view! { <td class="cell-note">{format!("{why} cannot be changed here")}</td> }.into_any();
+            let why = if is_me {
+                "Your own role is changed by another admin or the owner."
+            } else {
+                "The owner's role changes only by a transfer of ownership."
+            };
+            return view! {
+                <td class="actions-cell">
+                    <span class="muted" aria-hidden="true" title=why>"—"</span>
+                    <span class="visually-hidden">{why}</span>
+                </td>
+            }
+            .into_any();
         }
         let select_id = format!("role-{id}");
         let (role_uid, remove_uid) = (user_id.clone(), user_id.clone());
