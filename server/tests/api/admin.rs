@@ -151,3 +151,109 @@ async fn a_granted_operator_loses_access_on_the_next_request_when_revoked() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_manage_invite_codes_plans_and_the_default_plan_and_nobody_else_can() {
+    let app = spawn_app_with(|raw| {
+        raw.operators = domain::config::StringList::Joined("dev:olga@example.com".into());
+    })
+    .await;
+    let (mallory, _) = app.browser("Mallory", "mallory@example.com").await;
+    let (status, _) = mallory
+        .call("team/create", &[("name", "Mallory's"), ("invite_code", "")])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        call(&app, "admin/overview", &[]).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    // A non-operator is refused every operator function, and nothing changes.
+    for (endpoint, form) in [
+        (
+            "admin/invite_code_create",
+            vec![("label", "x"), ("max_uses", "")],
+        ),
+        ("admin/default_plan", vec![("plan", "pro")]),
+        (
+            "admin/invite_code_revoke",
+            vec![("code_id", "00000000-0000-0000-0000-000000000000")],
+        ),
+    ] {
+        assert_eq!(
+            mallory.call(endpoint, &form).await.0,
+            StatusCode::FORBIDDEN,
+            "{endpoint}"
+        );
+    }
+    let overview = mallory.call("team/overview", &[]).await.1;
+    assert_eq!(overview["plan"], "Free");
+
+    app.dev_login("Olga", "olga@example.com", "").await;
+    let (status, code) = call(
+        &app,
+        "admin/invite_code_create",
+        &[("label", "Acme pilot"), ("max_uses", "2")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(code.as_str().unwrap().starts_with("PRO-"));
+    let (status, body) = call(
+        &app,
+        "admin/invite_code_create",
+        &[("label", ""), ("max_uses", "")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (_, overview) = call(&app, "admin/overview", &[]).await;
+    assert_eq!(overview["invite_codes"][0]["label"], "Acme pilot");
+    assert!(
+        !overview.to_string().contains(code.as_str().unwrap()),
+        "the code is never listed"
+    );
+    let team = overview["organizations"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let code_id = overview["invite_codes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let (status, _) = call(
+        &app,
+        "admin/organization_plan",
+        &[("organization_id", &team), ("plan", "pro")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(mallory.call("team/overview", &[]).await.1["plan"], "Pro");
+    let (status, _) = call(
+        &app,
+        "admin/organization_plan",
+        &[("organization_id", &team), ("plan", "gold")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = call(
+        &app,
+        "admin/organization_plan",
+        &[
+            ("organization_id", "00000000-0000-0000-0000-000000000000"),
+            ("plan", "pro"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = call(&app, "admin/default_plan", &[("plan", "pro")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        call(&app, "admin/overview", &[]).await.1["default_plan"],
+        "pro"
+    );
+    let (status, _) = call(&app, "admin/invite_code_revoke", &[("code_id", &code_id)]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        call(&app, "admin/overview", &[]).await.1["invite_codes"][0]["usable"],
+        false
+    );
+}
