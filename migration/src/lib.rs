@@ -21,6 +21,11 @@ mod m20261126_000012_create_invitations;
 mod m20261126_000013_create_invite_codes;
 mod m20261126_000014_create_instance_settings;
 mod m20261126_000015_index_audit_events_organization;
+mod m20261126_000016_create_oauth_clients;
+mod m20261126_000017_create_oauth_consents;
+mod m20261126_000018_create_oauth_grants;
+mod m20261126_000019_create_oauth_codes;
+mod m20261126_000020_create_oauth_tokens;
 
 /// The ordered list of every migration.
 pub struct Migrator;
@@ -44,6 +49,11 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000013_create_invite_codes::Migration),
             Box::new(m20261126_000014_create_instance_settings::Migration),
             Box::new(m20261126_000015_index_audit_events_organization::Migration),
+            Box::new(m20261126_000016_create_oauth_clients::Migration),
+            Box::new(m20261126_000017_create_oauth_consents::Migration),
+            Box::new(m20261126_000018_create_oauth_grants::Migration),
+            Box::new(m20261126_000019_create_oauth_codes::Migration),
+            Box::new(m20261126_000020_create_oauth_tokens::Migration),
         ]
     }
 }

@@ -1,0 +1,332 @@
+//! The authorization endpoint: validating a request (security.md AS-1, AS-3, AS-4, AS-8), the
+//! per-(user, client) consent (AS-10, MCP-2), and the authorization response with `iss`
+//! (AS-9).
+//!
+//! Order matters: the client and the redirect URI are validated first. Until both are, every
+//! problem is an error *page* (never a redirect: no open redirector); after, errors go back to
+//! the validated redirect URI with `state` and `iss`.
+
+use sea_orm::{
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, Set, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use url::Url;
+use uuid::Uuid;
+
+use super::{
+    clients::{self, Client, ClientKind},
+    hash, new_secret, pkce, redirect, resource, OAuthSettings, Scopes,
+};
+use crate::{
+    audit::{self, Actor, AuditEvent, Outcome, RequestContext},
+    entity::{oauth_codes, oauth_consents, oauth_grants},
+    users::User,
+};
+
+/// The query of `/authorize`, as sent.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AuthorizationQuery {
+    /// Must be `code`.
+    pub response_type: Option<String>,
+    /// The client.
+    pub client_id: Option<String>,
+    /// Where to send the answer (optional only when the client registered exactly one).
+    pub redirect_uri: Option<String>,
+    /// PKCE challenge.
+    pub code_challenge: Option<String>,
+    /// Must be `S256`.
+    pub code_challenge_method: Option<String>,
+    /// Echoed back.
+    pub state: Option<String>,
+    /// Space-separated.
+    pub scope: Option<String>,
+    /// RFC 8707.
+    pub resource: Option<String>,
+}
+
+/// A request that passed every check, kept server-side while the user signs in and consents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingAuthorization {
+    /// The client.
+    pub client_id: String,
+    /// The validated redirect URI (as the client sent it).
+    pub redirect_uri: String,
+    /// PKCE S256 challenge.
+    pub code_challenge: String,
+    /// Echoed back.
+    pub state: Option<String>,
+    /// Granted scopes (space-separated).
+    pub scopes: String,
+    /// The canonical resource.
+    pub resource: String,
+}
+
+/// Why an authorization request fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthorizeError {
+    /// Shown as an error page on the gateway (no redirect): unknown client, bad redirect URI.
+    Page(String),
+    /// Sent to the validated redirect URI.
+    Redirect {
+        /// The error response URL (with `error`, `error_description`, `state`, `iss`).
+        location: String,
+    },
+}
+
+/// The authorization response (or error) URL for `redirect_uri`, with `iss` (RFC 9207).
+pub fn response_url(
+    settings: &OAuthSettings,
+    redirect_uri: &str,
+    params: &[(&str, &str)],
+    state: Option<&str>,
+) -> String {
+    match Url::parse(redirect_uri) {
+        Ok(mut url) => {
+            {
+                let mut query = url.query_pairs_mut();
+                for (k, v) in params {
+                    query.append_pair(k, v);
+                }
+                if let Some(state) = state {
+                    query.append_pair("state", state);
+                }
+                query.append_pair("iss", &settings.issuer);
+            }
+            url.to_string()
+        }
+        Err(_) => redirect_uri.to_owned(),
+    }
+}
+
+/// Validates `/authorize`'s query.
+pub async fn validate(
+    db: &DatabaseConnection,
+    settings: &OAuthSettings,
+    query: &AuthorizationQuery,
+) -> Result<(Client, PendingAuthorization), AuthorizeError> {
+    let client_id = query
+        .client_id
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| {
+            AuthorizeError::Page("The request names no client (client_id is missing).".into())
+        })?;
+    let client = clients::find(db, settings, client_id)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "client lookup failed");
+            AuthorizeError::Page("The authorization server failed; try again.".into())
+        })?
+        .filter(|c| c.kind != ClientKind::Service)
+        .ok_or_else(|| {
+            AuthorizeError::Page(
+                "This application is not registered with the gateway (unknown client_id). Add the gateway again in the application."
+                    .into(),
+            )
+        })?;
+    let redirect_uri = match query.redirect_uri.as_deref() {
+        Some(uri) if redirect::matches(&client.redirect_uris, uri) => uri.to_owned(),
+        Some(_) => {
+            return Err(AuthorizeError::Page(
+                "The redirect URI is not one this application registered, so the gateway will not send you there."
+                    .into(),
+            ))
+        }
+        None if client.redirect_uris.len() == 1 && !client.redirect_uris[0].starts_with("http://") => {
+            client.redirect_uris[0].clone()
+        }
+        None => {
+            return Err(AuthorizeError::Page(
+                "The request has no redirect_uri and the application registered several (or a loopback one)."
+                    .into(),
+            ))
+        }
+    };
+    let state = query.state.clone();
+    let fail = |error: &str, description: &str| AuthorizeError::Redirect {
+        location: response_url(
+            settings,
+            &redirect_uri,
+            &[("error", error), ("error_description", description)],
+            state.as_deref(),
+        ),
+    };
+    match query.response_type.as_deref() {
+        Some("code") => {}
+        Some(_) => {
+            return Err(fail(
+                "unsupported_response_type",
+                "only response_type=code is supported",
+            ))
+        }
+        None => return Err(fail("invalid_request", "response_type is required")),
+    }
+    let challenge = query.code_challenge.as_deref().unwrap_or_default();
+    if challenge.is_empty() {
+        return Err(fail(
+            "invalid_request",
+            "PKCE is required: send code_challenge with code_challenge_method=S256",
+        ));
+    }
+    if query.code_challenge_method.as_deref() != Some("S256") {
+        return Err(fail(
+            "invalid_request",
+            "code_challenge_method must be S256",
+        ));
+    }
+    if !pkce::is_valid_s256_challenge(challenge) {
+        return Err(fail(
+            "invalid_request",
+            "code_challenge is not an S256 challenge",
+        ));
+    }
+    let resource = match query.resource.as_deref() {
+        None => settings.resource.clone(),
+        Some(r) if resource::is_our_resource(r, &settings.resource) => settings.resource.clone(),
+        Some(_) => {
+            return Err(fail(
+                "invalid_target",
+                "resource must be this gateway's MCP endpoint",
+            ))
+        }
+    };
+    Ok((
+        client.clone(),
+        PendingAuthorization {
+            client_id: client.id,
+            redirect_uri,
+            code_challenge: challenge.to_owned(),
+            state,
+            scopes: Scopes::from_request(query.scope.as_deref()).to_string_value(),
+            resource,
+        },
+    ))
+}
+
+/// Whether `user` already approved `client_id` for at least `scopes`.
+pub async fn has_consent(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    client_id: &str,
+    scopes: &Scopes,
+) -> Result<bool, DbErr> {
+    Ok(
+        oauth_consents::Entity::find_by_id((user_id, client_id.to_owned()))
+            .one(db)
+            .await?
+            .is_some_and(|c| Scopes::parse_stored(&c.scopes).covers(scopes)),
+    )
+}
+
+/// The user approved: remembers the consent, creates the grant and its code; returns the
+/// redirect with `code`, `state` and `iss`.
+pub async fn approve(
+    db: &DatabaseConnection,
+    settings: &OAuthSettings,
+    user: &User,
+    pending: &PendingAuthorization,
+    context: &RequestContext,
+    now: OffsetDateTime,
+) -> Result<String, DbErr> {
+    let code = new_secret("gwac_");
+    let grant_id = Uuid::now_v7();
+    let scopes = Scopes::parse_stored(&pending.scopes);
+    let existing = oauth_consents::Entity::find_by_id((user.id, pending.client_id.clone()))
+        .one(db)
+        .await?;
+    // The transaction starts with a write (SQLite cannot upgrade a read transaction).
+    let txn = db.begin().await?;
+    oauth_grants::ActiveModel {
+        id: Set(grant_id),
+        client_id: Set(pending.client_id.clone()),
+        user_id: Set(Some(user.id)),
+        organization_id: Set(None),
+        scopes: Set(pending.scopes.clone()),
+        resource: Set(pending.resource.clone()),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+        revoked_reason: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    match existing {
+        Some(consent) => {
+            let merged = Scopes::parse_stored(&consent.scopes).union(&scopes);
+            oauth_consents::Entity::update_many()
+                .col_expr(
+                    oauth_consents::Column::Scopes,
+                    Expr::value(merged.to_string_value()),
+                )
+                .col_expr(oauth_consents::Column::LastUsedAt, Expr::value(Some(now)))
+                .col_expr(oauth_consents::Column::UpdatedAt, Expr::value(now))
+                .filter(oauth_consents::Column::UserId.eq(user.id))
+                .filter(oauth_consents::Column::ClientId.eq(pending.client_id.clone()))
+                .exec(&txn)
+                .await?;
+        }
+        None => {
+            oauth_consents::ActiveModel {
+                user_id: Set(user.id),
+                client_id: Set(pending.client_id.clone()),
+                scopes: Set(pending.scopes.clone()),
+                last_used_at: Set(Some(now)),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(&txn)
+            .await?;
+            audit::record(
+                &txn,
+                AuditEvent {
+                    actor: Actor::User {
+                        id: user.id,
+                        label: user.display_name.clone(),
+                    },
+                    action: "oauth.consent_grant",
+                    target: format!("client:{}", pending.client_id),
+                    outcome: Outcome::Success,
+                    detail: Some(format!("scopes: {}", pending.scopes)),
+                },
+                context,
+                now,
+            )
+            .await?;
+        }
+    }
+    oauth_codes::ActiveModel {
+        code_hash: Set(hash(&code)),
+        grant_id: Set(grant_id),
+        redirect_uri: Set(pending.redirect_uri.clone()),
+        code_challenge: Set(pending.code_challenge.clone()),
+        expires_at: Set(now + settings.code_lifetime),
+        used_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(response_url(
+        settings,
+        &pending.redirect_uri,
+        &[("code", &code)],
+        pending.state.as_deref(),
+    ))
+}
+
+/// The user refused: `access_denied` to the validated redirect URI.
+pub fn deny(settings: &OAuthSettings, pending: &PendingAuthorization) -> String {
+    response_url(
+        settings,
+        &pending.redirect_uri,
+        &[
+            ("error", "access_denied"),
+            ("error_description", "the user denied the request"),
+        ],
+        pending.state.as_deref(),
+    )
+}

@@ -1,0 +1,581 @@
+//! The token endpoint's grants (authorization code, refresh token with rotation, client
+//! credentials), revocation (RFC 7009), and the resource server's access-token check.
+//! security.md AS-5, AS-6, AS-7, AS-12.
+
+use sea_orm::{
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, QueryFilter, Set, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{
+    clients::{Client, ClientKind},
+    hash, new_secret, pkce, resource, seal, OAuthError, OAuthSettings, Scopes,
+};
+use crate::{
+    audit::{self, Actor, AuditEvent, Outcome, RequestContext},
+    crypto::MasterKey,
+    entity::{oauth_codes, oauth_consents, oauth_grants, oauth_tokens, users},
+};
+
+const ACCESS: &str = "access";
+const REFRESH: &str = "refresh";
+
+/// A successful token response (RFC 6749 §5.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenResponse {
+    /// The access token.
+    pub access_token: String,
+    /// `Bearer`.
+    pub token_type: String,
+    /// Seconds.
+    pub expires_in: i64,
+    /// The refresh token (not for client credentials).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// Granted scopes.
+    pub scope: String,
+}
+
+/// Why a grant was revoked (audit detail and `revoked_reason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevokeReason {
+    /// The client or user revoked it (RFC 7009).
+    Revoked,
+    /// An authorization code was redeemed twice.
+    CodeReuse,
+    /// A rotated refresh token was used again after the grace window.
+    RefreshReuse,
+    /// The user revoked the application in the portal.
+    ConsentRevoked,
+}
+
+impl RevokeReason {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Revoked => "revoked",
+            Self::CodeReuse => "code_reuse",
+            Self::RefreshReuse => "refresh_reuse",
+            Self::ConsentRevoked => "consent_revoked",
+        }
+    }
+}
+
+/// Revokes a grant: its codes and tokens stop working at once.
+pub async fn revoke_grant<C: ConnectionTrait>(
+    db: &C,
+    grant_id: Uuid,
+    reason: RevokeReason,
+    now: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let updated = oauth_grants::Entity::update_many()
+        .col_expr(oauth_grants::Column::RevokedAt, Expr::value(Some(now)))
+        .col_expr(
+            oauth_grants::Column::RevokedReason,
+            Expr::value(Some(reason.as_str())),
+        )
+        .col_expr(oauth_grants::Column::UpdatedAt, Expr::value(now))
+        .filter(oauth_grants::Column::Id.eq(grant_id))
+        .filter(oauth_grants::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(updated.rows_affected == 1)
+}
+
+async fn audit_security_event(
+    db: &DatabaseConnection,
+    grant: &oauth_grants::Model,
+    action: &'static str,
+    detail: &str,
+    context: &RequestContext,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    let actor = match grant.user_id {
+        Some(id) => match users::Entity::find_by_id(id).one(db).await? {
+            Some(user) => Actor::User {
+                id,
+                label: user.display_name,
+            },
+            None => Actor::Anonymous,
+        },
+        None => Actor::Identity(format!("client {}", grant.client_id)),
+    };
+    audit::record(
+        db,
+        AuditEvent {
+            actor,
+            action,
+            target: format!("client:{} grant:{}", grant.client_id, grant.id),
+            outcome: Outcome::Failure,
+            detail: Some(detail.to_owned()),
+        },
+        context,
+        now,
+    )
+    .await
+}
+
+/// Issues an access token (and a refresh token unless `with_refresh` is false) for `grant`
+/// inside `txn`.
+async fn issue<C: ConnectionTrait>(
+    txn: &C,
+    settings: &OAuthSettings,
+    grant: &oauth_grants::Model,
+    with_refresh: bool,
+    now: OffsetDateTime,
+) -> Result<TokenResponse, DbErr> {
+    let access = new_secret("gwat_");
+    let insert = |token: &str, kind: &str, expires_at: OffsetDateTime| oauth_tokens::ActiveModel {
+        token_hash: Set(hash(token)),
+        grant_id: Set(grant.id),
+        kind: Set(kind.to_owned()),
+        expires_at: Set(expires_at),
+        rotated_at: Set(None),
+        successor_sealed: Set(None),
+        revoked_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    insert(&access, ACCESS, now + settings.access_token_lifetime)
+        .insert(txn)
+        .await?;
+    let refresh = if with_refresh {
+        let refresh = new_secret("gwrt_");
+        let absolute = grant.created_at + settings.refresh_absolute_lifetime;
+        let idle = now + settings.refresh_idle_lifetime;
+        insert(&refresh, REFRESH, idle.min(absolute))
+            .insert(txn)
+            .await?;
+        Some(refresh)
+    } else {
+        None
+    };
+    Ok(TokenResponse {
+        access_token: access,
+        token_type: "Bearer".into(),
+        expires_in: settings.access_token_lifetime.whole_seconds(),
+        refresh_token: refresh,
+        scope: grant.scopes.clone(),
+    })
+}
+
+/// The parameters of an `authorization_code` token request.
+#[derive(Debug, Clone, Default)]
+pub struct CodeExchange {
+    /// The code.
+    pub code: String,
+    /// Must equal the authorization request's, when sent.
+    pub redirect_uri: Option<String>,
+    /// PKCE.
+    pub code_verifier: Option<String>,
+    /// Must name our resource, when sent.
+    pub resource: Option<String>,
+}
+
+/// `grant_type=authorization_code`: single use, atomic across replicas; a second redemption
+/// revokes the grant (every token issued from the code).
+pub async fn exchange_code(
+    db: &DatabaseConnection,
+    settings: &OAuthSettings,
+    client: &Client,
+    request: CodeExchange,
+    context: &RequestContext,
+    now: OffsetDateTime,
+) -> Result<TokenResponse, OAuthError> {
+    let code_hash = hash(&request.code);
+    let txn = db.begin().await?;
+    // Redemption first, conditionally: of concurrent redemptions exactly one updates the row.
+    let redeemed = oauth_codes::Entity::update_many()
+        .col_expr(oauth_codes::Column::UsedAt, Expr::value(Some(now)))
+        .col_expr(oauth_codes::Column::UpdatedAt, Expr::value(now))
+        .filter(oauth_codes::Column::CodeHash.eq(&code_hash))
+        .filter(oauth_codes::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    let code = oauth_codes::Entity::find_by_id(&code_hash)
+        .one(&txn)
+        .await?;
+    let Some(code) = code else {
+        txn.rollback().await?;
+        return Err(OAuthError::invalid_grant("unknown authorization code"));
+    };
+    let grant = oauth_grants::Entity::find_by_id(code.grant_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| OAuthError::invalid_grant("unknown authorization code"))?;
+    if redeemed.rows_affected != 1 {
+        // Used before: a replay. Everything issued from it is revoked (OAuth 2.1 §4.1.3).
+        let revoked = revoke_grant(&txn, grant.id, RevokeReason::CodeReuse, now).await?;
+        txn.commit().await?;
+        if revoked {
+            audit_security_event(
+                db,
+                &grant,
+                "oauth.code_reuse",
+                "an authorization code was used twice; its grant is revoked",
+                context,
+                now,
+            )
+            .await?;
+        }
+        return Err(OAuthError::invalid_grant("authorization code already used"));
+    }
+    let refuse = |description: &str| OAuthError::invalid_grant(description);
+    let problem = if code.expires_at <= now {
+        Some(refuse("authorization code expired"))
+    } else if grant.revoked_at.is_some() {
+        Some(refuse("authorization revoked"))
+    } else if grant.client_id != client.id {
+        Some(refuse("authorization code was issued to another client"))
+    } else if request
+        .redirect_uri
+        .as_deref()
+        .is_some_and(|r| r != code.redirect_uri)
+    {
+        Some(refuse(
+            "redirect_uri does not match the authorization request",
+        ))
+    } else if request
+        .resource
+        .as_deref()
+        .is_some_and(|r| !resource::is_our_resource(r, &grant.resource))
+    {
+        Some(OAuthError::new(
+            "invalid_target",
+            "resource does not match the authorization request",
+        ))
+    } else {
+        match request.code_verifier.as_deref() {
+            None => Some(refuse("code_verifier is required (PKCE)")),
+            Some(v) if !pkce::verify(v, &code.code_challenge) => {
+                Some(refuse("code_verifier does not match the code_challenge"))
+            }
+            Some(_) => None,
+        }
+    };
+    if let Some(problem) = problem {
+        // The code stays used: a failed redemption consumed it.
+        txn.commit().await?;
+        return Err(problem);
+    }
+    let response = issue(&txn, settings, &grant, true, now).await?;
+    txn.commit().await?;
+    Ok(response)
+}
+
+/// The parameters of a `refresh_token` request.
+#[derive(Debug, Clone, Default)]
+pub struct RefreshRequest {
+    /// The refresh token.
+    pub refresh_token: String,
+    /// May narrow, never widen.
+    pub scope: Option<String>,
+    /// Must name our resource, when sent.
+    pub resource: Option<String>,
+}
+
+/// `grant_type=refresh_token`: rotation on every use. The immediately previous token used again
+/// within the grace window gets the same successor back (a client that lost the response is not
+/// logged out); any other reuse revokes the whole family.
+pub async fn refresh(
+    db: &DatabaseConnection,
+    settings: &OAuthSettings,
+    master_key: &MasterKey,
+    client: &Client,
+    request: RefreshRequest,
+    context: &RequestContext,
+    now: OffsetDateTime,
+) -> Result<TokenResponse, OAuthError> {
+    let token_hash = hash(&request.refresh_token);
+    let txn = db.begin().await?;
+    let rotated = oauth_tokens::Entity::update_many()
+        .col_expr(oauth_tokens::Column::RotatedAt, Expr::value(Some(now)))
+        .col_expr(oauth_tokens::Column::UpdatedAt, Expr::value(now))
+        .filter(oauth_tokens::Column::TokenHash.eq(&token_hash))
+        .filter(oauth_tokens::Column::Kind.eq(REFRESH))
+        .filter(oauth_tokens::Column::RotatedAt.is_null())
+        .filter(oauth_tokens::Column::RevokedAt.is_null())
+        .filter(oauth_tokens::Column::ExpiresAt.gt(now))
+        .exec(&txn)
+        .await?;
+    let token = oauth_tokens::Entity::find_by_id(&token_hash)
+        .filter(oauth_tokens::Column::Kind.eq(REFRESH))
+        .one(&txn)
+        .await?;
+    let Some(token) = token else {
+        txn.rollback().await?;
+        return Err(OAuthError::invalid_grant("unknown refresh token"));
+    };
+    let grant = oauth_grants::Entity::find_by_id(token.grant_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| OAuthError::invalid_grant("unknown refresh token"))?;
+    if grant.client_id != client.id {
+        txn.rollback().await?;
+        return Err(OAuthError::invalid_grant(
+            "refresh token was issued to another client",
+        ));
+    }
+    if grant.revoked_at.is_some() || token.revoked_at.is_some() {
+        txn.rollback().await?;
+        return Err(OAuthError::invalid_grant("authorization revoked"));
+    }
+    if rotated.rows_affected != 1 {
+        if token.expires_at <= now && token.rotated_at.is_none() {
+            txn.rollback().await?;
+            return Err(OAuthError::invalid_grant("refresh token expired"));
+        }
+        // Used before. Within the grace window the same successor is returned, once it exists
+        // and is still the family's newest token; otherwise this is reuse.
+        let in_grace = token.rotated_at.is_some_and(|at| {
+            now - at <= settings.refresh_grace && settings.refresh_grace.is_positive()
+        });
+        if in_grace {
+            if let Some(response) = successor(&txn, master_key, &token).await? {
+                txn.rollback().await?;
+                return Ok(response);
+            }
+        }
+        revoke_grant(&txn, grant.id, RevokeReason::RefreshReuse, now).await?;
+        txn.commit().await?;
+        audit_security_event(
+            db,
+            &grant,
+            "oauth.refresh_reuse",
+            "a rotated refresh token was used again; the whole token family is revoked",
+            context,
+            now,
+        )
+        .await?;
+        return Err(OAuthError::invalid_grant("refresh token already used"));
+    }
+    if let Some(resource) = request.resource.as_deref() {
+        if !resource::is_our_resource(resource, &grant.resource) {
+            txn.rollback().await?;
+            return Err(OAuthError::new(
+                "invalid_target",
+                "resource does not match the authorization",
+            ));
+        }
+    }
+    let granted = Scopes::parse_stored(&grant.scopes);
+    if let Some(scope) = request.scope.as_deref() {
+        let asked = Scopes::from_request(Some(scope));
+        if !granted.covers(&asked) {
+            txn.rollback().await?;
+            return Err(OAuthError::new(
+                "invalid_scope",
+                "a refresh cannot add scopes to the authorization",
+            ));
+        }
+    }
+    let response = issue(&txn, settings, &grant, true, now).await?;
+    let sealed = serde_json::to_vec(&response)
+        .ok()
+        .and_then(|plain| seal::seal(master_key, &token_hash, &plain));
+    oauth_tokens::Entity::update_many()
+        .col_expr(oauth_tokens::Column::SuccessorSealed, Expr::value(sealed))
+        .filter(oauth_tokens::Column::TokenHash.eq(&token_hash))
+        .exec(&txn)
+        .await?;
+    oauth_grants::Entity::update_many()
+        .col_expr(oauth_grants::Column::LastUsedAt, Expr::value(Some(now)))
+        .filter(oauth_grants::Column::Id.eq(grant.id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(response)
+}
+
+/// The sealed successor of `token`, if it is still unused (its refresh token not rotated).
+async fn successor<C: ConnectionTrait>(
+    db: &C,
+    master_key: &MasterKey,
+    token: &oauth_tokens::Model,
+) -> Result<Option<TokenResponse>, DbErr> {
+    let Some(sealed) = token.successor_sealed.as_deref() else {
+        return Ok(None);
+    };
+    let Some(response) = seal::open(master_key, &token.token_hash, sealed)
+        .and_then(|plain| serde_json::from_slice::<TokenResponse>(&plain).ok())
+    else {
+        return Ok(None);
+    };
+    let next = match response.refresh_token.as_deref() {
+        Some(next) => oauth_tokens::Entity::find_by_id(hash(next)).one(db).await?,
+        None => None,
+    };
+    Ok(next
+        .filter(|n| n.rotated_at.is_none() && n.revoked_at.is_none())
+        .map(|_| response))
+}
+
+/// `grant_type=client_credentials`: service clients only; an access token for the organisation.
+pub async fn client_credentials(
+    db: &DatabaseConnection,
+    settings: &OAuthSettings,
+    client: &Client,
+    scope: Option<&str>,
+    resource_param: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<TokenResponse, OAuthError> {
+    if client.kind != ClientKind::Service {
+        return Err(OAuthError::new(
+            "unauthorized_client",
+            "client_credentials is for service clients only",
+        ));
+    }
+    if resource_param.is_some_and(|r| !resource::is_our_resource(r, &settings.resource)) {
+        return Err(OAuthError::new(
+            "invalid_target",
+            "resource must be this gateway's MCP endpoint",
+        ));
+    }
+    let txn = db.begin().await?;
+    let grant = oauth_grants::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        client_id: Set(client.id.clone()),
+        user_id: Set(None),
+        organization_id: Set(client.organization_id),
+        scopes: Set(Scopes::from_request(scope).to_string_value()),
+        resource: Set(settings.resource.clone()),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+        revoked_reason: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let response = issue(&txn, settings, &grant, false, now).await?;
+    txn.commit().await?;
+    Ok(response)
+}
+
+/// RFC 7009: a refresh token revokes its grant, an access token itself. Unknown tokens, or
+/// another client's, change nothing (and the endpoint answers 200 either way: no oracle).
+pub async fn revoke_token(
+    db: &DatabaseConnection,
+    client: &Client,
+    token: &str,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    let Some(row) = oauth_tokens::Entity::find_by_id(hash(token))
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let Some(grant) = oauth_grants::Entity::find_by_id(row.grant_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    if grant.client_id != client.id {
+        return Ok(());
+    }
+    if row.kind == REFRESH {
+        revoke_grant(db, grant.id, RevokeReason::Revoked, now).await?;
+    } else {
+        oauth_tokens::Entity::update_many()
+            .col_expr(oauth_tokens::Column::RevokedAt, Expr::value(Some(now)))
+            .filter(oauth_tokens::Column::TokenHash.eq(row.token_hash))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Who a valid access token acts for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessGrant {
+    /// The grant.
+    pub grant_id: Uuid,
+    /// The client.
+    pub client_id: String,
+    /// The user (none for a service client).
+    pub user_id: Option<Uuid>,
+    /// The organisation (service clients).
+    pub organization_id: Option<Uuid>,
+    /// Granted scopes.
+    pub scopes: Scopes,
+}
+
+/// Why a bearer token is refused (all answer 401 `invalid_token`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidToken {
+    /// Not one of ours (or not an access token).
+    #[error("unknown token")]
+    Unknown,
+    /// Past its lifetime.
+    #[error("token expired")]
+    Expired,
+    /// The token, its grant, or the user's sessions were revoked.
+    #[error("token revoked")]
+    Revoked,
+    /// Issued for another resource.
+    #[error("token not issued for this resource")]
+    WrongAudience,
+}
+
+/// Checks a bearer token for `/v1/mcp`: ours, an access token, unexpired, not revoked (token,
+/// grant, user's "sign out everywhere" / offboarding), and issued for this resource.
+pub async fn validate_access(
+    db: &DatabaseConnection,
+    settings: &OAuthSettings,
+    token: &str,
+    now: OffsetDateTime,
+) -> Result<Result<AccessGrant, InvalidToken>, DbErr> {
+    if !token.starts_with("gwat_") || token.len() > 100 {
+        return Ok(Err(InvalidToken::Unknown));
+    }
+    let Some(row) = oauth_tokens::Entity::find_by_id(hash(token))
+        .filter(oauth_tokens::Column::Kind.eq(ACCESS))
+        .one(db)
+        .await?
+    else {
+        return Ok(Err(InvalidToken::Unknown));
+    };
+    if row.expires_at <= now {
+        return Ok(Err(InvalidToken::Expired));
+    }
+    let Some(grant) = oauth_grants::Entity::find_by_id(row.grant_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(Err(InvalidToken::Unknown));
+    };
+    if row.revoked_at.is_some() || grant.revoked_at.is_some() {
+        return Ok(Err(InvalidToken::Revoked));
+    }
+    if grant.resource != settings.resource {
+        return Ok(Err(InvalidToken::WrongAudience));
+    }
+    if let Some(user_id) = grant.user_id {
+        let Some(user) = users::Entity::find_by_id(user_id).one(db).await? else {
+            return Ok(Err(InvalidToken::Revoked));
+        };
+        if user
+            .sessions_not_before
+            .is_some_and(|cut| grant.created_at <= cut)
+        {
+            return Ok(Err(InvalidToken::Revoked));
+        }
+        let consent = oauth_consents::Entity::find_by_id((user_id, grant.client_id.clone()))
+            .one(db)
+            .await?;
+        if consent.is_none() {
+            return Ok(Err(InvalidToken::Revoked));
+        }
+    }
+    Ok(Ok(AccessGrant {
+        grant_id: grant.id,
+        client_id: grant.client_id,
+        user_id: grant.user_id,
+        organization_id: grant.organization_id,
+        scopes: Scopes::parse_stored(&grant.scopes),
+    }))
+}
