@@ -26,8 +26,8 @@ use crate::{
     components::{layout::PortalLayout, toast::provide_toasts},
     pages::{
         admin::AdminPage, auth_error::AuthErrorPage, connections::ConnectionsPage,
-        dev_login::DevLoginPage, invite::InvitePage, login::LoginPage, not_found::NotFound,
-        not_onboarded::NotOnboardedPage, onboard::OnboardPage,
+        consent::ConsentPage, dev_login::DevLoginPage, invite::InvitePage, login::LoginPage,
+        not_found::NotFound, not_onboarded::NotOnboardedPage, onboard::OnboardPage,
         onboarding_result::OnboardingResultPage, settings::SettingsPage, signed_out::SignedOutPage,
         team_audit::TeamAuditPage, teams::TeamsPage,
     },
@@ -86,6 +86,7 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route path=path!("/signed-out") view=SignedOutPage ssr=SsrMode::Async />
+                <Route path=path!("/oauth/consent") view=ConsentPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=PortalLayout ssr=SsrMode::Async>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/connections") view=ConnectionsPage ssr=SsrMode::Async />

@@ -46,13 +46,32 @@ pub const TEAMS: &str = "/teams";
 pub const TEAM_AUDIT: &str = "/teams/audit";
 /// Its CSV export (served by the server, same query as the page).
 pub const TEAM_AUDIT_EXPORT: &str = "/teams/audit/export.csv";
+/// OAuth authorization endpoint (root path: older MCP clients construct it themselves).
+pub const AUTHORIZE: &str = "/authorize";
+/// Where sign-in returns to in the middle of an authorization.
+pub const AUTHORIZE_CONTINUE: &str = "/authorize/continue";
+/// OAuth token endpoint.
+pub const TOKEN: &str = "/token";
+/// Dynamic client registration (RFC 7591).
+pub const REGISTER: &str = "/register";
+/// Token revocation (RFC 7009).
+pub const REVOKE: &str = "/revoke";
+/// The consent popup (GET shows it, POST decides).
+pub const OAUTH_CONSENT: &str = "/oauth/consent";
+/// RFC 8414 metadata.
+pub const AS_METADATA: &str = "/.well-known/oauth-authorization-server";
+/// OpenID discovery path (same document).
+pub const OPENID_CONFIGURATION: &str = "/.well-known/openid-configuration";
+/// RFC 9728 metadata (root form).
+pub const PROTECTED_RESOURCE_METADATA: &str = "/.well-known/oauth-protected-resource";
+
 /// Invite links: `/invite/<token>`.
 pub const INVITE: &str = "/invite";
 /// The MCP endpoint clients are given.
 pub const MCP: &str = "/v1/mcp";
 
 /// Portal pages that need a signed-in user; anyone else is sent to sign-in and back.
-pub const PROTECTED_PAGES: &[&str] = &[SETTINGS, CONNECTIONS, TEAMS, ADMIN, INVITE];
+pub const PROTECTED_PAGES: &[&str] = &[SETTINGS, CONNECTIONS, TEAMS, ADMIN, INVITE, OAUTH_CONSENT];
 
 /// The invite link for `token` on `public_origin`.
 pub fn invite_link(public_origin: &str, token: &str) -> String {

@@ -24,7 +24,7 @@ use tower_http::{
 use tracing::Level;
 
 use crate::{
-    handlers::{audit, auth, health, idp},
+    handlers::{audit, auth, health, idp, oauth},
     middleware::{csrf, current_user, security_headers},
 };
 
@@ -53,6 +53,9 @@ pub fn portal(state: &AppState) -> Router<AppState> {
         .route(paths::LOGOUT, post(auth::logout))
         .route(paths::LOGOUT_EVERYWHERE, post(auth::logout_everywhere))
         .route(paths::TEAM_AUDIT_EXPORT, get(audit::export_csv))
+        .route(paths::AUTHORIZE, get(oauth::authorize))
+        .route(paths::AUTHORIZE_CONTINUE, get(oauth::authorize_continue))
+        .route(paths::OAUTH_CONSENT, post(oauth::consent_decision))
         .route(paths::MICROSOFT_LOGIN, get(idp::microsoft_login))
         .route(paths::MICROSOFT_CALLBACK, get(idp::microsoft_callback))
         .route(paths::AUTH0_LOGIN, get(idp::auth0_login))
@@ -98,6 +101,7 @@ pub fn app(state: AppState, portal_with_sessions: Router<AppState>) -> Router {
         .route("/health/ready", get(health::ready))
         .nest_service(&pkg, assets)
         .route_service("/favicon.svg", ServeDir::new(&site_root))
+        .merge(oauth_endpoints(&state))
         .merge(portal_with_sessions)
         .layer(from_fn_with_state(
             state.clone(),
@@ -115,6 +119,57 @@ pub fn app(state: AppState, portal_with_sessions: Router<AppState>) -> Router {
                 .layer(PropagateRequestIdLayer::x_request_id()),
         )
         .with_state(state)
+}
+
+/// The authorization server's machine endpoints and `/v1/mcp`: no session, no portal CSRF
+/// check (clients are not browsers; PKCE and client authentication protect them), CORS for
+/// browser-based clients (none on `/authorize`, which is a portal route).
+fn oauth_endpoints(state: &AppState) -> Router<AppState> {
+    use axum::http::{header, Method};
+    use tower_http::cors::{Any, CorsLayer};
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::HeaderName::from_static("mcp-protocol-version"),
+            header::HeaderName::from_static("mcp-session-id"),
+            header::HeaderName::from_static("last-event-id"),
+        ])
+        .expose_headers([
+            header::WWW_AUTHENTICATE,
+            header::HeaderName::from_static("mcp-session-id"),
+        ]);
+    let mcp = Router::new()
+        .route(paths::MCP, axum::routing::any(oauth::mcp))
+        .layer(from_fn_with_state(
+            state.clone(),
+            oauth::require_access_token,
+        ));
+    Router::new()
+        .route(
+            paths::PROTECTED_RESOURCE_METADATA,
+            get(oauth::protected_resource_metadata),
+        )
+        .route(
+            "/.well-known/oauth-protected-resource/v1/mcp",
+            get(oauth::protected_resource_metadata),
+        )
+        .route(
+            paths::AS_METADATA,
+            get(oauth::authorization_server_metadata),
+        )
+        .route(
+            paths::OPENID_CONFIGURATION,
+            get(oauth::authorization_server_metadata),
+        )
+        .route(paths::TOKEN, post(oauth::token))
+        .route(paths::REGISTER, post(oauth::register))
+        .route(paths::REVOKE, post(oauth::revoke))
+        .merge(mcp)
+        .layer(RequestBodyLimitLayer::new(PORTAL_BODY_LIMIT))
+        .layer(cors)
 }
 
 /// The path as logged: an invite link's token is a credential (it lets anyone join the team), so

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth_error;
 pub mod connections;
+pub mod consent;
 pub mod dev_login;
 pub mod invite;
 pub mod login;

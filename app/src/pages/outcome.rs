@@ -39,6 +39,34 @@ pub fn set_status(code: u16) {
     let _ = code;
 }
 
+/// The internal response header by which a page asks the security-headers middleware to allow
+/// one more `form-action` source (removed before the response leaves the server).
+pub const FORM_ACTION_HEADER: &str = "x-gateway-form-action";
+
+/// Lets this page's forms end at `uri`'s origin (or scheme, for an app's private-use scheme):
+/// the consent popup's POST answers with a 303 to the client's redirect URI, and Chrome applies
+/// `form-action` to the redirects after a submission.
+pub fn allow_form_action(uri: &str) {
+    #[cfg(feature = "ssr")]
+    {
+        let source = match url::Url::parse(uri) {
+            Ok(url) if url.scheme() == "http" || url.scheme() == "https" => {
+                url.origin().ascii_serialization()
+            }
+            Ok(url) => format!("{}:", url.scheme()),
+            Err(_) => return,
+        };
+        if let (Some(response), Ok(value)) = (
+            use_context::<leptos_axum::ResponseOptions>(),
+            http::HeaderValue::from_str(&source),
+        ) {
+            response.insert_header(http::HeaderName::from_static(FORM_ACTION_HEADER), value);
+        }
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = uri;
+}
+
 /// The card shown when there is no outcome to explain (status 200).
 #[component]
 pub fn NothingToShow() -> impl IntoView {

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod oauth;
 pub mod organization;
 pub mod session;
 pub mod settings;

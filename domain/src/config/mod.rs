@@ -54,6 +54,8 @@ pub struct Settings {
     pub default_plan: crate::organizations::Plan,
     /// Audit events older than this are deleted by the hourly housekeeping.
     pub audit_retention: time::Duration,
+    /// The MCP authorization server: issuer, resource, lifetimes, pre-registered clients.
+    pub oauth: crate::oauth::OAuthSettings,
 }
 
 /// Which identity providers are configured.

@@ -48,6 +48,12 @@ pub struct RawSettings {
     pub operators: StringList,
     pub default_plan: String,
     pub audit_retention_days: u32,
+    pub oauth_access_token_minutes: u32,
+    pub oauth_refresh_idle_days: u32,
+    pub oauth_refresh_absolute_days: u32,
+    pub oauth_refresh_grace_seconds: u32,
+    /// Pre-registered MCP clients: `[[oauth_clients]]` tables in `gateway.toml`.
+    pub oauth_clients: Vec<crate::oauth::PreRegisteredClient>,
 }
 
 /// A list given either as a TOML array or as one comma-separated string (environment variables).
@@ -109,6 +115,11 @@ impl Default for RawSettings {
             operators: StringList::List(Vec::new()),
             default_plan: "free".into(),
             audit_retention_days: 90,
+            oauth_access_token_minutes: 60,
+            oauth_refresh_idle_days: 30,
+            oauth_refresh_absolute_days: 90,
+            oauth_refresh_grace_seconds: 10,
+            oauth_clients: Vec::new(),
         }
     }
 }

@@ -16,6 +16,7 @@ impl Settings {
     /// Validates every key; the first problem found is returned.
     pub fn from_raw(raw: RawSettings) -> Result<Self, ConfigError> {
         let public_url = parse_public_url(&raw.public_url)?;
+        let oauth = parse_oauth(&public_url, &raw)?;
         let bind: SocketAddr = raw.bind.parse().map_err(|_| {
             ConfigError::invalid(
                 "GATEWAY_BIND",
@@ -99,8 +100,94 @@ impl Settings {
             operators,
             default_plan,
             audit_retention: time::Duration::days(i64::from(raw.audit_retention_days)),
+            oauth,
         })
     }
+}
+
+/// The authorization server's settings: lifetimes within sane bounds, pre-registered clients
+/// with unique ids and registrable redirect URIs.
+fn parse_oauth(
+    public_url: &PublicUrl,
+    raw: &RawSettings,
+) -> Result<crate::oauth::OAuthSettings, ConfigError> {
+    let mut oauth = crate::oauth::OAuthSettings::with_issuer(&public_url.origin());
+    let bounded = |key: &'static str, value: u32, min: u32, max: u32| {
+        if (min..=max).contains(&value) {
+            Ok(i64::from(value))
+        } else {
+            Err(ConfigError::invalid(
+                key,
+                format!("must be between {min} and {max}"),
+            ))
+        }
+    };
+    oauth.access_token_lifetime = time::Duration::minutes(bounded(
+        "GATEWAY_OAUTH_ACCESS_TOKEN_MINUTES",
+        raw.oauth_access_token_minutes,
+        1,
+        60,
+    )?);
+    oauth.refresh_idle_lifetime = time::Duration::days(bounded(
+        "GATEWAY_OAUTH_REFRESH_IDLE_DAYS",
+        raw.oauth_refresh_idle_days,
+        1,
+        365,
+    )?);
+    oauth.refresh_absolute_lifetime = time::Duration::days(bounded(
+        "GATEWAY_OAUTH_REFRESH_ABSOLUTE_DAYS",
+        raw.oauth_refresh_absolute_days,
+        1,
+        730,
+    )?);
+    if raw.oauth_refresh_absolute_days < raw.oauth_refresh_idle_days {
+        return Err(ConfigError::invalid(
+            "GATEWAY_OAUTH_REFRESH_ABSOLUTE_DAYS",
+            "must not be shorter than oauth_refresh_idle_days",
+        ));
+    }
+    oauth.refresh_grace = time::Duration::seconds(bounded(
+        "GATEWAY_OAUTH_REFRESH_GRACE_SECONDS",
+        raw.oauth_refresh_grace_seconds,
+        0,
+        60,
+    )?);
+    for (index, client) in raw.oauth_clients.iter().enumerate() {
+        let key = "oauth_clients";
+        if client.client_id.trim().is_empty()
+            || client.client_id.starts_with("gwc_")
+            || client.client_id.starts_with("svc_")
+        {
+            return Err(ConfigError::invalid(
+                key,
+                format!(
+                    "entry {}: client_id must be set and must not start with gwc_ or svc_",
+                    index + 1
+                ),
+            ));
+        }
+        if raw.oauth_clients[..index]
+            .iter()
+            .any(|c| c.client_id == client.client_id)
+        {
+            return Err(ConfigError::invalid(
+                key,
+                format!("client_id `{}` is listed twice", client.client_id),
+            ));
+        }
+        if client.redirect_uris.is_empty() {
+            return Err(ConfigError::invalid(
+                key,
+                format!("`{}`: redirect_uris is empty", client.client_id),
+            ));
+        }
+        for uri in &client.redirect_uris {
+            crate::oauth::redirect::validate_registration(uri)
+                .map_err(|e| ConfigError::invalid(key, format!("`{}`: {e}", client.client_id)))?;
+        }
+    }
+    oauth.pre_registered = raw.oauth_clients.clone();
+    Ok(oauth)
 }
 
 pub(super) fn parse_public_url(value: &str) -> Result<PublicUrl, ConfigError> {

@@ -330,3 +330,69 @@ pub fn deny(settings: &OAuthSettings, pending: &PendingAuthorization) -> String 
         pending.state.as_deref(),
     )
 }
+
+/// The session key under which the browser's pending authorizations are kept.
+pub const PENDING_SESSION_KEY: &str = "oauth_pending";
+
+/// How long a pending authorization waits for the user (sign-in and consent included).
+pub const PENDING_LIFETIME: time::Duration = time::Duration::minutes(10);
+/// Pending authorizations kept per browser session.
+const MAX_PENDING: usize = 5;
+
+/// One authorization waiting for the user's sign-in and consent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredAuthorization {
+    /// Names it in `/oauth/consent?request=…`.
+    pub id: String,
+    /// The consent form's CSRF token (bound to this session and this request).
+    pub csrf: String,
+    /// The validated request.
+    pub request: PendingAuthorization,
+    /// When `/authorize` was called.
+    pub created_at: OffsetDateTime,
+}
+
+/// The pending authorizations of one browser session (kept server-side in the session store).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingAuthorizations(Vec<StoredAuthorization>);
+
+impl PendingAuthorizations {
+    /// Adds `request` and returns its id; the oldest are dropped beyond five, expired ones always.
+    pub fn add(&mut self, request: PendingAuthorization, now: OffsetDateTime) -> String {
+        self.0.retain(|p| now - p.created_at < PENDING_LIFETIME);
+        if self.0.len() >= MAX_PENDING {
+            self.0.remove(0);
+        }
+        let id = new_secret("");
+        self.0.push(StoredAuthorization {
+            id: id.clone(),
+            csrf: new_secret(""),
+            request,
+            created_at: now,
+        });
+        id
+    }
+
+    /// The live request `id`, to show the consent page.
+    pub fn get(&self, id: &str, now: OffsetDateTime) -> Option<&StoredAuthorization> {
+        self.0
+            .iter()
+            .find(|p| p.id == id && now - p.created_at < PENDING_LIFETIME)
+    }
+
+    /// Removes and returns request `id` if `csrf` is its token (constant-time); single use.
+    pub fn take(
+        &mut self,
+        id: &str,
+        csrf: &str,
+        now: OffsetDateTime,
+    ) -> Option<PendingAuthorization> {
+        use subtle::ConstantTimeEq;
+        let index = self.0.iter().position(|p| {
+            p.id == id
+                && now - p.created_at < PENDING_LIFETIME
+                && bool::from(p.csrf.as_bytes().ct_eq(csrf.as_bytes()))
+        })?;
+        Some(self.0.remove(index).request)
+    }
+}

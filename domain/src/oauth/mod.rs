@@ -15,6 +15,7 @@
 
 pub mod authorize;
 pub mod clients;
+pub mod consents;
 pub mod grants;
 pub mod pkce;
 pub mod redirect;

@@ -75,8 +75,23 @@ pub async fn security_headers(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
+    // A page may allow one more form target (the consent popup: its client's redirect URI).
+    let extra_form_action = headers
+        .remove(app::pages::outcome::FORM_ACTION_HEADER)
+        .and_then(|v| v.to_str().ok().map(str::to_owned))
+        .filter(|source| {
+            !source.is_empty()
+                && source
+                    .bytes()
+                    .all(|b| b.is_ascii_graphic() && !matches!(b, b';' | b',' | b'\'' | b'"'))
+        });
     if is_html {
-        let csp = content_security_policy(&nonce, &form_action_sources(&state.settings));
+        let mut form_action = form_action_sources(&state.settings);
+        if let Some(extra) = extra_form_action {
+            form_action.push(' ');
+            form_action.push_str(&extra);
+        }
+        let csp = content_security_policy(&nonce, &form_action);
         if let Ok(csp) = HeaderValue::from_str(&csp) {
             headers.insert(header::CONTENT_SECURITY_POLICY, csp);
         }

@@ -11,6 +11,7 @@ mod helpers;
 mod idp;
 mod idp_sign_in;
 mod logs;
+mod oauth;
 mod pages;
 mod security;
 mod sessions;
