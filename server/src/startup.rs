@@ -30,6 +30,7 @@ const HOUSEKEEPING_INTERVAL: std::time::Duration = std::time::Duration::from_sec
 fn spawn_housekeeping(
     db: sea_orm::DatabaseConnection,
     audit_retention: time::Duration,
+    oauth: domain::oauth::OAuthSettings,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(HOUSEKEEPING_INTERVAL);
@@ -45,6 +46,14 @@ fn spawn_housekeeping(
                 Ok(0) => {}
                 Ok(n) => tracing::info!(deleted = n, "deleted audit events past their retention"),
                 Err(e) => tracing::warn!(error = %e, "deleting old audit events failed"),
+            }
+            match domain::oauth::housekeeping(&db, &oauth, now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(
+                    deleted = n,
+                    "deleted unused OAuth clients, spent codes and expired tokens"
+                ),
+                Err(e) => tracing::warn!(error = %e, "OAuth housekeeping failed"),
             }
         }
     })
@@ -84,7 +93,11 @@ impl Application {
             sessions::layer(routes::portal(&state), &db, &state.settings).await?;
         let purge_tasks = vec![
             session_purge,
-            spawn_housekeeping(db.clone(), state.settings.audit_retention),
+            spawn_housekeeping(
+                db.clone(),
+                state.settings.audit_retention,
+                state.settings.oauth.clone(),
+            ),
         ];
         let router = routes::app(state.clone(), portal);
         Ok(Self {

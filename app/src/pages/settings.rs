@@ -9,10 +9,12 @@ use crate::{
         copy_button::CopyButton,
         form::{action_error, successes, toast_on_success, FormError},
         status::{ErrorPanel, Loading},
+        timestamp::Timestamp,
     },
     error::PortalError,
     routes,
     server_fns::{
+        oauth::{get_authorized_apps, RevokeAuthorizedApp},
         organization::{CreateOrganization, LeaveOrganization, UpgradePlan},
         settings::{get_settings_overview, SettingsOverview, TeamSummary},
     },
@@ -139,7 +141,65 @@ fn Overview(overview: SettingsOverview, actions: TeamActions) -> impl IntoView {
                 Some(team) => view! { <TeamCard team actions /> }.into_any(),
                 None => view! { <CreateTeam new_team_plan actions /> }.into_any(),
             }}
+            {view! { <AuthorizedApps /> }.into_any()}
         </div>
+    }
+}
+
+/// Settings → Authorized apps: the MCP clients the user approved, each with Revoke (its tokens
+/// stop working at once).
+#[component]
+fn AuthorizedApps() -> impl IntoView {
+    let revoke = ServerAction::<RevokeAuthorizedApp>::new();
+    toast_on_success(revoke, || "Application revoked: it must ask again".into());
+    let revoked = successes(revoke);
+    let apps = Resource::new(move || revoked.get(), |_| get_authorized_apps());
+    let error = action_error(revoke);
+    view! {
+        <section class="card" aria-labelledby="apps-title">
+            <h2 id="apps-title">"Authorized apps"</h2>
+            <p class="muted">"MCP clients you allowed to use the gateway as you."</p>
+            <FormError error id="apps-error" />
+            <Transition fallback=|| view! { <Loading label="Loading your authorized apps…" /> }>
+                {move || Suspend::new(async move {
+                    match apps.await {
+                        Ok(list) if list.is_empty() => {
+                            view! { <p class="empty-note" id="no-apps">"No applications yet. Add the MCP server URL to a client to connect one."</p> }.into_any()
+                        }
+                        Ok(list) => view! {
+                            <ul class="app-list" id="authorized-apps">
+                                {list
+                                    .into_iter()
+                                    .map(|app| {
+                                        let label = format!("Revoke {}", app.name);
+                                        let used = app.last_used.clone().unwrap_or_else(|| app.first_used.clone());
+                                        view! {
+                                            <li class="app-item" data-app=app.name.clone()>
+                                                <div>
+                                                    <strong>{app.name.clone()}</strong>
+                                                    {(!app.verified).then(|| view! { <span class="badge badge-warning">"Unverified"</span> })}
+                                                    <span class="cell-note">{format!("Sends answers to {}", app.redirect_hosts.join(", "))}</span>
+                                                    <span class="cell-note">
+                                                        "Approved " <Timestamp rfc3339=app.first_used.clone() /> " · last used " <Timestamp rfc3339=used />
+                                                        {format!(" · {}", app.scopes)}
+                                                    </span>
+                                                </div>
+                                                <ActionForm action=revoke>
+                                                    <input type="hidden" name="client_id" value=app.client_id.clone() />
+                                                    <button type="submit" class="btn btn-secondary btn-small" aria-label=label>"Revoke"</button>
+                                                </ActionForm>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        }
+                        .into_any(),
+                        Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
     }
 }
 

@@ -147,3 +147,37 @@ pub fn hash(secret: &str) -> String {
 #[cfg(test)]
 #[path = "oauth_tests.rs"]
 mod tests;
+
+/// Hourly clean-up: unused dynamic registrations (30 days), spent codes and expired tokens (a day
+/// after they expire), and sealed refresh successors once their grace window has passed.
+/// Returns how many rows went.
+pub async fn housekeeping(
+    db: &sea_orm::DatabaseConnection,
+    settings: &OAuthSettings,
+    now: time::OffsetDateTime,
+) -> Result<u64, sea_orm::DbErr> {
+    use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
+
+    use crate::entity::{oauth_codes, oauth_tokens};
+    let mut removed = clients::purge_unused(db, now - Duration::days(30)).await?;
+    removed += oauth_codes::Entity::delete_many()
+        .filter(oauth_codes::Column::ExpiresAt.lt(now - Duration::days(1)))
+        .exec(db)
+        .await?
+        .rows_affected;
+    removed += oauth_tokens::Entity::delete_many()
+        .filter(oauth_tokens::Column::ExpiresAt.lt(now - Duration::days(1)))
+        .exec(db)
+        .await?
+        .rows_affected;
+    oauth_tokens::Entity::update_many()
+        .col_expr(
+            oauth_tokens::Column::SuccessorSealed,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(oauth_tokens::Column::SuccessorSealed.is_not_null())
+        .filter(oauth_tokens::Column::RotatedAt.lt(now - settings.refresh_grace))
+        .exec(db)
+        .await?;
+    Ok(removed)
+}

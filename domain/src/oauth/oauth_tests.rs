@@ -735,3 +735,59 @@ async fn access_tokens_expire_are_bound_to_the_resource_and_die_with_sign_out_ev
         "invalid_grant"
     );
 }
+
+#[tokio::test]
+async fn housekeeping_removes_spent_codes_expired_tokens_and_old_sealed_successors() {
+    use crate::entity::{oauth_codes, oauth_tokens};
+    let db = test_db().await;
+    let s = settings();
+    let ctx = RequestContext::default();
+    let (client, code, _) = code_for(&db).await;
+    let first = grants::exchange_code(&db, &s, &client, exchange(&code), &ctx, at(1))
+        .await
+        .unwrap();
+    grants::refresh(
+        &db,
+        &s,
+        &key(),
+        &client,
+        RefreshRequest {
+            refresh_token: first.refresh_token.unwrap(),
+            ..Default::default()
+        },
+        &ctx,
+        at(2),
+    )
+    .await
+    .unwrap();
+    assert!(oauth_tokens::Entity::find()
+        .all(&db.db)
+        .await
+        .unwrap()
+        .iter()
+        .any(|t| t.successor_sealed.is_some()));
+    super::housekeeping(&db, &s, at(20)).await.unwrap();
+    assert!(oauth_tokens::Entity::find()
+        .all(&db.db)
+        .await
+        .unwrap()
+        .iter()
+        .all(|t| t.successor_sealed.is_none()));
+    assert_eq!(
+        oauth_codes::Entity::find().all(&db.db).await.unwrap().len(),
+        1
+    );
+    super::housekeeping(&db, &s, at(2 * 86_400 + 3600))
+        .await
+        .unwrap();
+    assert!(oauth_codes::Entity::find()
+        .all(&db.db)
+        .await
+        .unwrap()
+        .is_empty());
+    let left = oauth_tokens::Entity::find().all(&db.db).await.unwrap();
+    assert!(
+        left.iter().all(|t| t.kind == "refresh"),
+        "expired access tokens are gone, live refresh tokens stay"
+    );
+}
