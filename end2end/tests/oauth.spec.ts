@@ -119,7 +119,7 @@ test("the TypeScript SDK client registers, the technician signs in and allows, t
   expect(client.store.tokens.refresh_token).not.toBe(first.refresh_token);
   expect(client.store.tokens.access_token).not.toBe(first.access_token);
 
-  // Revoked: the refresh fails and the SDK needs the browser again.
+  // Revoked: the SDK's refresh is refused (invalid_grant), so it needs the browser again.
   const revoked = await fetch(`${gw.url}/revoke`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -128,7 +128,7 @@ test("the TypeScript SDK client registers, the technician signs in and allows, t
   expect(revoked.status).toBe(200);
   const stale = client.store.tokens.access_token;
   expect((await fetch(mcpUrl(), { method: "POST", headers: { authorization: `Bearer ${stale}` } })).status).toBe(401);
-  expect(await auth(client, { serverUrl: mcpUrl() })).toBe("REDIRECT");
+  await expect(auth(client, { serverUrl: mcpUrl() })).rejects.toThrow(/authorization revoked/);
 
   // Settings → Authorized apps lists the client.
   await page.goto(`${gw.url}/settings`);

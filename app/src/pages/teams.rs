@@ -6,6 +6,7 @@ mod danger;
 mod departments;
 mod invitations;
 mod members;
+mod service_clients;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -13,6 +14,7 @@ use leptos_router::components::Redirect;
 
 use self::{
     danger::DangerZone, departments::Departments, invitations::Invitations, members::Members,
+    service_clients::ServiceClients,
 };
 use crate::{
     components::{
@@ -24,8 +26,9 @@ use crate::{
     routes,
     server_fns::organization::{
         get_team_overview, AddDepartmentMember, ChangeMemberRole, CreateDepartment,
-        CreateInvitation, DeleteDepartment, DeleteOrganization, RemoveDepartmentMember,
-        RemoveMember, RevokeInvitation, TeamOverview, TransferOwnership,
+        CreateInvitation, CreateServiceClient, DeleteDepartment, DeleteOrganization,
+        DeleteServiceClient, RemoveDepartmentMember, RemoveMember, RevokeInvitation,
+        RotateServiceClient, TeamOverview, TransferOwnership,
     },
 };
 
@@ -42,8 +45,11 @@ pub(crate) struct TeamActions {
     pub remove_from_department: ServerAction<RemoveDepartmentMember>,
     pub transfer: ServerAction<TransferOwnership>,
     pub delete_team: ServerAction<DeleteOrganization>,
+    pub create_service_client: ServerAction<CreateServiceClient>,
+    pub rotate_service_client: ServerAction<RotateServiceClient>,
+    pub delete_service_client: ServerAction<DeleteServiceClient>,
     /// Successful completions of each (a refusal reloads nothing, so forms keep their input).
-    changes: [Memo<usize>; 10],
+    changes: [Memo<usize>; 13],
 }
 
 impl TeamActions {
@@ -54,6 +60,9 @@ impl TeamActions {
         let (add_to_department, remove_from_department) =
             (ServerAction::new(), ServerAction::new());
         let (transfer, delete_team) = (ServerAction::new(), ServerAction::new());
+        let create_service_client = ServerAction::new();
+        let (rotate_service_client, delete_service_client) =
+            (ServerAction::new(), ServerAction::new());
         let changes = [
             successes(change_role),
             successes(remove_member),
@@ -65,6 +74,9 @@ impl TeamActions {
             successes(remove_from_department),
             successes(transfer),
             successes(delete_team),
+            successes(create_service_client),
+            successes(rotate_service_client),
+            successes(delete_service_client),
         ];
         let actions = Self {
             change_role,
@@ -77,6 +89,9 @@ impl TeamActions {
             remove_from_department,
             transfer,
             delete_team,
+            create_service_client,
+            rotate_service_client,
+            delete_service_client,
             changes,
         };
         toast_on_success(actions.change_role, || "Role changed".into());
@@ -93,11 +108,18 @@ impl TeamActions {
         });
         toast_on_success(actions.transfer, || "Ownership transferred".into());
         toast_on_success(actions.delete_team, || "Team deleted".into());
+        toast_on_success(actions.create_service_client, || {
+            "Service client created".into()
+        });
+        toast_on_success(actions.rotate_service_client, || "Secret rotated".into());
+        toast_on_success(actions.delete_service_client, || {
+            "Service client deleted".into()
+        });
         actions
     }
 
     /// Changes whenever any action succeeds.
-    fn versions(self) -> [usize; 10] {
+    fn versions(self) -> [usize; 13] {
         self.changes.map(|c| c.get())
     }
 }
@@ -153,6 +175,7 @@ fn Team(team: TeamOverview, actions: TeamActions) -> impl IntoView {
         members,
         departments,
         invitations,
+        service_clients,
     } = team;
     let plan_badge = if plan == "Pro" {
         "badge badge-success"
@@ -181,6 +204,7 @@ fn Team(team: TeamOverview, actions: TeamActions) -> impl IntoView {
             {view! { <Members members=members.clone() can=can.clone() actions /> }.into_any()}
             {view! { <Invitations invitations departments=departments.clone() can=can.clone() actions /> }.into_any()}
             {view! { <Departments departments members=members.clone() can=can.clone() actions /> }.into_any()}
+            {view! { <ServiceClients clients=service_clients can=can.clone() actions /> }.into_any()}
             {view! { <DangerZone name members can actions /> }.into_any()}
         </div>
     }

@@ -22,6 +22,7 @@ pub mod redirect;
 pub mod resource;
 pub mod scopes;
 mod seal;
+pub mod service_clients;
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use rand::RngCore;

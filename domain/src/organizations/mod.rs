@@ -120,6 +120,7 @@ impl Membership {
             Permission::ManageTeams => Some(PlanFeature::Teams),
             Permission::ViewAuditLog => Some(PlanFeature::AuditLog),
             Permission::ManageSharedConnections => Some(PlanFeature::SharedConnections),
+            Permission::ManageServiceClients => Some(PlanFeature::ServiceClients),
             _ => None,
         };
         match feature.and_then(|f| self.organization.plan.refusal(f)) {

@@ -43,6 +43,8 @@ pub struct Limits {
     pub teams: bool,
     /// The audit log page and export.
     pub audit_log: bool,
+    /// Service clients (`client_credentials`).
+    pub service_clients: bool,
 }
 
 /// The message shown when a Free organisation reaches for a Pro feature.
@@ -85,6 +87,7 @@ impl Plan {
                 invitations: false,
                 teams: false,
                 audit_log: false,
+                service_clients: false,
             },
             Plan::Pro => Limits {
                 max_members: None,
@@ -93,6 +96,7 @@ impl Plan {
                 invitations: true,
                 teams: true,
                 audit_log: true,
+                service_clients: true,
             },
         }
     }
@@ -105,6 +109,7 @@ impl Plan {
             PlanFeature::Teams => (limits.teams, "Departments are"),
             PlanFeature::AuditLog => (limits.audit_log, "The audit log is"),
             PlanFeature::SharedConnections => (limits.shared_connections, "Shared connections are"),
+            PlanFeature::ServiceClients => (limits.service_clients, "Service clients are"),
         };
         (!allowed).then(|| {
             format!(
@@ -122,6 +127,7 @@ pub(crate) enum PlanFeature {
     Teams,
     AuditLog,
     SharedConnections,
+    ServiceClients,
 }
 
 const DEFAULT_PLAN_KEY: &str = "default_plan";

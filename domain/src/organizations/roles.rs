@@ -77,6 +77,8 @@ pub enum Permission {
     ManageSharedConnections,
     /// Read and export the audit log.
     ViewAuditLog,
+    /// Create, rotate and delete service clients (machine identities).
+    ManageServiceClients,
     /// Rename the organisation.
     RenameOrganization,
     /// Upgrade the plan with an invite code.
@@ -88,7 +90,7 @@ pub enum Permission {
 }
 
 /// The permission matrix: for each permission, whether owner, admin and member hold it.
-pub const MATRIX: [(Permission, [bool; 3]); 11] = [
+pub const MATRIX: [(Permission, [bool; 3]); 12] = [
     (Permission::ViewOrganization, [true, true, true]),
     (Permission::UseSharedConnections, [true, true, true]),
     (Permission::ManageMembers, [true, true, false]),
@@ -96,6 +98,7 @@ pub const MATRIX: [(Permission, [bool; 3]); 11] = [
     (Permission::ManageTeams, [true, true, false]),
     (Permission::ManageSharedConnections, [true, true, false]),
     (Permission::ViewAuditLog, [true, true, false]),
+    (Permission::ManageServiceClients, [true, true, false]),
     (Permission::RenameOrganization, [true, false, false]),
     (Permission::ChangePlan, [true, false, false]),
     (Permission::TransferOwnership, [true, false, false]),
@@ -115,6 +118,7 @@ impl Permission {
             Permission::ManageTeams => "Create and delete departments, choose their members",
             Permission::ManageSharedConnections => "Connect and disconnect shared connections",
             Permission::ViewAuditLog => "Read and export the audit log",
+            Permission::ManageServiceClients => "Create, rotate and delete service clients",
             Permission::RenameOrganization => "Rename the team",
             Permission::ChangePlan => "Upgrade the plan with an invite code",
             Permission::TransferOwnership => "Transfer ownership",

@@ -613,3 +613,222 @@ async fn registration_and_token_errors_are_json_with_rfc_codes() {
         (StatusCode::BAD_REQUEST, Some("invalid_grant"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_clients_get_tokens_by_client_credentials_for_their_team_only_from_owners_and_admins(
+) {
+    let app = spawn_app().await;
+    let (owner, _) = app.browser("Olivia", "olivia@example.com").await;
+    // Free: refused, naming the plan.
+    owner
+        .call("team/create", &[("name", "Acme"), ("invite_code", "")])
+        .await;
+    let (status, body) = owner
+        .call("team/service_client_create", &[("name", "Nightly export")])
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        body.to_string()
+            .contains("Service clients are part of the Pro plan"),
+        "{body}"
+    );
+    let code = domain::organizations::create_invite_code(
+        &app.db.db,
+        "t",
+        None,
+        domain::audit::Actor::CommandLine,
+        &Default::default(),
+        domain::OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap()
+    .1;
+    owner.call("team/upgrade", &[("invite_code", &code)]).await;
+    let (status, created) = owner
+        .call("team/service_client_create", &[("name", "Nightly export")])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    let (id, secret) = (
+        created["client_id"].as_str().unwrap().to_owned(),
+        created["client_secret"].as_str().unwrap().to_owned(),
+    );
+    assert!(id.starts_with("svc_") && secret.starts_with("gwcs_"));
+    let overview = owner.call("team/overview", &[]).await.1;
+    assert_eq!(overview["service_clients"][0]["client_id"], id.as_str());
+    assert!(
+        !overview.to_string().contains(&secret),
+        "the secret is never listed"
+    );
+
+    // client_credentials with Basic: an access token (no refresh token) the guard accepts.
+    let response = client()
+        .post(app.url("/token"))
+        .basic_auth(&id, Some(&secret))
+        .form(&[("grant_type", "client_credentials"), ("scope", "mcp:read")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let tokens: Value = response.json().await.unwrap();
+    assert!(tokens.get("refresh_token").is_none());
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let guarded = mcp(&app, Some(&access)).await;
+    assert_eq!(guarded.status(), StatusCode::NOT_IMPLEMENTED);
+    // It cannot sign a person in.
+    let page = app.get(&authorize_path(&id).replace("RESOURCE", "")).await;
+    assert_eq!(page.status(), StatusCode::BAD_REQUEST);
+    // A wrong secret: invalid_client.
+    let (status, body, _) = token(
+        &app,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &id),
+            ("client_secret", "gwcs_wrong"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_client"))
+    );
+
+    // A member cannot manage them; another team cannot touch them.
+    let (member, member_user) = app.browser("Mia", "mia@example.com").await;
+    let olivia = domain::users::find(
+        &app.db.db,
+        domain::auth::dev_login::sign_in(
+            &app.db.db,
+            domain::auth::dev_login::DevSignIn::parse("Olivia", "olivia@example.com").unwrap(),
+            domain::OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap()
+        .id,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let link = domain::organizations::create_invitation(
+        &app.db.db,
+        &olivia,
+        domain::organizations::NewInvitation {
+            role: domain::organizations::Role::Member,
+            team_id: None,
+            expires_in_days: 7,
+            max_uses: None,
+        },
+        &Default::default(),
+        domain::OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
+    domain::organizations::accept_invitation(
+        &app.db.db,
+        &member_user,
+        &link.token,
+        &Default::default(),
+        domain::OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        member
+            .call("team/service_client_delete", &[("client_id", &id)])
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let (other, _) = app.browser("Eve", "eve@example.com").await;
+    let code = domain::organizations::create_invite_code(
+        &app.db.db,
+        "t",
+        None,
+        domain::audit::Actor::CommandLine,
+        &Default::default(),
+        domain::OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap()
+    .1;
+    other
+        .call("team/create", &[("name", "Evil"), ("invite_code", &code)])
+        .await;
+    assert_eq!(
+        other
+            .call("team/service_client_delete", &[("client_id", &id)])
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        other
+            .call("team/service_client_rotate", &[("client_id", &id)])
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+
+    // Rotation: the old secret and its tokens stop; deletion stops the new ones.
+    let (status, rotated) = owner
+        .call("team/service_client_rotate", &[("client_id", &id)])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        mcp(&app, Some(&access)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, _, _) = token(
+        &app,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &id),
+            ("client_secret", &secret),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let new_secret = rotated["client_secret"].as_str().unwrap().to_owned();
+    let (status, tokens, _) = token(
+        &app,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &id),
+            ("client_secret", &new_secret),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        owner
+            .call("team/service_client_delete", &[("client_id", &id)])
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        mcp(&app, Some(tokens["access_token"].as_str().unwrap()))
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let actions: Vec<String> = {
+        use sea_orm::EntityTrait;
+        domain::entity::audit_events::Entity::find()
+            .all(&app.db.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect()
+    };
+    for expected in [
+        "service_client.create",
+        "service_client.rotate",
+        "service_client.delete",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == expected),
+            "{expected} in {actions:?}"
+        );
+    }
+}

@@ -26,6 +26,21 @@ pub struct Capabilities {
     pub change_plan: Refusal,
     /// Leave the team.
     pub leave: Refusal,
+    /// Create, rotate and delete service clients.
+    pub manage_service_clients: Refusal,
+}
+
+/// A service client row (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceClientRow {
+    /// `svc_…`.
+    pub client_id: String,
+    /// What it is for.
+    pub name: String,
+    /// Created (RFC 3339).
+    pub created_at: String,
+    /// Last token issued (RFC 3339).
+    pub last_used_at: Option<String>,
 }
 
 /// A member row.
@@ -102,6 +117,8 @@ pub struct TeamOverview {
     pub departments: Vec<DepartmentRow>,
     /// Invite links (only for those who manage them).
     pub invitations: Vec<InvitationRow>,
+    /// Service clients (only for those who manage them).
+    pub service_clients: Vec<ServiceClientRow>,
 }
 
 /// The caller's team, or `None` when they are in none.
@@ -126,6 +143,7 @@ pub async fn get_team_overview() -> Result<Option<TeamOverview>, PortalError> {
         transfer_ownership: refusal(Permission::TransferOwnership),
         delete_team: refusal(Permission::DeleteOrganization),
         change_plan: refusal(Permission::ChangePlan),
+        manage_service_clients: refusal(Permission::ManageServiceClients),
         leave: (membership.role == Role::Owner).then(|| {
             "You own this team: transfer ownership to another member first, or delete the team."
                 .to_owned()
@@ -145,7 +163,23 @@ pub async fn get_team_overview() -> Result<Option<TeamOverview>, PortalError> {
     } else {
         Vec::new()
     };
+    let service_clients = if can.manage_service_clients.is_none() {
+        domain::oauth::service_clients::list(&state.db, &user)
+            .await
+            .map_err(crate::state::org_error)?
+    } else {
+        Vec::new()
+    };
     Ok(Some(TeamOverview {
+        service_clients: service_clients
+            .into_iter()
+            .map(|c| ServiceClientRow {
+                client_id: c.id,
+                name: c.name,
+                created_at: rfc3339(c.created_at),
+                last_used_at: c.last_used_at.map(rfc3339),
+            })
+            .collect(),
         name: membership.organization.name.clone(),
         plan: membership.organization.plan.label().to_owned(),
         created_at: rfc3339(membership.organization.created_at),
