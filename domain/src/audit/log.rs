@@ -44,6 +44,14 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("plan.default_change", "Default plan changed"),
     ("invite_code.create", "Invite code created"),
     ("invite_code.revoke", "Invite code revoked"),
+    ("oauth.client_register", "MCP client registered"),
+    ("oauth.consent_grant", "MCP client approved"),
+    ("oauth.consent_revoke", "MCP client revoked"),
+    ("oauth.code_reuse", "Authorization code reused"),
+    ("oauth.refresh_reuse", "Refresh token reused"),
+    ("service_client.create", "Service client created"),
+    ("service_client.rotate", "Service client secret rotated"),
+    ("service_client.delete", "Service client deleted"),
 ];
 
 /// What to show; every field narrows.
