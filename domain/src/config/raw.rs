@@ -54,6 +54,8 @@ pub struct RawSettings {
     pub oauth_refresh_grace_seconds: u32,
     /// Pre-registered MCP clients: `[[oauth_clients]]` tables in `gateway.toml`.
     pub oauth_clients: Vec<crate::oauth::PreRegisteredClient>,
+    /// Testing only: fetch Client ID Metadata Documents from `http://127.0.0.1:<port>`.
+    pub oauth_cimd_allow_insecure_loopback: bool,
 }
 
 /// A list given either as a TOML array or as one comma-separated string (environment variables).
@@ -120,6 +122,7 @@ impl Default for RawSettings {
             oauth_refresh_absolute_days: 90,
             oauth_refresh_grace_seconds: 10,
             oauth_clients: Vec::new(),
+            oauth_cimd_allow_insecure_loopback: false,
         }
     }
 }

@@ -187,6 +187,7 @@ fn parse_oauth(
         }
     }
     oauth.pre_registered = raw.oauth_clients.clone();
+    oauth.cimd_allow_insecure_loopback = raw.oauth_cimd_allow_insecure_loopback;
     Ok(oauth)
 }
 

@@ -113,11 +113,16 @@ pub async fn validate(
         .ok_or_else(|| {
             AuthorizeError::Page("The request names no client (client_id is missing).".into())
         })?;
-    let client = clients::find(db, settings, client_id)
+    let client = clients::find_or_fetch(db, settings, client_id, OffsetDateTime::now_utc())
         .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "client lookup failed");
-            AuthorizeError::Page("The authorization server failed; try again.".into())
+        .map_err(|e| match e {
+            clients::LookupError::Document(problem) => AuthorizeError::Page(format!(
+                "The application's metadata document cannot be used: {problem}."
+            )),
+            clients::LookupError::Db(e) => {
+                tracing::error!(error = %e, "client lookup failed");
+                AuthorizeError::Page("The authorization server failed; try again.".into())
+            }
         })?
         .filter(|c| c.kind != ClientKind::Service)
         .ok_or_else(|| {

@@ -23,6 +23,8 @@ pub enum ClientKind {
     PreRegistered,
     /// Registered by itself through `/register`: its name is unverified.
     Dynamic,
+    /// Described by a Client ID Metadata Document at its `client_id` URL (unverified).
+    Metadata,
     /// An organisation's machine client (`client_credentials` only).
     Service,
 }
@@ -32,6 +34,7 @@ impl ClientKind {
         match self {
             ClientKind::PreRegistered => "pre_registered",
             ClientKind::Dynamic => "dynamic",
+            ClientKind::Metadata => "metadata",
             ClientKind::Service => "service",
         }
     }
@@ -112,6 +115,7 @@ impl TryFrom<oauth_clients::Model> for Client {
     fn try_from(m: oauth_clients::Model) -> Result<Self, DbErr> {
         let kind = match m.kind.as_str() {
             "dynamic" => ClientKind::Dynamic,
+            "metadata" => ClientKind::Metadata,
             "service" => ClientKind::Service,
             other => return Err(DbErr::Custom(format!("unknown client kind `{other}`"))),
         };
@@ -158,6 +162,59 @@ pub async fn find(
         .await?
         .map(Client::try_from)
         .transpose()
+}
+
+/// Why a client cannot be found.
+#[derive(Debug, thiserror::Error)]
+pub enum LookupError {
+    /// The database failed.
+    #[error("database error")]
+    Db(#[from] DbErr),
+    /// Its metadata document cannot be used.
+    #[error(transparent)]
+    Document(#[from] super::metadata_documents::DocumentError),
+}
+
+/// [`find`], and for a `client_id` that is a URL, its metadata document — cached while fresh,
+/// fetched (through the SSRF guard) otherwise.
+pub async fn find_or_fetch(
+    db: &DatabaseConnection,
+    settings: &OAuthSettings,
+    client_id: &str,
+    now: OffsetDateTime,
+) -> Result<Option<Client>, LookupError> {
+    use super::metadata_documents::{self as documents};
+    if !documents::is_document_url(client_id) || client_id.len() > 1000 {
+        return Ok(find(db, settings, client_id).await?);
+    }
+    if let Some(cached) = oauth_clients::Entity::find_by_id(client_id).one(db).await? {
+        if cached.kind == ClientKind::Metadata.as_str()
+            && cached.metadata_expires_at.is_some_and(|at| at > now)
+        {
+            return Ok(Some(Client::try_from(cached)?));
+        }
+    }
+    let document = documents::fetch(client_id, settings.cimd_allow_insecure_loopback).await?;
+    let row = oauth_clients::ActiveModel {
+        id: Set(client_id.to_owned()),
+        kind: Set(ClientKind::Metadata.as_str().into()),
+        name: Set(document.client_name.clone()),
+        redirect_uris: Set(serde_json::to_string(&document.redirect_uris).unwrap_or_default()),
+        token_endpoint_auth_method: Set(AuthMethod::None.as_str().into()),
+        secret_hash: Set(None),
+        organization_id: Set(None),
+        created_by: Set(None),
+        metadata_expires_at: Set(Some(now + document.max_age)),
+        last_used_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    // Replace the stale copy (a document may change its redirect URIs).
+    oauth_clients::Entity::delete_by_id(client_id)
+        .exec(db)
+        .await?;
+    let row = row.insert(db).await?;
+    Ok(Some(Client::try_from(row)?))
 }
 
 /// What a client sent to `/register` (RFC 7591 §2); unknown members are ignored.
@@ -363,8 +420,12 @@ pub async fn authenticate(
         .client_id
         .as_deref()
         .ok_or_else(|| OAuthError::invalid_client("client_id is required"))?;
-    let client = find(db, settings, client_id)
-        .await?
+    let client = find_or_fetch(db, settings, client_id, OffsetDateTime::now_utc())
+        .await
+        .map_err(|e| match e {
+            LookupError::Db(e) => OAuthError::from(e),
+            LookupError::Document(e) => OAuthError::invalid_client(e.to_string()),
+        })?
         .ok_or_else(|| OAuthError::invalid_client("unknown client"))?;
     match (
         client.auth_method,

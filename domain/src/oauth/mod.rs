@@ -17,6 +17,7 @@ pub mod authorize;
 pub mod clients;
 pub mod consents;
 pub mod grants;
+pub mod metadata_documents;
 pub mod pkce;
 pub mod redirect;
 pub mod resource;
@@ -52,6 +53,8 @@ pub struct OAuthSettings {
     pub refresh_grace: Duration,
     /// Clients named in the configuration.
     pub pre_registered: Vec<PreRegisteredClient>,
+    /// Fetch metadata documents from `http://127.0.0.1:<port>` too (local testing only).
+    pub cimd_allow_insecure_loopback: bool,
 }
 
 impl OAuthSettings {
@@ -67,6 +70,7 @@ impl OAuthSettings {
             code_lifetime: Duration::seconds(60),
             refresh_grace: Duration::seconds(10),
             pre_registered: Vec::new(),
+            cimd_allow_insecure_loopback: false,
         }
     }
 

@@ -832,3 +832,110 @@ async fn service_clients_get_tokens_by_client_credentials_for_their_team_only_fr
         );
     }
 }
+
+/// Serves client metadata documents on 127.0.0.1 (the gateway is configured to allow plain
+/// http on loopback for this test only; the SSRF rules for real URLs are unit-tested).
+async fn document_server() -> String {
+    use axum::{http::header, response::IntoResponse, routing::get, Router};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let me = base.clone();
+    let doc = move |path: &str, name: &str| {
+        json!({"client_id": format!("{me}{path}"), "client_name": name,
+               "redirect_uris": ["http://127.0.0.1/callback"], "token_endpoint_auth_method": "none"})
+        .to_string()
+    };
+    let (good, mismatch) = (
+        doc("/good.json", "Claude (metadata document)"),
+        doc("/elsewhere.json", "Impostor"),
+    );
+    let router = Router::new()
+        .route(
+            "/good.json",
+            get(move || async move {
+                (
+                    [
+                        (header::CONTENT_TYPE, "application/json"),
+                        (header::CACHE_CONTROL, "max-age=300"),
+                    ],
+                    good,
+                )
+                    .into_response()
+            }),
+        )
+        .route("/mismatch.json", get(move || async move { mismatch }))
+        .route(
+            "/huge.json",
+            get(|| async {
+                format!(
+                    "{{\"client_id\":\"x\",\"pad\":\"{}\"}}",
+                    "a".repeat(100 * 1024)
+                )
+            }),
+        )
+        .route(
+            "/redirect.json",
+            get(|| async { axum::response::Redirect::temporary("/good.json") }),
+        );
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    base
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_id_metadata_document_is_fetched_checked_and_cached() {
+    let docs = document_server().await;
+    let app =
+        crate::helpers::spawn_app_with(|raw| raw.oauth_cimd_allow_insecure_loopback = true).await;
+    app.dev_login("Ada", "ada@example.com", "").await;
+    let authorize = |client_id: String| {
+        format!(
+            "/authorize?response_type=code&client_id={}&redirect_uri={}&code_challenge={CHALLENGE}&code_challenge_method=S256&state=s",
+            urlencode(&client_id),
+            urlencode("http://127.0.0.1:5555/callback")
+        )
+    };
+    for (path, reason) in [
+        ("/mismatch.json", "client_id does not equal its URL"),
+        ("/huge.json", "larger than 64 KiB"),
+        ("/redirect.json", "status 307"),
+        ("/missing.json", "status 404"),
+    ] {
+        let response = app.get(&authorize(format!("{docs}{path}"))).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{path}");
+        assert!(response.headers().get("location").is_none());
+        let html = response.text().await.unwrap();
+        assert!(html.contains(reason), "{path}: {html}");
+    }
+    let good = format!("{docs}/good.json");
+    let response = app.get(&authorize(good.clone())).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let consent = location(&response);
+    assert!(consent.starts_with("/oauth/consent"), "{consent}");
+    let html = app.get(&consent).await.text().await.unwrap();
+    assert!(html.contains("Claude (metadata document)") && html.contains("Unverified application"));
+    // A redirect URI the document does not list: a page.
+    let elsewhere = authorize(good.clone()).replace(
+        &urlencode("http://127.0.0.1:5555/callback"),
+        &urlencode("https://evil.example/cb"),
+    );
+    assert_eq!(app.get(&elsewhere).await.status(), StatusCode::BAD_REQUEST);
+    // Cached for its max-age.
+    let row = {
+        use sea_orm::EntityTrait;
+        domain::entity::oauth_clients::Entity::find_by_id(good.clone())
+            .one(&app.db.db)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    assert_eq!(row.kind, "metadata");
+    let ttl = row.metadata_expires_at.unwrap() - row.created_at;
+    assert_eq!(ttl, time::Duration::seconds(300));
+
+    // Without the testing switch, plain http (and any non-public address) is never fetched.
+    let strict = spawn_app().await;
+    strict.dev_login("Ada", "ada@example.com", "").await;
+    let response = strict.get(&authorize(good)).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(response.text().await.unwrap().contains("must be https"));
+}
