@@ -31,6 +31,22 @@ pub struct AppState {
     pub draining: Arc<AtomicBool>,
     /// The configured identity providers (Entra, Auth0).
     pub identity_providers: IdentityProviders,
+    /// Dynamic client registrations per client IP (security.md AS-11): a burst of
+    /// [`REGISTRATIONS_PER_MINUTE`], refilled at that rate. Per process; each replica counts its
+    /// own.
+    pub registration_limiter: Arc<governor::DefaultKeyedRateLimiter<std::net::IpAddr>>,
+}
+
+/// How many `/register` calls one IP address may make per minute.
+pub const REGISTRATIONS_PER_MINUTE: u32 = 20;
+
+/// The limiter for [`AppState::registration_limiter`].
+pub fn registration_limiter() -> Arc<governor::DefaultKeyedRateLimiter<std::net::IpAddr>> {
+    let per_minute =
+        std::num::NonZeroU32::new(REGISTRATIONS_PER_MINUTE).unwrap_or(std::num::NonZeroU32::MIN);
+    Arc::new(governor::RateLimiter::keyed(governor::Quota::per_minute(
+        per_minute,
+    )))
 }
 
 impl AppState {

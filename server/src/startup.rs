@@ -84,6 +84,7 @@ impl Application {
             .context("Failed to set up the identity providers")?;
         let state = AppState {
             identity_providers,
+            registration_limiter: app::state::registration_limiter(),
             db: db.clone(),
             settings: Arc::new(settings),
             leptos_options,

@@ -98,8 +98,31 @@ pub async fn authorization_server_metadata(State(state): State<AppState>) -> Res
     .into_response()
 }
 
-/// `POST /register` (RFC 7591).
+/// `POST /register` (RFC 7591), at most [`app::state::REGISTRATIONS_PER_MINUTE`] per client IP
+/// and minute (429 with `Retry-After` beyond).
 pub async fn register(State(state): State<AppState>, Ctx(context): Ctx, body: Bytes) -> Response {
+    if let Some(ip) = context
+        .ip
+        .as_deref()
+        .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
+    {
+        if let Err(not_until) = state.registration_limiter.check_key(&ip) {
+            let wait = not_until
+                .wait_time_from(governor::clock::Clock::now(
+                    &governor::clock::DefaultClock::default(),
+                ))
+                .as_secs()
+                .max(1);
+            let mut response = oauth_json(
+                StatusCode::TOO_MANY_REQUESTS,
+                json!({"error": "temporarily_unavailable", "error_description": "too many registrations from this address; try again shortly"}),
+            );
+            if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return response;
+        }
+    }
     let request: RegistrationRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(e) => {

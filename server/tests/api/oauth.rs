@@ -939,3 +939,64 @@ async fn a_client_id_metadata_document_is_fetched_checked_and_cached() {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert!(response.text().await.unwrap().contains("must be https"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registration_is_rate_limited_per_address() {
+    let app = spawn_app().await;
+    let body = json!({"redirect_uris": ["http://127.0.0.1/callback"]});
+    for i in 0..app::state::REGISTRATIONS_PER_MINUTE {
+        assert_eq!(
+            register(&app, body.clone()).await.0,
+            StatusCode::CREATED,
+            "registration {i}"
+        );
+    }
+    let response = client()
+        .post(app.url("/register"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        response.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["error"],
+        "temporarily_unavailable"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_forwarding_headers_change_neither_the_issuer_nor_redirects() {
+    let app = spawn_app().await;
+    let metadata: Value = client()
+        .get(app.url("/.well-known/oauth-authorization-server"))
+        .header("x-forwarded-host", "evil.example")
+        .header("x-forwarded-proto", "https")
+        .header("forwarded", "host=evil.example;proto=https")
+        .header("host", "evil.example")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(metadata["issuer"], app.base.as_str());
+    assert_eq!(metadata["token_endpoint"], format!("{}/token", app.base));
+    let challenge = client()
+        .post(app.url("/v1/mcp"))
+        .header("x-forwarded-host", "evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(!challenge.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .contains("evil"));
+}
