@@ -791,3 +791,56 @@ async fn housekeeping_removes_spent_codes_expired_tokens_and_old_sealed_successo
         "expired access tokens are gone, live refresh tokens stay"
     );
 }
+
+#[tokio::test]
+async fn a_refresh_may_narrow_but_never_widen_the_scopes() {
+    let db = test_db().await;
+    let s = settings();
+    let ctx = RequestContext::default();
+    let client = register(&db).await;
+    let ada = user(&db, "Reader").await;
+    let read_only = AuthorizationQuery {
+        scope: Some("mcp:read".into()),
+        ..query(&client)
+    };
+    let (_, pending) = authorize::validate(&db, &s, &read_only).await.unwrap();
+    let location = authorize::approve(&db, &s, &ada, &pending, &ctx, at(0))
+        .await
+        .unwrap();
+    let code = url::Url::parse(&location)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let tokens = grants::exchange_code(&db, &s, &client, exchange(&code), &ctx, at(1))
+        .await
+        .unwrap();
+    assert_eq!(tokens.scope, "mcp:read");
+    let wider = RefreshRequest {
+        refresh_token: tokens.refresh_token.clone().unwrap(),
+        scope: Some("mcp:read mcp:write".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        grants::refresh(&db, &s, &key(), &client, wider, &ctx, at(2))
+            .await
+            .unwrap_err()
+            .code,
+        "invalid_scope"
+    );
+    // The refused request did not use the token up.
+    let same = RefreshRequest {
+        refresh_token: tokens.refresh_token.unwrap(),
+        scope: Some("mcp:read".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        grants::refresh(&db, &s, &key(), &client, same, &ctx, at(3))
+            .await
+            .unwrap()
+            .scope,
+        "mcp:read"
+    );
+}

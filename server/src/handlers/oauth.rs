@@ -583,3 +583,45 @@ pub async fn mcp(Extension(grant): Extension<grants::AccessGrant>) -> Response {
     )
         .into_response()
 }
+
+/// 403 `insufficient_scope` for step-up (RFC 6750 §3.1; MCP "Scope Challenge Handling"), for the
+/// MCP endpoint to answer a tool the token's scopes do not cover. `scope` names what the request
+/// needs together with what is already granted, so the client re-authorizes once.
+pub fn insufficient_scope(resource_metadata_url: &str, granted: &Scopes, needed: &str) -> Response {
+    let wanted = granted
+        .union(&Scopes::parse_stored(needed))
+        .to_string_value();
+    let value = format!(
+        "Bearer error=\"insufficient_scope\", scope=\"{wanted}\", resource_metadata=\"{resource_metadata_url}\", error_description=\"this tool needs {needed}\""
+    );
+    let mut response = (
+        StatusCode::FORBIDDEN,
+        Json(json!({"error": "insufficient_scope", "scope": wanted})),
+    )
+        .into_response();
+    if let Ok(value) = HeaderValue::from_str(&value) {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_up_names_the_needed_and_the_granted_scopes() {
+        let response = insufficient_scope(
+            "https://gw.example.com/.well-known/oauth-protected-resource/v1/mcp",
+            &Scopes::parse_stored("mcp:read"),
+            "mcp:write",
+        );
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            response.headers()[header::WWW_AUTHENTICATE],
+            "Bearer error=\"insufficient_scope\", scope=\"mcp:read mcp:write\", resource_metadata=\"https://gw.example.com/.well-known/oauth-protected-resource/v1/mcp\", error_description=\"this tool needs mcp:write\""
+        );
+    }
+}
