@@ -47,6 +47,10 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("oauth.client_register", "MCP client registered"),
     ("oauth.consent_grant", "MCP client approved"),
     ("oauth.consent_revoke", "MCP client revoked"),
+    (
+        "oauth.grant_revoke",
+        "MCP client's tokens revoked by the client",
+    ),
     ("oauth.code_reuse", "Authorization code reused"),
     ("oauth.refresh_reuse", "Refresh token reused"),
     ("service_client.create", "Service client created"),

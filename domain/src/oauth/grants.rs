@@ -454,12 +454,14 @@ pub async fn client_credentials(
     Ok(response)
 }
 
-/// RFC 7009: a refresh token revokes its grant, an access token itself. Unknown tokens, or
-/// another client's, change nothing (and the endpoint answers 200 either way: no oracle).
+/// RFC 7009: a refresh token revokes its grant (audited as `oauth.grant_revoke`), an access
+/// token itself. Unknown tokens, or another client's, change nothing (and the endpoint answers
+/// 200 either way: no oracle).
 pub async fn revoke_token(
     db: &DatabaseConnection,
     client: &Client,
     token: &str,
+    context: &RequestContext,
     now: OffsetDateTime,
 ) -> Result<(), DbErr> {
     let Some(row) = oauth_tokens::Entity::find_by_id(hash(token))
@@ -478,7 +480,31 @@ pub async fn revoke_token(
         return Ok(());
     }
     if row.kind == REFRESH {
-        revoke_grant(db, grant.id, RevokeReason::Revoked, now).await?;
+        if revoke_grant(db, grant.id, RevokeReason::Revoked, now).await? {
+            let actor = match grant.user_id {
+                Some(id) => match users::Entity::find_by_id(id).one(db).await? {
+                    Some(user) => Actor::User {
+                        id,
+                        label: user.display_name,
+                    },
+                    None => Actor::Anonymous,
+                },
+                None => Actor::Identity(format!("client {}", grant.client_id)),
+            };
+            audit::record(
+                db,
+                AuditEvent {
+                    actor,
+                    action: "oauth.grant_revoke",
+                    target: format!("client:{} grant:{}", grant.client_id, grant.id),
+                    outcome: Outcome::Success,
+                    detail: Some("revoked by the client (RFC 7009)".into()),
+                },
+                context,
+                now,
+            )
+            .await?;
+        }
     } else {
         oauth_tokens::Entity::update_many()
             .col_expr(oauth_tokens::Column::RevokedAt, Expr::value(Some(now)))

@@ -683,6 +683,7 @@ async fn access_tokens_expire_are_bound_to_the_resource_and_die_with_sign_out_ev
         &db,
         &stranger,
         tokens.refresh_token.as_deref().unwrap(),
+        &ctx,
         at(11),
     )
     .await
@@ -697,6 +698,7 @@ async fn access_tokens_expire_are_bound_to_the_resource_and_die_with_sign_out_ev
         &db,
         &client,
         tokens.refresh_token.as_deref().unwrap(),
+        &ctx,
         at(13),
     )
     .await
@@ -707,7 +709,7 @@ async fn access_tokens_expire_are_bound_to_the_resource_and_die_with_sign_out_ev
             .unwrap(),
         Err(InvalidToken::Revoked)
     );
-    grants::revoke_token(&db, &client, "gwrt_unknown", at(15))
+    grants::revoke_token(&db, &client, "gwrt_unknown", &ctx, at(15))
         .await
         .unwrap();
     // An idle refresh token expires after 30 days.

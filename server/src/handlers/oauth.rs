@@ -479,6 +479,7 @@ pub async fn token(
 /// `POST /revoke` (RFC 7009): 200 whether or not the token was known.
 pub async fn revoke(
     State(state): State<AppState>,
+    Ctx(context): Ctx,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
@@ -489,7 +490,14 @@ pub async fn revoke(
         let token = form
             .get("token")
             .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
-        grants::revoke_token(&state.db, &client, token, OffsetDateTime::now_utc()).await?;
+        grants::revoke_token(
+            &state.db,
+            &client,
+            token,
+            &context,
+            OffsetDateTime::now_utc(),
+        )
+        .await?;
         Ok::<_, OAuthError>(())
     }
     .await;
