@@ -84,15 +84,9 @@ pub async fn revoke_grant<C: ConnectionTrait>(
     Ok(updated.rows_affected == 1)
 }
 
-async fn audit_security_event(
-    db: &DatabaseConnection,
-    grant: &oauth_grants::Model,
-    action: &'static str,
-    detail: &str,
-    context: &RequestContext,
-    now: OffsetDateTime,
-) -> Result<(), DbErr> {
-    let actor = match grant.user_id {
+/// Who a grant acts for, for the audit log: its user, or its (service) client.
+async fn grant_actor(db: &DatabaseConnection, grant: &oauth_grants::Model) -> Result<Actor, DbErr> {
+    Ok(match grant.user_id {
         Some(id) => match users::Entity::find_by_id(id).one(db).await? {
             Some(user) => Actor::User {
                 id,
@@ -101,7 +95,18 @@ async fn audit_security_event(
             None => Actor::Anonymous,
         },
         None => Actor::Identity(format!("client {}", grant.client_id)),
-    };
+    })
+}
+
+async fn audit_security_event(
+    db: &DatabaseConnection,
+    grant: &oauth_grants::Model,
+    action: &'static str,
+    detail: &str,
+    context: &RequestContext,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    let actor = grant_actor(db, grant).await?;
     audit::record(
         db,
         AuditEvent {
@@ -481,16 +486,7 @@ pub async fn revoke_token(
     }
     if row.kind == REFRESH {
         if revoke_grant(db, grant.id, RevokeReason::Revoked, now).await? {
-            let actor = match grant.user_id {
-                Some(id) => match users::Entity::find_by_id(id).one(db).await? {
-                    Some(user) => Actor::User {
-                        id,
-                        label: user.display_name,
-                    },
-                    None => Actor::Anonymous,
-                },
-                None => Actor::Identity(format!("client {}", grant.client_id)),
-            };
+            let actor = grant_actor(db, &grant).await?;
             audit::record(
                 db,
                 AuditEvent {
