@@ -41,6 +41,15 @@ pub fn form_action_sources(settings: &domain::config::Settings) -> String {
     sources.join(" ")
 }
 
+/// Whether `path` is part of the authorization flow an MCP client opens in a popup: the
+/// authorization endpoint, the consent popup, and the portal sign-in it passes through.
+pub fn opens_in_client_popup(path: &str) -> bool {
+    path == app::routes::AUTHORIZE
+        || path.starts_with("/authorize/")
+        || path.starts_with("/oauth/")
+        || path.starts_with("/auth/")
+}
+
 /// Adds the headers; HTML responses also get the CSP and `Cache-Control: no-store` (pages show
 /// personal data and must not be kept by shared caches or the back button after sign-out).
 pub async fn security_headers(
@@ -50,6 +59,7 @@ pub async fn security_headers(
 ) -> Response {
     let nonce = uuid::Uuid::new_v4().simple().to_string();
     request.extensions_mut().insert(CspNonce(nonce.clone()));
+    let in_sign_in_popup = opens_in_client_popup(request.uri().path());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(
@@ -61,9 +71,17 @@ pub async fn security_headers(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
+    // MCP clients (claude.ai, ChatGPT, browser-based clients) run the authorization in a popup
+    // and watch it through `window.opener` / `popup.closed`. `same-origin` would cut that link
+    // the moment the popup reaches the gateway (the client then reports the sign-in as
+    // cancelled), so the pages of that flow opt out; every other page keeps `same-origin`.
     headers.insert(
         "cross-origin-opener-policy",
-        HeaderValue::from_static("same-origin"),
+        HeaderValue::from_static(if in_sign_in_popup {
+            "unsafe-none"
+        } else {
+            "same-origin"
+        }),
     );
     if state.settings.public_url.is_https() {
         headers.insert(

@@ -1000,3 +1000,42 @@ async fn forged_forwarding_headers_change_neither_the_issuer_nor_redirects() {
         .unwrap()
         .contains("evil"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_authorization_flow_keeps_the_clients_popup_connected_other_pages_isolate_themselves() {
+    let app = spawn_app().await;
+    let client_id = public_client(&app).await;
+    let coop = |response: &reqwest::Response| {
+        response.headers()["cross-origin-opener-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    // A popup that reached /authorize, the sign-in pages or the consent page must stay reachable
+    // from the client's window (window.opener, popup.closed).
+    let resource = urlencode(&app.url("/v1/mcp"));
+    let authorize = app
+        .get(&authorize_path(&client_id).replace("RESOURCE", &resource))
+        .await;
+    assert_eq!(coop(&authorize), "unsafe-none");
+    assert!(
+        location(&authorize).starts_with("/auth/login"),
+        "{}",
+        location(&authorize)
+    );
+    let login = app.get(&location(&authorize)).await;
+    assert_eq!(coop(&login), "unsafe-none");
+    assert_eq!(coop(&app.get("/auth/dev/login").await), "unsafe-none");
+    assert_eq!(
+        coop(&app.get("/oauth/consent?request=x").await),
+        "unsafe-none"
+    );
+    // Framing stays forbidden everywhere.
+    assert_eq!(
+        app.get("/oauth/consent?request=x").await.headers()["x-frame-options"],
+        "DENY"
+    );
+    // The rest of the portal keeps same-origin.
+    assert_eq!(coop(&app.get("/settings").await), "same-origin");
+    assert_eq!(coop(&app.get("/health").await), "same-origin");
+}
