@@ -185,14 +185,6 @@ pub fn org_error(error: domain::organizations::OrgError) -> PortalError {
     })
 }
 
-/// The audit actor for a portal user.
-pub fn actor_of(user: &User) -> domain::audit::Actor {
-    domain::audit::Actor::User {
-        id: user.id,
-        label: user.display_name.clone(),
-    }
-}
-
 /// Logs a database failure and answers a generic 500.
 pub fn db_error(error: impl std::fmt::Display) -> PortalError {
     tracing::error!(error = %error, "database operation failed");

@@ -45,6 +45,14 @@ pub enum Actor {
 }
 
 impl Actor {
+    /// A portal user, labelled with their display name.
+    pub fn user(user: &crate::users::User) -> Self {
+        Actor::User {
+            id: user.id,
+            label: user.display_name.clone(),
+        }
+    }
+
     /// How the actor is shown (also recorded as "granted by" / "offboarded by").
     pub fn label(&self) -> String {
         match self {

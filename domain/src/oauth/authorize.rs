@@ -287,10 +287,7 @@ pub async fn approve(
             audit::record(
                 &txn,
                 AuditEvent {
-                    actor: Actor::User {
-                        id: user.id,
-                        label: user.display_name.clone(),
-                    },
+                    actor: Actor::user(user),
                     action: "oauth.consent_grant",
                     target: format!("client:{}", pending.client_id),
                     outcome: Outcome::Success,

@@ -114,10 +114,7 @@ pub async fn revoke(
     audit::record(
         &txn,
         AuditEvent {
-            actor: Actor::User {
-                id: user.id,
-                label: user.display_name.clone(),
-            },
+            actor: Actor::user(user),
             action: "oauth.consent_revoke",
             target: format!("client:{client_id}"),
             outcome: Outcome::Success,

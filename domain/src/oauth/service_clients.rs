@@ -43,13 +43,6 @@ pub struct ServiceCredential {
     pub client_secret: String,
 }
 
-fn actor(user: &User) -> audit::Actor {
-    audit::Actor::User {
-        id: user.id,
-        label: user.display_name.clone(),
-    }
-}
-
 /// The organisation's service clients, newest first (owner and admins).
 pub async fn list(db: &DatabaseConnection, user: &User) -> Result<Vec<ServiceClient>, OrgError> {
     let membership =
@@ -106,7 +99,7 @@ pub async fn create(
         &txn,
         Some(membership.organization.id),
         AuditEvent {
-            actor: actor(user),
+            actor: audit::Actor::user(user),
             action: "service_client.create",
             target: format!("client:{}", credential.client_id),
             outcome: Outcome::Success,
@@ -174,7 +167,7 @@ pub async fn rotate(
         &txn,
         Some(membership.organization.id),
         AuditEvent {
-            actor: actor(user),
+            actor: audit::Actor::user(user),
             action: "service_client.rotate",
             target: format!("client:{client_id}"),
             outcome: Outcome::Success,
@@ -217,7 +210,7 @@ pub async fn delete(
         &txn,
         Some(membership.organization.id),
         AuditEvent {
-            actor: actor(user),
+            actor: audit::Actor::user(user),
             action: "service_client.delete",
             target: format!("client:{client_id}"),
             outcome: Outcome::Success,

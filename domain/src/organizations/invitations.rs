@@ -18,8 +18,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{
-    actor, authorize, log_change, member_count, membership, teams::require_team, token_hash,
-    OrgError, Organization, Permission, Role,
+    authorize, log_change, member_count, membership, teams::require_team, token_hash, OrgError,
+    Organization, Permission, Role,
 };
 use crate::{
     audit::{self, AuditEvent, Outcome, RequestContext},
@@ -580,7 +580,7 @@ async fn record_refusal(
         db,
         Some(organization_id),
         AuditEvent {
-            actor: actor(user),
+            actor: crate::audit::Actor::user(user),
             action: "invitation.accept",
             target: format!("invitation:{invitation_id}"),
             outcome: Outcome::Failure,

@@ -130,14 +130,6 @@ impl Membership {
     }
 }
 
-/// The actor of an audit event for `user`.
-pub(crate) fn actor(user: &User) -> Actor {
-    Actor::User {
-        id: user.id,
-        label: user.display_name.clone(),
-    }
-}
-
 /// Appends the successful change `(action, target, detail)` made by `user` to the log of
 /// `organization_id`, inside the caller's transaction.
 pub(crate) async fn log_change<C: ConnectionTrait>(
@@ -152,7 +144,7 @@ pub(crate) async fn log_change<C: ConnectionTrait>(
         db,
         Some(organization_id),
         AuditEvent {
-            actor: actor(user),
+            actor: Actor::user(user),
             action,
             target,
             outcome: Outcome::Success,

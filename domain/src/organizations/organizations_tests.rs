@@ -812,5 +812,5 @@ async fn sign_ins_of_members_land_in_their_organisations_log_and_the_log_filters
 }
 
 fn organizations_actor(user: &User) -> Actor {
-    actor(user)
+    Actor::user(user)
 }

@@ -21,7 +21,7 @@ pub async fn create_invite_code(label: String, max_uses: String) -> Result<Strin
         &state.db,
         &label,
         max_uses,
-        crate::state::actor_of(&operator),
+        domain::audit::Actor::user(&operator),
         &request_context(),
         domain::OffsetDateTime::now_utc(),
     )

@@ -12,7 +12,7 @@ pub async fn offboard_tenant(tenant_id: String) -> Result<(), PortalError> {
     let tenant = tenants::TenantId::parse(&tenant_id).ok_or_else(|| {
         crate::state::with_status(PortalError::Invalid("That is not a tenant id.".into()))
     })?;
-    let actor = crate::state::actor_of(&operator);
+    let actor = domain::audit::Actor::user(&operator);
     tenants::offboard(
         &state.db,
         &tenant,

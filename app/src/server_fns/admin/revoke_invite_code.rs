@@ -11,7 +11,7 @@ pub async fn revoke_invite_code(code_id: String) -> Result<(), PortalError> {
     domain::organizations::revoke_invite_code(
         &state.db,
         parse_id(&code_id)?,
-        crate::state::actor_of(&operator),
+        domain::audit::Actor::user(&operator),
         &request_context(),
         domain::OffsetDateTime::now_utc(),
     )

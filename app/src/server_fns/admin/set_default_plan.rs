@@ -13,7 +13,7 @@ pub async fn set_default_plan(plan: String) -> Result<(), PortalError> {
     domain::organizations::set_default_plan(
         &state.db,
         plan,
-        crate::state::actor_of(&operator),
+        domain::audit::Actor::user(&operator),
         &request_context(),
         domain::OffsetDateTime::now_utc(),
     )

@@ -17,7 +17,7 @@ pub async fn set_organization_plan(
         &state.db,
         parse_id(&organization_id)?,
         plan,
-        crate::state::actor_of(&operator),
+        domain::audit::Actor::user(&operator),
         &request_context(),
         domain::OffsetDateTime::now_utc(),
     )
