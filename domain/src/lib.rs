@@ -15,6 +15,7 @@ pub mod health;
 pub mod oauth;
 pub mod operators;
 pub mod organizations;
+pub mod outbound;
 pub mod tenants;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
