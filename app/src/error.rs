@@ -23,6 +23,9 @@ pub enum PortalError {
     /// What the request names does not exist, or not for this user (404).
     #[error("{0}")]
     NotFound(String),
+    /// Some form fields are wrong: (field name, message), shown beside each field (400).
+    #[error("Some fields need attention: {}", .0.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join(" "))]
+    Fields(Vec<(String, String)>),
     /// Something failed on the server; details are in the server log under the request id.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,

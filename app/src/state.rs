@@ -35,6 +35,10 @@ pub struct AppState {
     /// [`REGISTRATIONS_PER_MINUTE`], refilled at that rate. Per process; each replica counts its
     /// own.
     pub registration_limiter: Arc<governor::DefaultKeyedRateLimiter<std::net::IpAddr>>,
+    /// Vendor connections: database, vault, vendor engine and catalog.
+    pub connections: domain::connections::Deps,
+    /// Users' resolved tools, shared with `/v1/mcp`; changes made through the portal invalidate it.
+    pub tool_cache: domain::connections::tools::ToolCache,
 }
 
 /// How many `/register` calls one IP address may make per minute.
@@ -123,7 +127,7 @@ pub fn with_status(error: PortalError) -> PortalError {
         PortalError::Unauthorized => 401,
         PortalError::Forbidden | PortalError::Refused(_) => 403,
         PortalError::NotFound(_) => 404,
-        PortalError::Invalid(_) => 400,
+        PortalError::Invalid(_) | PortalError::Fields(_) => 400,
         PortalError::Internal | PortalError::Transport(_) => 500,
     });
     error

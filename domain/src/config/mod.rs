@@ -52,10 +52,24 @@ pub struct Settings {
     /// The plan of new organisations unless an operator changed it at run time (`pro` makes a
     /// self-hosted instance limit-free).
     pub default_plan: crate::organizations::Plan,
+    /// Vendor connections: whether unreachable vendors may be saved unchecked, and the operator's
+    /// extra vendor definitions.
+    pub connections: ConnectionSettings,
     /// Audit events older than this are deleted by the hourly housekeeping.
     pub audit_retention: time::Duration,
     /// The MCP authorization server: issuer, resource, lifetimes, pre-registered clients.
     pub oauth: crate::oauth::OAuthSettings,
+}
+
+/// Vendor connection settings.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectionSettings {
+    /// Save a connection whose vendor cannot be reached (host not found, refused, timed out,
+    /// TLS) with the status "not checked", instead of refusing it. For offline installs; a vendor
+    /// that answers and rejects the credential is refused either way.
+    pub allow_unchecked: bool,
+    /// Extra vendor definitions (`*.toml`) loaded at start beside the built-in catalog.
+    pub vendors_dir: Option<std::path::PathBuf>,
 }
 
 /// Which identity providers are configured.

@@ -47,6 +47,10 @@ pub struct RawSettings {
     /// A TOML list, or one string of comma-separated entries (environment variable).
     pub operators: StringList,
     pub default_plan: String,
+    /// Save connections whose vendor cannot be reached at connect time (offline installs).
+    pub allow_unchecked_connections: bool,
+    /// A directory of extra vendor definitions (`*.toml`), added to the built-in catalog.
+    pub vendors_dir: Option<PathBuf>,
     pub audit_retention_days: u32,
     pub oauth_access_token_minutes: u32,
     pub oauth_refresh_idle_days: u32,
@@ -116,6 +120,8 @@ impl Default for RawSettings {
             auth0_logout: false,
             operators: StringList::List(Vec::new()),
             default_plan: "free".into(),
+            allow_unchecked_connections: false,
+            vendors_dir: None,
             audit_retention_days: 90,
             oauth_access_token_minutes: 60,
             oauth_refresh_idle_days: 30,

@@ -99,6 +99,10 @@ impl Settings {
             identity_providers,
             operators,
             default_plan,
+            connections: super::ConnectionSettings {
+                allow_unchecked: raw.allow_unchecked_connections,
+                vendors_dir: raw.vendors_dir.clone(),
+            },
             audit_retention: time::Duration::days(i64::from(raw.audit_retention_days)),
             oauth,
         })

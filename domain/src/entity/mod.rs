@@ -2,6 +2,8 @@
 //! is not part of the toolchain). Data only; behaviour lives in the domain modules.
 
 pub mod audit_events;
+pub mod connection_defaults;
+pub mod connections;
 pub mod entra_tenants;
 pub mod instance_settings;
 pub mod invitations;
@@ -13,9 +15,11 @@ pub mod oauth_consents;
 pub mod oauth_grants;
 pub mod oauth_tokens;
 pub mod operator_grants;
+pub mod organization_tool_defaults;
 pub mod organizations;
 pub mod team_members;
 pub mod teams;
+pub mod tool_policies;
 pub mod tenant_onboardings;
 pub mod user_identities;
 pub mod users;

@@ -1,0 +1,164 @@
+use leptos::prelude::*;
+
+use super::ConnectionsView;
+use crate::error::PortalError;
+
+/// The connections page's data for the signed-in user.
+#[server(endpoint = "connections/get")]
+pub async fn get_connections() -> Result<ConnectionsView, PortalError> {
+    let (state, user, _, _) = crate::server_fns::organization::caller()?;
+    let overview = domain::connections::overview(&state.db, user.id)
+        .await
+        .map_err(crate::state::db_error)?;
+    Ok(ssr::view(&state.connections.catalog, overview))
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) mod ssr {
+    use domain::{
+        connections::{ConnectionInfo, Overview, Tier},
+        vendors::{Catalog, FieldKind, VendorDefinition},
+    };
+
+    use super::super::{
+        ConnectionCard, ConnectionsView, EffectiveRow, FieldView, TeamConnections, VendorView,
+    };
+    use crate::server_fns::organization::rfc3339;
+
+    /// The catalog as the page shows it.
+    pub(crate) fn vendor_view(def: &VendorDefinition) -> VendorView {
+        VendorView {
+            slug: def.slug.clone(),
+            name: def.name.clone(),
+            category: def.category.clone(),
+            description: def.description.clone(),
+            docs_url: def.docs_url.clone(),
+            fields: def
+                .form
+                .iter()
+                .map(|f| {
+                    let (kind, options) = match &f.kind {
+                        FieldKind::Secret => ("secret", Vec::new()),
+                        FieldKind::Text => ("text", Vec::new()),
+                        FieldKind::Url => ("url", Vec::new()),
+                        FieldKind::Select { options } => ("select", options.clone()),
+                    };
+                    FieldView {
+                        name: f.name.clone(),
+                        label: f.label.clone(),
+                        kind: kind.into(),
+                        required: f.required,
+                        help: f.help.clone(),
+                        placeholder: f.placeholder.clone(),
+                        default: f.default.clone(),
+                        options,
+                        pattern: f.pattern.as_ref().map(|p| p.source.clone()),
+                    }
+                })
+                .collect(),
+            tools: def
+                .tools
+                .iter()
+                .map(|t| (t.name.clone(), t.title.clone(), t.destructive))
+                .collect(),
+        }
+    }
+
+    /// A connection card (labels from the catalog; secrets never).
+    pub(crate) fn card(catalog: &Catalog, c: &ConnectionInfo) -> ConnectionCard {
+        let def = catalog.get(&c.vendor);
+        let label_of = |name: &str| {
+            def.and_then(|d| d.field(name))
+                .map_or_else(|| name.to_owned(), |f| f.label.clone())
+        };
+        ConnectionCard {
+            id: c.id.to_string(),
+            tier: c.tier.as_str().into(),
+            tier_label: c.tier.label().into(),
+            team: c.team.as_ref().map(|t| t.name.clone()),
+            vendor: c.vendor.clone(),
+            vendor_name: def.map_or_else(|| c.vendor.clone(), |d| d.name.clone()),
+            slug: c.slug.clone(),
+            name: c.name.clone(),
+            settings: c
+                .settings
+                .iter()
+                .map(|(k, v)| (label_of(k), v.clone()))
+                .collect(),
+            setting_values: c.settings.clone().into_iter().collect(),
+            secret_hint: c.secret_hint.clone(),
+            status: c.status.clone(),
+            last_checked_at: c.last_checked_at.map(rfc3339),
+            last_check_message: c.last_check_message.clone(),
+            created_by_name: c.created_by_name.clone(),
+            created_at: rfc3339(c.created_at),
+            can_manage: c.can_manage,
+        }
+    }
+
+    pub(crate) fn view(catalog: &Catalog, o: Overview) -> ConnectionsView {
+        let all: Vec<&ConnectionInfo> = o
+            .personal
+            .iter()
+            .chain(o.teams.iter().flat_map(|(_, c)| c.iter()))
+            .chain(o.organization_connections.iter())
+            .collect();
+        let effective = o
+            .effective
+            .iter()
+            .map(|e| {
+                let chosen = all.iter().find(|c| c.id == e.connection_id);
+                EffectiveRow {
+                    slug: e.slug.clone(),
+                    connection_id: e.connection_id.to_string(),
+                    connection_name: chosen.map(|c| c.name.clone()).unwrap_or_default(),
+                    tier_label: e.tier.label().into(),
+                    status: chosen.map(|c| c.status.clone()).unwrap_or_default(),
+                    why: e.reason.explain(),
+                    choices: e
+                        .choices
+                        .iter()
+                        .map(|(id, team)| (id.to_string(), team.clone()))
+                        .collect(),
+                    chosen_default: e.chosen_default.map(|id| id.to_string()),
+                }
+            })
+            .collect();
+        let mut placements = vec![("personal".to_owned(), "Personal — only you".to_owned())];
+        if o.shared_refusal.is_none() {
+            placements.extend(o.teams.iter().map(|(t, _)| {
+                (format!("team:{}", t.id), format!("Team “{}” — its members", t.name))
+            }));
+            placements.push((
+                "organization".into(),
+                format!(
+                    "{} — everyone in the organisation",
+                    Tier::Organization.label()
+                ),
+            ));
+        }
+        ConnectionsView {
+            vendors: catalog.iter().map(|d| vendor_view(d)).collect(),
+            personal: o.personal.iter().map(|c| card(catalog, c)).collect(),
+            teams: o
+                .teams
+                .iter()
+                .map(|(t, cs)| TeamConnections {
+                    id: t.id.to_string(),
+                    name: t.name.clone(),
+                    connections: cs.iter().map(|c| card(catalog, c)).collect(),
+                })
+                .collect(),
+            organization: o.organization.clone(),
+            organization_connections: o
+                .organization_connections
+                .iter()
+                .map(|c| card(catalog, c))
+                .collect(),
+            effective,
+            personal_limit: o.personal_limit,
+            shared_refusal: o.shared_refusal.clone(),
+            placements,
+        }
+    }
+}
