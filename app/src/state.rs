@@ -35,6 +35,9 @@ pub struct AppState {
     /// [`REGISTRATIONS_PER_MINUTE`], refilled at that rate. Per process; each replica counts its
     /// own.
     pub registration_limiter: Arc<governor::DefaultKeyedRateLimiter<std::net::IpAddr>>,
+    /// What supplies `/v1/mcp`'s tools (vendor connections); the transport talks to it only
+    /// through this trait.
+    pub tools: Arc<dyn domain::mcp::ToolProvider>,
 }
 
 /// How many `/register` calls one IP address may make per minute.

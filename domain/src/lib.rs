@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod db;
 pub mod entity;
 pub mod health;
+pub mod mcp;
 pub mod oauth;
 pub mod operators;
 pub mod organizations;
