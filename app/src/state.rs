@@ -39,6 +39,9 @@ pub struct AppState {
     pub connections: domain::connections::Deps,
     /// Users' resolved tools, shared with `/v1/mcp`; changes made through the portal invalidate it.
     pub tool_cache: domain::connections::tools::ToolCache,
+    /// What supplies `/v1/mcp`'s tools (vendor connections); the transport talks to it only
+    /// through this trait.
+    pub tools: Arc<dyn domain::mcp::ToolProvider>,
 }
 
 /// How many `/register` calls one IP address may make per minute.

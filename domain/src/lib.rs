@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod db;
 pub mod entity;
 pub mod health;
+pub mod mcp;
 pub mod oauth;
 pub mod operators;
 pub mod organizations;
@@ -21,5 +22,6 @@ pub mod tenants;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 pub mod users;
+pub mod vendors;
 
 pub use time::OffsetDateTime;

@@ -9,7 +9,12 @@ use std::{
 use anyhow::Context as _;
 use app::state::AppState;
 use axum::Router;
-use domain::{auth::oidc::IdentityProviders, config::Settings, db};
+use domain::{
+    auth::oidc::IdentityProviders,
+    config::Settings,
+    db,
+    mcp::{NoTools, ToolProvider},
+};
 use leptos::config::LeptosOptions;
 use tokio::{net::TcpListener, task::JoinHandle};
 
@@ -74,6 +79,17 @@ impl Application {
         leptos_options: LeptosOptions,
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
+        let tools: Arc<dyn ToolProvider> = Arc::new(NoTools::default());
+        Self::build_with_tools(settings, leptos_options, listener, tools).await
+    }
+
+    /// Like [`Application::build_with_listener`] with the given tool supplier for `/v1/mcp`.
+    pub async fn build_with_tools(
+        settings: Settings,
+        leptos_options: LeptosOptions,
+        listener: TcpListener,
+        tools: Arc<dyn ToolProvider>,
+    ) -> anyhow::Result<Self> {
         let db = db::connect(&settings.database).await?;
         db::migrate(&db).await?;
         tracing::info!(
@@ -89,6 +105,7 @@ impl Application {
             settings: Arc::new(settings),
             leptos_options,
             draining: Arc::new(AtomicBool::new(false)),
+            tools,
         };
         let (portal, session_purge) =
             sessions::layer(routes::portal(&state), &db, &state.settings).await?;
