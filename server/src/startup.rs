@@ -13,7 +13,11 @@ use domain::{
     auth::oidc::IdentityProviders,
     config::Settings,
     db,
-    mcp::{NoTools, ToolProvider},
+    connections::{tools::ToolCache, Deps, GatewayTools},
+    mcp::ToolProvider,
+    outbound::Outbound,
+    vault::Vault,
+    vendors::{Catalog, Engine},
 };
 use leptos::config::LeptosOptions;
 use tokio::{net::TcpListener, task::JoinHandle};
@@ -64,6 +68,30 @@ fn spawn_housekeeping(
     })
 }
 
+/// The vendor-connection services: the vault under the master key (and the previous one during a
+/// rotation), the guarded outbound client, the vendor engine and the catalog (a bad vendor
+/// definition stops start-up, naming the file and line).
+fn connection_deps(settings: &Settings, db: &sea_orm::DatabaseConnection) -> anyhow::Result<Deps> {
+    let copy = |key: &domain::crypto::MasterKey| domain::crypto::MasterKey::from_bytes(*key.expose());
+    let vault = Vault::new(
+        copy(&settings.master_key),
+        settings.previous_master_key.as_ref().map(copy),
+    );
+    // EGRESS-PENDING: settings.outbound once the configuration carries it.
+    let outbound = Outbound::new(domain::outbound::OutboundSettings::default())
+        .map_err(|e| anyhow::anyhow!("Failed to build the outbound HTTP client: {e}"))?;
+    let catalog = Catalog::load(settings.connections.vendors_dir.as_deref())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Deps {
+        db: db.clone(),
+        vault,
+        engine: Engine::new(outbound),
+        catalog,
+        allow_unchecked: settings.connections.allow_unchecked,
+        portal_url: settings.public_url.origin(),
+    })
+}
+
 impl Application {
     /// Connects and migrates the database, then binds `settings.bind`.
     pub async fn build(settings: Settings, leptos_options: LeptosOptions) -> anyhow::Result<Self> {
@@ -79,16 +107,16 @@ impl Application {
         leptos_options: LeptosOptions,
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
-        let tools: Arc<dyn ToolProvider> = Arc::new(NoTools::default());
-        Self::build_with_tools(settings, leptos_options, listener, tools).await
+        Self::build_with_tools(settings, leptos_options, listener, None).await
     }
 
-    /// Like [`Application::build_with_listener`] with the given tool supplier for `/v1/mcp`.
+    /// Like [`Application::build_with_listener`]; `tools` replaces the vendor connections as the
+    /// supplier of `/v1/mcp`'s tools (protocol tests use a fixture supplier).
     pub async fn build_with_tools(
         settings: Settings,
         leptos_options: LeptosOptions,
         listener: TcpListener,
-        tools: Arc<dyn ToolProvider>,
+        tools: Option<Arc<dyn ToolProvider>>,
     ) -> anyhow::Result<Self> {
         let db = db::connect(&settings.database).await?;
         db::migrate(&db).await?;
@@ -98,7 +126,14 @@ impl Application {
         );
         let identity_providers = IdentityProviders::from_settings(&settings)
             .context("Failed to set up the identity providers")?;
+        let connections = connection_deps(&settings, &db)?;
+        let tool_cache = ToolCache::default();
+        let tools = tools.unwrap_or_else(|| {
+            Arc::new(GatewayTools::new(connections.clone(), tool_cache.clone()))
+        });
         let state = AppState {
+            connections,
+            tool_cache,
             identity_providers,
             registration_limiter: app::state::registration_limiter(),
             db: db.clone(),

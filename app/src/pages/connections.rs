@@ -141,8 +141,9 @@ fn Connections(view: ConnectionsView, actions: ConnectionActions) -> impl IntoVi
                 } else {
                     teams.into_iter().map(|team| {
                         let heading = format!("team-{}", team.id);
+                        let labelled_by = heading.clone();
                         view! {
-                            <div class="team-connections" aria-labelledby=heading.clone()>
+                            <div class="team-connections" aria-labelledby=labelled_by>
                                 <h3 id=heading>{team.name.clone()}</h3>
                                 <ConnectionList cards=team.connections actions edit empty="No connections for this team." />
                             </div>

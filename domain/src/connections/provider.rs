@@ -4,7 +4,7 @@
 
 use std::{borrow::Cow, sync::Arc};
 
-use rmcp::model::{CallToolResult, Content, JsonObject, Tool, ToolAnnotations};
+use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Tool, ToolAnnotations};
 use serde_json::{Map, Value};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
@@ -100,11 +100,11 @@ impl ToolProvider for GatewayTools {
         );
         let result = tokio::select! {
             result = call => result,
-            () = cancel.cancelled() => return Ok(CallToolResult::error(vec![Content::text("The call was cancelled.")])),
+            () = cancel.cancelled() => return Ok(CallToolResult::error(vec![ContentBlock::text("The call was cancelled.")])),
         };
         match result {
             Ok(outcome) => {
-                let content = vec![Content::text(outcome.text)];
+                let content = vec![ContentBlock::text(outcome.text)];
                 let mut result = if outcome.is_error {
                     CallToolResult::error(content)
                 } else {

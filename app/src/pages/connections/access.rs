@@ -137,10 +137,11 @@ fn Editor(
             <legend class="visually-hidden">"Allowed tools"</legend>
             {move || tools.get().into_iter().map(|(name, title, destructive)| {
                 let id = format!("tool-{name}");
+                let label_for = id.clone();
                 let n = name.clone();
                 let n2 = name.clone();
                 view! {
-                    <label class="check" for=id.clone()>
+                    <label class="check" for=label_for>
                         <input type="checkbox" id=id
                             prop:checked=move || checked.with(|c| c.contains(&n))
                             on:change=move |ev| {

@@ -49,6 +49,7 @@ fn Card(card: ConnectionCard, actions: ConnectionActions, edit: Callback<Connect
     let hydrated = hydrated();
     let id = card.id.clone();
     let heading = format!("connection-{}", card.id);
+    let labelled_by = heading.clone();
     // Each card runs its own check; the page reloads afterwards and the card shows the new status
     // and message. The outcome is also announced as a toast.
     let toasts = use_toasts();
@@ -70,24 +71,27 @@ fn Card(card: ConnectionCard, actions: ConnectionActions, edit: Callback<Connect
     let settings = card.settings.clone();
     let team = card.team.clone();
     let edit_card = card.clone();
+    let (confirm_name, confirm_slug) = (card.name.clone(), card.slug.clone());
     let manage = card.can_manage.then(|| {
         let (id, name) = (card.id.clone(), card.name.clone());
+        let summary_label = format!("Disconnect {name}…");
+        let question = format!("Disconnect “{confirm_name}”? Tools with the prefix {confirm_slug}__ stop working for everyone who uses it.");
         view! {
             <button type="button" class="btn btn-ghost btn-small" disabled=move || !hydrated.get()
                 aria-label=format!("Edit {name}")
                 on:click=move |_| edit.run(edit_card.clone())>"Edit"</button>
             <details class="inline-confirm">
-                <summary class="btn btn-ghost btn-small" aria-label=format!("Disconnect {}…", card.name)>"Disconnect…"</summary>
+                <summary class="btn btn-ghost btn-small" aria-label=summary_label>"Disconnect…"</summary>
                 <ActionForm action=actions.delete attr:class="confirm">
                     <input type="hidden" name="id" value=id />
-                    <p>{format!("Disconnect “{}”? Tools with the prefix {}__ stop working for everyone who uses it.", card.name, card.slug)}</p>
+                    <p>{question}</p>
                     <button type="submit" class="btn btn-danger btn-small">"Disconnect"</button>
                 </ActionForm>
             </details>
         }
     });
     view! {
-        <li class="connection-card" aria-labelledby=heading.clone()>
+        <li class="connection-card" aria-labelledby=labelled_by id=format!("connection-{}", card.id)>
             <div class="connection-head">
                 <h3 id=heading>{card.name.clone()}</h3>
                 <StatusBadge status=card.status.clone() />
