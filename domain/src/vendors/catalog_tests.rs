@@ -1,1 +1,222 @@
-mod tests {}
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! Catalog loading: the built-in files, the operator directory, and a table of bad definitions
+//! whose errors must name the file, the line and the reason.
+
+use std::collections::BTreeMap;
+
+use super::catalog::BUILT_IN;
+use super::*;
+
+#[test]
+fn every_built_in_definition_loads_and_every_file_is_built_in() {
+    // Arrange
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../vendors");
+    let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    on_disk.sort();
+    // Act
+    let catalog = Catalog::load(None).unwrap();
+    // Assert
+    let built_in: Vec<String> = BUILT_IN.iter().map(|(n, _)| (*n).to_owned()).collect();
+    assert_eq!(on_disk, built_in, "vendors/ and catalog::BUILT_IN differ");
+    let slugs: Vec<&str> = catalog.iter().map(|d| d.slug.as_str()).collect();
+    assert_eq!(
+        slugs,
+        ["autotask", "demo", "itglue", "mcp-server", "ninjaone"]
+    );
+    for def in catalog.iter() {
+        assert_eq!(format!("{}.toml", def.slug), def.source);
+        for tool in &def.tools {
+            assert!(def.slug.len() + 2 + tool.name.len() <= MAX_TOOL_NAME);
+        }
+    }
+    for slug in ["autotask", "itglue", "ninjaone", "demo"] {
+        let def = catalog.get(slug).unwrap();
+        assert!(def.tools.len() >= 5, "{slug} has too few tools");
+        assert!(
+            def.tools.iter().filter(|t| t.destructive).count() >= 2,
+            "{slug} needs writes"
+        );
+        assert!(def.tools.iter().all(|t| !(t.destructive && t.read_only)));
+    }
+    assert!(matches!(
+        catalog.get("mcp-server").unwrap().kind,
+        VendorKind::McpServer
+    ));
+    assert_eq!(catalog.get("autotask").unwrap().limits.concurrency, 3);
+}
+
+#[test]
+fn list_tools_get_a_bounded_limit_argument() {
+    let catalog = Catalog::load(None).unwrap();
+    let tool = catalog
+        .get("itglue")
+        .unwrap()
+        .tool("list_organizations")
+        .unwrap();
+    assert!(tool.list);
+    assert_eq!(
+        tool.input_schema
+            .pointer("/properties/limit/maximum")
+            .unwrap(),
+        50
+    );
+    assert_eq!(tool.input_schema["additionalProperties"], false);
+}
+
+#[test]
+fn an_operator_directory_adds_definitions_and_cannot_replace_built_ins() {
+    // Arrange
+    let dir = tempfile::tempdir().unwrap();
+    let extra =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../vendors/demo.toml"))
+            .unwrap()
+            .replace("slug = \"demo\"", "slug = \"demo-two\"");
+    std::fs::write(dir.path().join("demo-two.toml"), &extra).unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
+    // Act
+    let catalog = Catalog::load(Some(dir.path())).unwrap();
+    // Assert
+    assert!(catalog.get("demo-two").is_some());
+    std::fs::write(
+        dir.path().join("again.toml"),
+        extra.replace("demo-two", "demo"),
+    )
+    .unwrap();
+    let err = Catalog::load(Some(dir.path())).unwrap_err();
+    assert!(err.file.ends_with("again.toml"));
+    assert!(err.reason.contains("already defined by demo.toml"), "{err}");
+}
+
+const GOOD: &str = r#"slug = "acme"
+name = "Acme"
+category = "PSA"
+description = "Test vendor."
+docs = ["https://acme.example/docs"]
+kind = "http"
+
+[[form]]
+name = "api_key"
+label = "API key"
+kind = "secret"
+required = true
+
+[base_url]
+url = "https://api.acme.example"
+
+[auth]
+scheme = "api_key_header"
+header = "X-Api-Key"
+value = "{api_key}"
+
+[check]
+path = "/me"
+
+[[tools]]
+name = "get_thing"
+title = "Get a thing"
+description = "One thing."
+path = "/things/{id}"
+examples = [{ id = "1" }]
+[tools.input_schema]
+type = "object"
+required = ["id"]
+properties.id = { type = "string" }
+"#;
+
+fn load(text: &str) -> Result<Catalog, CatalogError> {
+    Catalog::from_sources(vec![("acme.toml".into(), text.into())])
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+#[test]
+fn the_template_definition_used_below_is_valid() {
+    load(GOOD).unwrap();
+}
+
+#[test]
+fn bad_definitions_are_refused_with_file_line_and_reason() {
+    let long = "x".repeat(60);
+    // (what, replace this, with this, expected reason fragment, line containing)
+    let cases: Vec<(&str, String, &str, &str)> = vec![
+        ("syntax error", GOOD.replace("name = \"Acme\"", "name = \"Acme"), "", "name = \"Acme"),
+        ("unknown key", GOOD.replace("category = \"PSA\"", "category = \"PSA\"\ncolour = \"red\""), "unknown field", "colour"),
+        ("bad slug", GOOD.replace("slug = \"acme\"", "slug = \"Acme Corp\""), "must match ^[a-z0-9-]+$", "slug ="),
+        ("duplicate tool", format!("{GOOD}\n# the second\n[[tools]]\nname = \"get_thing\"\ntitle = \"t\"\ndescription = \"d\"\npath = \"/x\"\nexamples = [{{}}]\n"), "defined twice", "# the second"),
+        ("tool name too long", GOOD.replace("name = \"get_thing\"", &format!("name = \"{long}\"")), "the limit is 64", "[[tools]]"),
+        ("bad JSON schema", GOOD.replace("properties.id = { type = \"string\" }", "properties.id = { type = \"strin\" }"), "bad input_schema", "[[tools]]"),
+        ("unsupported schema keyword", GOOD.replace("properties.id = { type = \"string\" }", "properties.id = { oneOf = [] }"), "unsupported JSON Schema keyword", "[[tools]]"),
+        ("unknown auth scheme", GOOD.replace("scheme = \"api_key_header\"", "scheme = \"magic\""), "unknown auth scheme `magic`", "[auth]"),
+        ("undefined field in a template", GOOD.replace("value = \"{api_key}\"", "value = \"{api_token}\""), "`api_token`, which is not a form field", "[auth]"),
+        ("undefined argument in a path", GOOD.replace("path = \"/things/{id}\"", "path = \"/things/{thing}\""), "`thing`, which is not defined", "[[tools]]"),
+        ("example outside the schema", GOOD.replace("examples = [{ id = \"1\" }]", "examples = [{ id = 1 }]"), "does not fit the input_schema", "[[tools]]"),
+        ("optional path argument", GOOD.replace("required = [\"id\"]\n", ""), "must be a required string or integer", "[[tools]]"),
+        ("plain http base URL", GOOD.replace("https://api.acme.example", "http://api.acme.example"), "must start with https://", "[base_url]"),
+        ("http kind without check", GOOD.replace("[check]\npath = \"/me\"\n", ""), "needs [base_url], [auth] and [check]", "kind ="),
+        ("parameter of another scheme", GOOD.replace("value = \"{api_key}\"", "value = \"{api_key}\"\ntoken = \"{api_key}\""), "`token` does not apply", "[auth]"),
+    ];
+    for (what, text, reason, at) in &cases {
+        let err = match load(text) {
+            Err(e) => e,
+            Ok(_) => panic!("{what}: loaded"),
+        };
+        assert_eq!(err.file, "acme.toml", "{what}");
+        assert!(
+            err.reason.contains(reason),
+            "{what}: reason was {:?}",
+            err.reason
+        );
+        // A `# comment` marks the line before the expected one.
+        let expected = line_of(text, at) + usize::from(at.starts_with('#'));
+        assert_eq!(err.line, expected, "{what}: {err}");
+        assert!(err
+            .to_string()
+            .starts_with(&format!("acme.toml:{}: ", err.line)));
+    }
+}
+
+#[test]
+fn form_values_are_checked_and_split_into_settings_and_secrets() {
+    // Arrange
+    let catalog = Catalog::load(None).unwrap();
+    let itglue = catalog.get("itglue").unwrap();
+    let mut form = BTreeMap::new();
+    form.insert("api_key".to_owned(), " ITG.abc123 ".to_owned());
+    // Act
+    let ok = itglue.validate_form(&form).unwrap();
+    // Assert: the select default applied, the key trimmed and kept secret.
+    assert_eq!(ok.settings.get("region").map(String::as_str), Some("us"));
+    assert!(ok.secrets.contains_key("api_key") && !ok.settings.contains_key("api_key"));
+    assert!(!format!("{ok:?}").contains("abc123"));
+
+    form.insert("api_key".into(), "not-a-key".into());
+    form.insert("region".into(), "mars".into());
+    let errors = itglue.validate_form(&form).unwrap_err().0;
+    assert!(errors["api_key"].contains("does not look right"));
+    assert!(!errors["api_key"].contains("not-a-key"));
+    assert!(errors["region"].contains("Choose one of"));
+
+    let mcp = catalog.get("mcp-server").unwrap();
+    for (url, ok) in [
+        ("https://mcp.example.com/mcp", true),
+        ("http://mcp.example.com", false),
+        ("https://u:p@h.example", false),
+        ("nope", false),
+    ] {
+        let form = BTreeMap::from([("url".to_owned(), url.to_owned())]);
+        assert_eq!(mcp.validate_form(&form).is_ok(), ok, "{url}");
+    }
+    let empty = catalog
+        .get("autotask")
+        .unwrap()
+        .validate_form(&BTreeMap::new())
+        .unwrap_err()
+        .0;
+    assert_eq!(empty.len(), 3);
+}

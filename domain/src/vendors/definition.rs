@@ -260,6 +260,8 @@ pub struct CheckSpec {
     pub request: RequestSpec,
     /// JSON pointer of a human detail in the answer (the company name).
     pub detail: Option<String>,
+    /// Text around the detail, `{value}` standing for it ("{value} organizations visible").
+    pub detail_format: Option<String>,
 }
 
 /// HTTP methods the format allows.

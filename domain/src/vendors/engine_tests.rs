@@ -1,1 +1,1 @@
-mod tests {}
+//! Engine tests against the vendor fakes.

@@ -108,6 +108,7 @@ pub(super) struct RawCheck {
     query: BTreeMap<String, toml::Value>,
     body: Option<toml::Value>,
     detail: Option<String>,
+    detail_format: Option<String>,
 }
 
 pub(super) fn get() -> String {
@@ -577,5 +578,6 @@ fn convert_check(
     Ok(CheckSpec {
         request,
         detail: c.detail,
+        detail_format: c.detail_format,
     })
 }

@@ -133,29 +133,57 @@ fn collect_json_vars(template: &Value, out: &mut Vec<String>) -> Result<(), Stri
 }
 
 /// Renders a JSON template. A string that is exactly `{name}` becomes the value itself (keeping
-/// its JSON type); other strings interpolate the values as text. Any object member or array
-/// element that names an absent value is left out, so optional filters disappear with their
-/// argument. `None` when the whole template names an absent value.
+/// its JSON type); other strings interpolate the values as text. An object member naming an
+/// absent value is left out; an array element that names one anywhere inside is left out whole,
+/// so an optional filter (`{"op": "eq", "field": "x", "value": "{x}"}`) disappears with its
+/// argument. `None` when the whole template is a string naming an absent value.
 pub fn render_json(template: &Value, value: &dyn Fn(&str) -> Option<Value>) -> Option<Value> {
+    render_json_inner(template, value).0
+}
+
+/// The rendered value and whether anything inside was left out.
+fn render_json_inner(
+    template: &Value,
+    value: &dyn Fn(&str) -> Option<Value>,
+) -> (Option<Value>, bool) {
     match template {
         Value::String(s) => {
             // Parsed at load already; a failure here cannot happen, and renders as absent.
-            let t = Template::parse(s).ok()?;
-            if let Some(name) = t.single_var() {
-                return value(name);
-            }
-            t.render(|name| value(name).map(|v| as_text(&v)))
-                .map(Value::String)
+            let Ok(t) = Template::parse(s) else {
+                return (None, true);
+            };
+            let out = match t.single_var() {
+                Some(name) => value(name),
+                None => t
+                    .render(|name| value(name).map(|v| as_text(&v)))
+                    .map(Value::String),
+            };
+            let lost = out.is_none();
+            (out, lost)
         }
-        Value::Array(items) => Some(Value::Array(
-            items.iter().filter_map(|i| render_json(i, value)).collect(),
-        )),
-        Value::Object(map) => Some(Value::Object(
-            map.iter()
-                .filter_map(|(k, v)| render_json(v, value).map(|v| (k.clone(), v)))
-                .collect(),
-        )),
-        other => Some(other.clone()),
+        Value::Array(items) => {
+            let kept = items
+                .iter()
+                .filter_map(|i| match render_json_inner(i, value) {
+                    (Some(v), false) => Some(v),
+                    _ => None,
+                })
+                .collect();
+            (Some(Value::Array(kept)), false)
+        }
+        Value::Object(map) => {
+            let mut lost = false;
+            let kept = map
+                .iter()
+                .filter_map(|(k, v)| {
+                    let (out, l) = render_json_inner(v, value);
+                    lost |= l;
+                    out.map(|v| (k.clone(), v))
+                })
+                .collect();
+            (Some(Value::Object(kept)), lost)
+        }
+        other => (Some(other.clone()), false),
     }
 }
 
