@@ -13,7 +13,7 @@ use domain::{
     auth::oidc::IdentityProviders,
     config::Settings,
     db,
-    mcp::{NoTools, ToolProvider},
+    mcp::{McpEndpoint, NoTools, ToolProvider},
 };
 use leptos::config::LeptosOptions;
 use tokio::{net::TcpListener, task::JoinHandle};
@@ -98,6 +98,7 @@ impl Application {
         );
         let identity_providers = IdentityProviders::from_settings(&settings)
             .context("Failed to set up the identity providers")?;
+        let mcp = Arc::new(McpEndpoint::new(tools.clone(), &settings.master_key));
         let state = AppState {
             identity_providers,
             registration_limiter: app::state::registration_limiter(),
@@ -105,6 +106,7 @@ impl Application {
             settings: Arc::new(settings),
             leptos_options,
             draining: Arc::new(AtomicBool::new(false)),
+            mcp,
             tools,
         };
         let (portal, session_purge) =
