@@ -337,10 +337,12 @@ impl McpEndpoint {
         let (cancel, _guard) = self.in_flight.start(session_id, &id);
         // A provider that ignores the token is still stopped: its future is dropped here.
         let outcome = tokio::select! {
-            outcome = self.provider.call_tool(caller, &call.name, call.arguments, cancel.clone()) => outcome,
+            // Cancellation wins a tie: the client has stopped waiting for this result.
+            biased;
             () = cancel.cancelled() => {
                 return Err(ErrorData::new(protocol::REQUEST_CANCELLED, "Request cancelled", None).into());
             }
+            outcome = self.provider.call_tool(caller, &call.name, call.arguments, cancel.clone()) => outcome,
         };
         let mut result = outcome?;
         // rmcp fills in the 2026-07-28 discriminator; none of our versions has it.

@@ -11,6 +11,8 @@ mod helpers;
 mod idp;
 mod idp_sign_in;
 mod logs;
+mod mcp;
+mod mcp_fixture;
 mod oauth;
 mod pages;
 mod security;
