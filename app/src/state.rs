@@ -42,6 +42,9 @@ pub struct AppState {
     /// What supplies `/v1/mcp`'s tools (vendor connections); the transport talks to it only
     /// through this trait.
     pub tools: Arc<dyn domain::mcp::ToolProvider>,
+    /// The `/v1/mcp` endpoint over [`AppState::tools`]: session keys, this replica's ended
+    /// sessions and in-flight calls.
+    pub mcp: Arc<domain::mcp::McpEndpoint>,
 }
 
 /// How many `/register` calls one IP address may make per minute.

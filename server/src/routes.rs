@@ -24,7 +24,7 @@ use tower_http::{
 use tracing::Level;
 
 use crate::{
-    handlers::{audit, auth, health, idp, oauth},
+    handlers::{audit, auth, health, idp, mcp, oauth},
     middleware::{csrf, current_user, security_headers},
 };
 
@@ -142,11 +142,17 @@ fn oauth_endpoints(state: &AppState) -> Router<AppState> {
             header::HeaderName::from_static("mcp-session-id"),
         ]);
     let mcp = Router::new()
-        .route(paths::MCP, axum::routing::any(oauth::mcp))
+        .route(
+            paths::MCP,
+            post(mcp::post_mcp)
+                .get(mcp::get_mcp)
+                .delete(mcp::delete_mcp),
+        )
         .layer(from_fn_with_state(
             state.clone(),
             oauth::require_access_token,
-        ));
+        ))
+        .layer(from_fn_with_state(state.clone(), mcp::check_origin));
     Router::new()
         .route(
             paths::PROTECTED_RESOURCE_METADATA,

@@ -14,7 +14,7 @@ use domain::{
     config::Settings,
     db,
     connections::{tools::ToolCache, Deps, GatewayTools},
-    mcp::ToolProvider,
+    mcp::{McpEndpoint, ToolProvider},
     outbound::Outbound,
     vault::Vault,
     vendors::{Catalog, Engine},
@@ -128,9 +128,10 @@ impl Application {
             .context("Failed to set up the identity providers")?;
         let connections = connection_deps(&settings, &db)?;
         let tool_cache = ToolCache::default();
-        let tools = tools.unwrap_or_else(|| {
+        let tools: Arc<dyn ToolProvider> = tools.unwrap_or_else(|| {
             Arc::new(GatewayTools::new(connections.clone(), tool_cache.clone()))
         });
+        let mcp = Arc::new(McpEndpoint::new(tools.clone(), &settings.master_key));
         let state = AppState {
             connections,
             tool_cache,
@@ -140,6 +141,7 @@ impl Application {
             settings: Arc::new(settings),
             leptos_options,
             draining: Arc::new(AtomicBool::new(false)),
+            mcp,
             tools,
         };
         let (portal, session_purge) =

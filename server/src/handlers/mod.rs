@@ -4,4 +4,5 @@ pub mod audit;
 pub mod auth;
 pub mod health;
 pub mod idp;
+pub mod mcp;
 pub mod oauth;

@@ -577,21 +577,6 @@ pub async fn require_access_token(
     }
 }
 
-/// `/v1/mcp` behind the guard. The MCP endpoint itself (Streamable HTTP, tools) is built by the
-/// MCP endpoint work; until then an authorised request is told so plainly.
-pub async fn mcp(Extension(grant): Extension<grants::AccessGrant>) -> Response {
-    (
-        StatusCode::NOT_IMPLEMENTED,
-        Json(json!({
-            "jsonrpc": "2.0",
-            "id": null,
-            "error": {"code": -32601, "message": "The MCP endpoint is not available in this version of the gateway yet.",
-                      "data": {"client_id": grant.client_id, "scope": grant.scopes.to_string_value()}}
-        })),
-    )
-        .into_response()
-}
-
 /// 403 `insufficient_scope` for step-up (RFC 6750 §3.1; MCP "Scope Challenge Handling"), for the
 /// MCP endpoint to answer a tool the token's scopes do not cover. `scope` names what the request
 /// needs together with what is already granted, so the client re-authorizes once.

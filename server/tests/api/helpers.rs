@@ -37,6 +37,23 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut RawSettings)) -> TestApp {
 
 /// Starts a gateway on an existing database (e.g. a second instance, or after a restart).
 pub async fn spawn_app_on(db: Arc<TestDb>, tweak: impl FnOnce(&mut RawSettings)) -> TestApp {
+    spawn(db, None, tweak).await
+}
+
+/// [`spawn_app_on`] with `tools` supplying `/v1/mcp` instead of the vendor connections.
+pub async fn spawn_app_with_tools(
+    db: Arc<TestDb>,
+    tools: Arc<dyn domain::mcp::ToolProvider>,
+    tweak: impl FnOnce(&mut RawSettings),
+) -> TestApp {
+    spawn(db, Some(tools), tweak).await
+}
+
+async fn spawn(
+    db: Arc<TestDb>,
+    tools: Option<Arc<dyn domain::mcp::ToolProvider>>,
+    tweak: impl FnOnce(&mut RawSettings),
+) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         server::telemetry::init(&domain::config::LogSettings {
             format: domain::config::LogFormat::Text,
@@ -56,7 +73,7 @@ pub async fn spawn_app_on(db: Arc<TestDb>, tweak: impl FnOnce(&mut RawSettings))
     };
     tweak(&mut raw);
     let settings = Settings::from_raw(raw).expect("valid test settings");
-    let app = Application::build_with_listener(settings, leptos_options(), listener)
+    let app = Application::build_with_tools(settings, leptos_options(), listener, tools)
         .await
         .expect("app builds");
     let state = app.state().clone();

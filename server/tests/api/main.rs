@@ -5,12 +5,15 @@
 
 mod admin;
 mod cli;
+mod connections;
 mod dev_login;
 mod health;
 mod helpers;
 mod idp;
 mod idp_sign_in;
 mod logs;
+mod mcp;
+mod mcp_fixture;
 mod oauth;
 mod pages;
 mod security;

@@ -33,7 +33,7 @@ async fn register(app: &TestApp, body: Value) -> (StatusCode, Value) {
     )
 }
 
-async fn public_client(app: &TestApp) -> String {
+pub(crate) async fn public_client(app: &TestApp) -> String {
     let (status, body) = register(
         app,
         json!({"client_name": "Claude Code", "redirect_uris": ["http://127.0.0.1/callback"],
@@ -59,11 +59,31 @@ fn urlencode(value: &str) -> String {
 
 /// Runs /authorize as `app.client` (signed in as `name`), consents, and returns the code.
 async fn authorize_and_consent(app: &TestApp, client_id: &str) -> String {
-    let path = authorize_path(client_id).replace("RESOURCE", &urlencode(&app.url("/v1/mcp")));
-    let response = app.get(&path).await;
+    authorize_and_consent_as(app, &app.client, client_id, "mcp:read mcp:write").await
+}
+
+/// [`authorize_and_consent`] in `browser` (a signed-in cookie-keeping client).
+pub(crate) async fn authorize_and_consent_as(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    client_id: &str,
+    scope: &str,
+) -> String {
+    let get = |path: String| async move {
+        browser
+            .get(app.url(&path))
+            .header("accept", "text/html,*/*")
+            .send()
+            .await
+            .unwrap()
+    };
+    let path = authorize_path(client_id)
+        .replace("RESOURCE", &urlencode(&app.url("/v1/mcp")))
+        .replace("mcp%3Aread+mcp%3Awrite", &urlencode(scope));
+    let response = get(path).await;
     let mut next = location(&response);
     if next.starts_with("/oauth/consent") {
-        let page = app.get(&next).await;
+        let page = get(next.clone()).await;
         assert_eq!(page.status(), StatusCode::OK);
         let csp = page.headers()["content-security-policy"]
             .to_str()
@@ -84,8 +104,7 @@ async fn authorize_and_consent(app: &TestApp, client_id: &str) -> String {
             .next()
             .unwrap()
             .to_owned();
-        let decided = app
-            .client
+        let decided = browser
             .post(app.url("/oauth/consent"))
             .header("sec-fetch-site", "same-origin")
             .form(&[
@@ -108,7 +127,7 @@ async fn authorize_and_consent(app: &TestApp, client_id: &str) -> String {
     query_param(&next, "code").unwrap()
 }
 
-async fn token(
+pub(crate) async fn token(
     app: &TestApp,
     form: &[(&str, &str)],
 ) -> (StatusCode, Value, reqwest::header::HeaderMap) {
@@ -126,7 +145,7 @@ async fn token(
     )
 }
 
-async fn exchange(app: &TestApp, client_id: &str, code: &str) -> (StatusCode, Value) {
+pub(crate) async fn exchange(app: &TestApp, client_id: &str, code: &str) -> (StatusCode, Value) {
     let resource = app.url("/v1/mcp");
     let (status, body, _) = token(
         app,
@@ -313,8 +332,8 @@ async fn a_client_registers_the_user_signs_in_and_consents_then_tokens_refresh_a
     let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
     assert_eq!(
         mcp(&app, Some(&access)).await.status(),
-        StatusCode::NOT_IMPLEMENTED,
-        "the guard lets it through"
+        StatusCode::BAD_REQUEST,
+        "the guard lets it through to the transport, which wants a session first"
     );
 
     // Consent is remembered: the next authorization goes straight back with a code.
@@ -673,7 +692,7 @@ async fn service_clients_get_tokens_by_client_credentials_for_their_team_only_fr
     assert!(tokens.get("refresh_token").is_none());
     let access = tokens["access_token"].as_str().unwrap().to_owned();
     let guarded = mcp(&app, Some(&access)).await;
-    assert_eq!(guarded.status(), StatusCode::NOT_IMPLEMENTED);
+    assert_eq!(guarded.status(), StatusCode::BAD_REQUEST, "past the guard");
     // It cannot sign a person in.
     let page = app.get(&authorize_path(&id).replace("RESOURCE", "")).await;
     assert_eq!(page.status(), StatusCode::BAD_REQUEST);

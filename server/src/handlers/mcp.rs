@@ -1,0 +1,210 @@
+//! `/v1/mcp`: the MCP Streamable HTTP transport
+//! (<https://modelcontextprotocol.io/specification/2025-11-25/basic/transports>), behind the
+//! Origin check and the bearer guard. Thin: headers and body in, one `domain::mcp::McpEndpoint`
+//! call, the [`Reply`] onto a status code.
+//!
+//! Hand-written rather than rmcp's `StreamableHttpService`: the edge cases we must control (404
+//! vs 400 vs 403 step-up with `WWW-Authenticate`, sessions sealed so any replica serves them,
+//! sessions bound to the token's user, JSON bodies on every refusal) sit inside rmcp's service,
+//! and its session store is process memory — the "sessions break on every deploy" failure
+//! (product.md §5.3). rmcp still gives us every wire type (`domain/src/mcp/README.md`).
+
+use std::{convert::Infallible, sync::atomic::Ordering, time::Duration};
+
+use app::state::AppState;
+use axum::{
+    body::Bytes,
+    extract::{Request, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    middleware::Next,
+    response::{
+        sse::{Event, KeepAlive, Sse},
+        IntoResponse, Response,
+    },
+    Extension, Json,
+};
+use domain::{
+    mcp::{protocol, Headers, McpCaller, Reply},
+    oauth::AccessGrant,
+    OffsetDateTime,
+};
+use serde_json::json;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::oauth::insufficient_scope;
+
+/// `Mcp-Session-Id`.
+pub const SESSION_HEADER: &str = "mcp-session-id";
+/// `MCP-Protocol-Version`.
+pub const VERSION_HEADER: &str = "mcp-protocol-version";
+/// Comment lines on an idle GET stream, so proxies do not time it out.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(20);
+
+fn headers_of(headers: &HeaderMap) -> Headers<'_> {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    Headers {
+        session_id: text(SESSION_HEADER),
+        protocol_version: text(VERSION_HEADER),
+    }
+}
+
+/// Whether `Accept` allows one of `types` (no `Accept` allows everything).
+fn accepts(headers: &HeaderMap, types: &[&str]) -> bool {
+    let values: Vec<&str> = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|v| v.split(';').next().unwrap_or_default().trim())
+        .collect();
+    values.is_empty()
+        || values.iter().any(|v| {
+            *v == "*/*"
+                || types.contains(v)
+                || types
+                    .iter()
+                    .any(|t| v.strip_suffix("/*").is_some_and(|m| t.starts_with(m)))
+        })
+}
+
+fn refusal(status: StatusCode, code: i32, message: &str) -> Response {
+    let body = json!({"jsonrpc": "2.0", "error": {"code": code, "message": message}});
+    (status, Json(body)).into_response()
+}
+
+fn reply(state: &AppState, caller: &McpCaller, reply: Reply) -> Response {
+    match reply {
+        Reply::Json { body, session_id } => {
+            let mut response = Json(body).into_response();
+            if let Some(value) = session_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                response.headers_mut().insert(SESSION_HEADER, value);
+            }
+            response
+        }
+        Reply::Accepted => StatusCode::ACCEPTED.into_response(),
+        Reply::BadRequest(body) => (StatusCode::BAD_REQUEST, Json(body)).into_response(),
+        Reply::SessionNotFound => {
+            (StatusCode::NOT_FOUND, Json(protocol::session_not_found())).into_response()
+        }
+        Reply::InsufficientScope { needed } => {
+            tracing::info!(needed, "tool call needs a scope the token lacks (step-up)");
+            insufficient_scope(
+                &state.settings.oauth.resource_metadata_url(),
+                &caller.scopes,
+                needed,
+            )
+        }
+    }
+}
+
+/// `POST /v1/mcp`: one JSON-RPC message; the answer is always JSON (never SSE).
+pub async fn post_mcp(
+    State(state): State<AppState>,
+    Extension(grant): Extension<AccessGrant>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !accepts(&headers, &["application/json", "text/event-stream"]) {
+        return refusal(
+            StatusCode::NOT_ACCEPTABLE,
+            -32600,
+            "Accept must allow application/json",
+        );
+    }
+    let caller = McpCaller::from(&grant);
+    let now = OffsetDateTime::now_utc();
+    let outcome = state
+        .mcp
+        .post(&caller, headers_of(&headers), &body, now)
+        .await;
+    reply(&state, &caller, outcome)
+}
+
+/// `DELETE /v1/mcp`: ends the session (204).
+pub async fn delete_mcp(
+    State(state): State<AppState>,
+    Extension(grant): Extension<AccessGrant>,
+    headers: HeaderMap,
+) -> Response {
+    let caller = McpCaller::from(&grant);
+    match state
+        .mcp
+        .end_session(&caller, headers_of(&headers), OffsetDateTime::now_utc())
+    {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(refused) => reply(&state, &caller, refused),
+    }
+}
+
+/// `GET /v1/mcp`: the session's server-to-client SSE stream. It carries
+/// `notifications/tools/list_changed` when the provider reports a change for the session's user,
+/// a keep-alive comment every [`KEEP_ALIVE`], and ends when the gateway starts draining (REL-4:
+/// the client reconnects to another replica; an open stream would hold shutdown).
+pub async fn get_mcp(
+    State(state): State<AppState>,
+    Extension(grant): Extension<AccessGrant>,
+    headers: HeaderMap,
+) -> Response {
+    if !accepts(&headers, &["text/event-stream"]) {
+        return refusal(
+            StatusCode::NOT_ACCEPTABLE,
+            -32600,
+            "Accept must allow text/event-stream",
+        );
+    }
+    let caller = McpCaller::from(&grant);
+    let claims = match state
+        .mcp
+        .session(&caller, headers_of(&headers), OffsetDateTime::now_utc())
+    {
+        Ok(claims) => claims,
+        Err(refused) => return reply(&state, &caller, refused),
+    };
+    let changes = state.mcp.provider().subscribe_changes();
+    let stream = futures_util::stream::unfold(
+        (changes, state.draining.clone(), claims.user_id),
+        |(mut changes, draining, user)| async move {
+            let changed = protocol::tool_list_changed().to_string();
+            loop {
+                if draining.load(Ordering::SeqCst) {
+                    return None;
+                }
+                tokio::select! {
+                    received = changes.recv() => match received {
+                        Ok(changed_user) if Some(changed_user) != user => continue,
+                        // Ours, or missed events (lagged): tell the client to re-list.
+                        Ok(_) | Err(RecvError::Lagged(_)) => {}
+                        Err(RecvError::Closed) => return None,
+                    },
+                    () = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                }
+                tracing::debug!("sending tools/list_changed");
+                let event = Event::default().data(changed);
+                return Some((Ok::<_, Infallible>(event), (changes, draining, user)));
+            }
+        },
+    );
+    Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+        .into_response()
+}
+
+/// DNS-rebinding defence (security.md MCP-5): a present `Origin` other than the gateway's public
+/// origin is refused with 403 before anything else; no `Origin` (non-browser clients) passes.
+pub async fn check_origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .map(HeaderValue::as_bytes);
+    match origin {
+        Some(origin) if origin != state.settings.public_url.origin().as_bytes() => {
+            tracing::debug!("refused a cross-origin MCP request");
+            refusal(StatusCode::FORBIDDEN, -32600, "Origin not allowed")
+        }
+        _ => next.run(request).await,
+    }
+}
