@@ -111,7 +111,7 @@ async fn connection_changes_are_audited_without_secrets() {
     signed_in(&app, "Alice").await;
     call_json(&app.client, &app.base, "connections/create", demo("personal", "demo", CANARY)).await;
     let events: Vec<domain::entity::audit_events::Model> =
-        sea_orm::EntityTrait::find(domain::entity::audit_events::Entity)
+        <domain::entity::audit_events::Entity as sea_orm::EntityTrait>::find()
             .all(&app.db.db)
             .await
             .unwrap();

@@ -13,6 +13,7 @@ mod idp;
 mod idp_sign_in;
 mod logs;
 mod mcp;
+mod mcp_vendors;
 mod mcp_fixture;
 mod oauth;
 mod pages;

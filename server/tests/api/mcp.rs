@@ -23,7 +23,7 @@ async fn spawn(tools: Arc<FixtureTools>) -> TestApp {
 
 /// A user signed in through the portal who authorized a new public client for both scopes:
 /// (access token, the browser, user id).
-async fn sign_in_and_authorize(app: &TestApp, name: &str) -> (String, Browser, uuid::Uuid) {
+pub(crate) async fn sign_in_and_authorize(app: &TestApp, name: &str) -> (String, Browser, uuid::Uuid) {
     let (browser, user) = app
         .browser(name, &format!("{}@example.com", name.to_lowercase()))
         .await;
@@ -32,7 +32,7 @@ async fn sign_in_and_authorize(app: &TestApp, name: &str) -> (String, Browser, u
 }
 
 /// An access token for `scope` from a new public client authorized in `browser`.
-async fn authorize(app: &TestApp, browser: &Browser, scope: &str) -> String {
+pub(crate) async fn authorize(app: &TestApp, browser: &Browser, scope: &str) -> String {
     let client_id = public_client(app).await;
     let code = authorize_and_consent_as(app, &browser.client, &client_id, scope).await;
     let (status, tokens) = exchange(app, &client_id, &code).await;
@@ -41,14 +41,14 @@ async fn authorize(app: &TestApp, browser: &Browser, scope: &str) -> String {
     tokens["access_token"].as_str().unwrap().to_owned()
 }
 
-struct Call<'a> {
-    app: &'a TestApp,
-    token: &'a str,
-    session: Option<&'a str>,
+pub(crate) struct Call<'a> {
+    pub(crate) app: &'a TestApp,
+    pub(crate) token: &'a str,
+    pub(crate) session: Option<&'a str>,
 }
 
 impl Call<'_> {
-    fn request(&self, method: reqwest::Method) -> reqwest::RequestBuilder {
+    pub(crate) fn request(&self, method: reqwest::Method) -> reqwest::RequestBuilder {
         let mut request = client()
             .request(method, self.app.url("/v1/mcp"))
             .bearer_auth(self.token)
@@ -60,7 +60,7 @@ impl Call<'_> {
         request
     }
 
-    async fn post(&self, body: Value) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+    pub(crate) async fn post(&self, body: Value) -> (StatusCode, Value, reqwest::header::HeaderMap) {
         let response = self
             .request(reqwest::Method::POST)
             .json(&body)
@@ -77,7 +77,7 @@ impl Call<'_> {
 }
 
 /// Initializes with `version`; returns the session id and the result.
-async fn initialize(app: &TestApp, token: &str, version: &str) -> (String, Value) {
+pub(crate) async fn initialize(app: &TestApp, token: &str, version: &str) -> (String, Value) {
     let response = client()
         .post(app.url("/v1/mcp"))
         .bearer_auth(token)
@@ -95,7 +95,7 @@ async fn initialize(app: &TestApp, token: &str, version: &str) -> (String, Value
     (session, response.json().await.unwrap())
 }
 
-fn rpc(id: i64, method: &str, params: Value) -> Value {
+pub(crate) fn rpc(id: i64, method: &str, params: Value) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
 }
 
