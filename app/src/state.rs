@@ -35,6 +35,9 @@ pub struct AppState {
     /// [`REGISTRATIONS_PER_MINUTE`], refilled at that rate. Per process; each replica counts its
     /// own.
     pub registration_limiter: Arc<governor::DefaultKeyedRateLimiter<std::net::IpAddr>>,
+    /// The one outbound HTTP guard (security.md MCP-4), built from `settings.outbound` at
+    /// start-up: every request to a vendor or a client's metadata document goes through it.
+    pub outbound: domain::outbound::Outbound,
 }
 
 /// How many `/register` calls one IP address may make per minute.

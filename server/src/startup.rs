@@ -82,8 +82,11 @@ impl Application {
         );
         let identity_providers = IdentityProviders::from_settings(&settings)
             .context("Failed to set up the identity providers")?;
+        let outbound = domain::outbound::Outbound::new(settings.outbound.clone())
+            .context("Failed to build the outbound HTTP client")?;
         let state = AppState {
             identity_providers,
+            outbound,
             registration_limiter: app::state::registration_limiter(),
             db: db.clone(),
             settings: Arc::new(settings),
