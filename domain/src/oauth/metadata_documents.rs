@@ -283,4 +283,28 @@ mod tests {
             Err(DocumentError::NotHttps)
         );
     }
+
+    #[tokio::test]
+    async fn the_operators_relaxations_for_vendors_never_reach_a_client_id_url() {
+        // Arrange: a LAN install (private targets allowed) that also overrides an origin.
+        let (key, target) =
+            OutboundSettings::parse_override("https://client.example", "http://127.0.0.1:9")
+                .unwrap_or_else(|e| unreachable!("{e}"));
+        let relaxed = Outbound::new(OutboundSettings {
+            allow_private: true,
+            origin_overrides: std::collections::BTreeMap::from([(key, target)]),
+            ..OutboundSettings::default()
+        })
+        .unwrap_or_else(|e| unreachable!("{e}"));
+        // Act + Assert: private addresses stay refused and the override is not applied (the
+        // name is then looked up for real, and `.example` does not resolve).
+        for (url, error) in [
+            ("https://10.0.0.1/c.json", DocumentError::ForbiddenAddress),
+            ("https://[::1]/c.json", DocumentError::ForbiddenAddress),
+            ("https://localhost/c.json", DocumentError::ForbiddenAddress),
+            ("https://client.example/c.json", DocumentError::Unresolvable),
+        ] {
+            assert_eq!(fetch(&relaxed, url, false).await, Err(error), "{url}");
+        }
+    }
 }
