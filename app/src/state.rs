@@ -45,6 +45,9 @@ pub struct AppState {
     /// The `/v1/mcp` endpoint over [`AppState::tools`]: session keys, this replica's ended
     /// sessions and in-flight calls.
     pub mcp: Arc<domain::mcp::McpEndpoint>,
+    /// The one outbound HTTP guard (security.md MCP-4), built from `settings.outbound` at
+    /// start-up: every request to a vendor or a client's metadata document goes through it.
+    pub outbound: domain::outbound::Outbound,
 }
 
 /// How many `/register` calls one IP address may make per minute.

@@ -71,15 +71,16 @@ fn spawn_housekeeping(
 /// The vendor-connection services: the vault under the master key (and the previous one during a
 /// rotation), the guarded outbound client, the vendor engine and the catalog (a bad vendor
 /// definition stops start-up, naming the file and line).
-fn connection_deps(settings: &Settings, db: &sea_orm::DatabaseConnection) -> anyhow::Result<Deps> {
+fn connection_deps(
+    settings: &Settings,
+    db: &sea_orm::DatabaseConnection,
+    outbound: Outbound,
+) -> anyhow::Result<Deps> {
     let copy = |key: &domain::crypto::MasterKey| domain::crypto::MasterKey::from_bytes(*key.expose());
     let vault = Vault::new(
         copy(&settings.master_key),
         settings.previous_master_key.as_ref().map(copy),
     );
-    // EGRESS-PENDING: settings.outbound once the configuration carries it.
-    let outbound = Outbound::new(domain::outbound::OutboundSettings::default())
-        .map_err(|e| anyhow::anyhow!("Failed to build the outbound HTTP client: {e}"))?;
     let catalog = Catalog::load(settings.connections.vendors_dir.as_deref())
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(Deps {
@@ -126,7 +127,9 @@ impl Application {
         );
         let identity_providers = IdentityProviders::from_settings(&settings)
             .context("Failed to set up the identity providers")?;
-        let connections = connection_deps(&settings, &db)?;
+        let outbound = domain::outbound::Outbound::new(settings.outbound.clone())
+            .context("Failed to build the outbound HTTP client")?;
+        let connections = connection_deps(&settings, &db, outbound.clone())?;
         let tool_cache = ToolCache::default();
         let tools: Arc<dyn ToolProvider> = tools.unwrap_or_else(|| {
             Arc::new(GatewayTools::new(connections.clone(), tool_cache.clone()))
@@ -136,6 +139,7 @@ impl Application {
             connections,
             tool_cache,
             identity_providers,
+            outbound,
             registration_limiter: app::state::registration_limiter(),
             db: db.clone(),
             settings: Arc::new(settings),

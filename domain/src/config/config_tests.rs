@@ -296,3 +296,100 @@ fn operators_are_identities_from_a_list_or_a_comma_separated_string() {
         Ok(())
     });
 }
+
+#[test]
+fn the_outbound_guard_is_strict_unless_configured() {
+    Jail::expect_with(|jail| {
+        let s = load_in(jail).unwrap();
+        assert!(!s.outbound.allow_private);
+        assert!(s.outbound.origin_overrides.is_empty());
+        assert_eq!(s.egress_ip, None);
+        assert!(!s.oauth.cimd_allow_insecure_loopback);
+        jail.set_env("GATEWAY_OUTBOUND_ALLOW_PRIVATE", "true");
+        jail.set_env("GATEWAY_EGRESS_IP", "203.0.113.7");
+        jail.set_env("GATEWAY_OAUTH_CIMD_ALLOW_INSECURE_LOOPBACK", "true");
+        let s = load_in(jail).unwrap();
+        assert!(s.outbound.allow_private);
+        assert_eq!(s.egress_ip, Some("203.0.113.7".parse().unwrap()));
+        assert!(s.oauth.cimd_allow_insecure_loopback);
+        jail.set_env("GATEWAY_EGRESS_IP", "2001:db8::7");
+        assert_eq!(
+            load_in(jail).unwrap().egress_ip,
+            Some("2001:db8::7".parse().unwrap())
+        );
+        jail.set_env("GATEWAY_EGRESS_IP", "gateway.example.com");
+        let message = problem(load_in(jail));
+        assert!(
+            message.contains("GATEWAY_EGRESS_IP") && message.contains("not an IP address"),
+            "{message}"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn origin_overrides_come_from_a_table_or_a_json_object() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "gateway.toml",
+            "[outbound_origin_overrides]\n\"https://API.itglue.com/\" = \"http://127.0.0.1:4567\"\n\"https://webapi.autotask.net\" = \"http://localhost:4568\"\n",
+        )?;
+        let s = load_in(jail).unwrap();
+        let overrides = &s.outbound.origin_overrides;
+        assert_eq!(overrides.len(), 2);
+        assert_eq!(
+            overrides["https://api.itglue.com"].as_str(),
+            "http://127.0.0.1:4567/"
+        );
+        assert_eq!(
+            overrides["https://webapi.autotask.net"].as_str(),
+            "http://localhost:4568/"
+        );
+        // The environment's JSON object replaces the file's table.
+        jail.set_env(
+            "GATEWAY_OUTBOUND_ORIGIN_OVERRIDES",
+            r#"{"https://api.eu.itglue.com": "http://127.0.0.1:5000"}"#,
+        );
+        let s = load_in(jail).unwrap();
+        assert_eq!(
+            s.outbound.origin_overrides.keys().collect::<Vec<_>>(),
+            ["https://api.eu.itglue.com"]
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn a_bad_origin_override_names_its_entry() {
+    Jail::expect_with(|jail| {
+        for (value, named) in [
+            (
+                r#"{"https://api.itglue.com/v1": "http://127.0.0.1:4567"}"#,
+                "https://api.itglue.com/v1",
+            ),
+            (
+                r#"{"https://api.itglue.com": "http://u:p@127.0.0.1:4567"}"#,
+                "http://u:p@127.0.0.1:4567",
+            ),
+            (
+                r#"{"https://api.itglue.com": "127.0.0.1:4567"}"#,
+                "127.0.0.1:4567",
+            ),
+            (
+                r#"{"https://a.example": "http://127.0.0.1:1", "https://A.example:443": "http://127.0.0.1:2"}"#,
+                "same origin",
+            ),
+            ("https://api.itglue.com=http://127.0.0.1:1", "JSON object"),
+            // figment reads a bracketed value as a list: its own message names the key.
+            (r#"["https://api.itglue.com"]"#, "outbound_origin_overrides"),
+        ] {
+            jail.set_env("GATEWAY_OUTBOUND_ORIGIN_OVERRIDES", value);
+            let message = problem(load_in(jail));
+            assert!(
+                message.contains("GATEWAY_OUTBOUND_ORIGIN_OVERRIDES") && message.contains(named),
+                "{value}: {message}"
+            );
+        }
+        Ok(())
+    });
+}

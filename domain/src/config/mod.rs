@@ -15,7 +15,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use secrecy::SecretString;
 use url::Url;
 
-pub use raw::{RawSettings, StringList, DEFAULT_ENTRA_AUTHORITY};
+pub use raw::{OriginOverrides, RawSettings, StringList, DEFAULT_ENTRA_AUTHORITY};
 pub use validate::database_settings;
 
 use crate::{crypto::MasterKey, users::UserRef};
@@ -59,6 +59,11 @@ pub struct Settings {
     pub audit_retention: time::Duration,
     /// The MCP authorization server: issuer, resource, lifetimes, pre-registered clients.
     pub oauth: crate::oauth::OAuthSettings,
+    /// The outbound HTTP guard: private targets, origin overrides (security.md MCP-4).
+    pub outbound: crate::outbound::OutboundSettings,
+    /// The public address the gateway's requests leave from, which vendors must allow; shown in
+    /// the portal's hint when a connection test times out. `None` when not configured.
+    pub egress_ip: Option<std::net::IpAddr>,
 }
 
 /// Vendor connection settings.

@@ -60,6 +60,36 @@ pub struct RawSettings {
     pub oauth_clients: Vec<crate::oauth::PreRegisteredClient>,
     /// Testing only: fetch Client ID Metadata Documents from `http://127.0.0.1:<port>`.
     pub oauth_cimd_allow_insecure_loopback: bool,
+    /// LAN installs and tests: the outbound guard may call private and loopback addresses.
+    pub outbound_allow_private: bool,
+    /// Origin → replacement origin for outbound requests (trusted operator configuration).
+    pub outbound_origin_overrides: OriginOverrides,
+    /// The gateway's public egress address, which vendors must allow (shown in the portal).
+    pub egress_ip: Option<String>,
+}
+
+/// `outbound_origin_overrides`: a TOML table in `gateway.toml`, or one JSON object string in the
+/// environment (`GATEWAY_OUTBOUND_ORIGIN_OVERRIDES='{"https://api.itglue.com": "http://127.0.0.1:4567"}'`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum OriginOverrides {
+    /// `[outbound_origin_overrides]` with `"https://from" = "https://to"` entries.
+    Table(std::collections::BTreeMap<String, String>),
+    /// A JSON object of the same entries.
+    Json(String),
+}
+
+impl OriginOverrides {
+    /// The entries, `from` → `to`; an error when the JSON is not an object of strings.
+    pub fn entries(&self) -> Result<std::collections::BTreeMap<String, String>, String> {
+        match self {
+            OriginOverrides::Table(table) => Ok(table.clone()),
+            OriginOverrides::Json(json) if json.trim().is_empty() => Ok(Default::default()),
+            OriginOverrides::Json(json) => serde_json::from_str(json).map_err(|e| {
+                format!("is not a JSON object of origin strings, like {{\"https://api.itglue.com\": \"http://127.0.0.1:4567\"}} ({e})")
+            }),
+        }
+    }
 }
 
 /// A list given either as a TOML array or as one comma-separated string (environment variables).
@@ -129,6 +159,9 @@ impl Default for RawSettings {
             oauth_refresh_grace_seconds: 10,
             oauth_clients: Vec::new(),
             oauth_cimd_allow_insecure_loopback: false,
+            outbound_allow_private: false,
+            outbound_origin_overrides: OriginOverrides::Table(Default::default()),
+            egress_ip: None,
         }
     }
 }

@@ -17,6 +17,8 @@ impl Settings {
     pub fn from_raw(raw: RawSettings) -> Result<Self, ConfigError> {
         let public_url = parse_public_url(&raw.public_url)?;
         let oauth = parse_oauth(&public_url, &raw)?;
+        let outbound = parse_outbound(&raw)?;
+        let egress_ip = parse_egress_ip(raw.egress_ip.as_deref())?;
         let bind: SocketAddr = raw.bind.parse().map_err(|_| {
             ConfigError::invalid(
                 "GATEWAY_BIND",
@@ -105,7 +107,47 @@ impl Settings {
             },
             audit_retention: time::Duration::days(i64::from(raw.audit_retention_days)),
             oauth,
+            outbound,
+            egress_ip,
         })
+    }
+}
+
+/// The outbound guard's settings: each override entry a pair of bare origins, named when not.
+fn parse_outbound(raw: &RawSettings) -> Result<crate::outbound::OutboundSettings, ConfigError> {
+    const KEY: &str = "GATEWAY_OUTBOUND_ORIGIN_OVERRIDES";
+    let mut outbound = crate::outbound::OutboundSettings {
+        allow_private: raw.outbound_allow_private,
+        ..Default::default()
+    };
+    let entries = raw
+        .outbound_origin_overrides
+        .entries()
+        .map_err(|problem| ConfigError::invalid(KEY, problem))?;
+    for (from, to) in &entries {
+        let (key, target) =
+            crate::outbound::OutboundSettings::parse_override(from, to).map_err(|problem| {
+                ConfigError::invalid(KEY, format!("entry `{from}` → `{to}`: {problem}"))
+            })?;
+        if outbound.origin_overrides.insert(key, target).is_some() {
+            return Err(ConfigError::invalid(
+                KEY,
+                format!("entry `{from}` → `{to}`: another entry names the same origin"),
+            ));
+        }
+    }
+    Ok(outbound)
+}
+
+fn parse_egress_ip(value: Option<&str>) -> Result<Option<std::net::IpAddr>, ConfigError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(|_| {
+            ConfigError::invalid(
+                "GATEWAY_EGRESS_IP",
+                format!("`{v}` is not an IP address (like 203.0.113.7 or 2001:db8::7)"),
+            )
+        }),
     }
 }
 

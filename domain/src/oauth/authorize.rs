@@ -104,6 +104,7 @@ pub fn response_url(
 pub async fn validate(
     db: &DatabaseConnection,
     settings: &OAuthSettings,
+    outbound: &crate::outbound::Outbound,
     query: &AuthorizationQuery,
 ) -> Result<(Client, PendingAuthorization), AuthorizeError> {
     let client_id = query
@@ -113,7 +114,7 @@ pub async fn validate(
         .ok_or_else(|| {
             AuthorizeError::Page("The request names no client (client_id is missing).".into())
         })?;
-    let client = clients::find_or_fetch(db, settings, client_id, OffsetDateTime::now_utc())
+    let client = clients::find_or_fetch(db, settings, outbound, client_id, OffsetDateTime::now_utc())
         .await
         .map_err(|e| match e {
             clients::LookupError::Document(problem) => AuthorizeError::Page(format!(

@@ -180,6 +180,7 @@ pub enum LookupError {
 pub async fn find_or_fetch(
     db: &DatabaseConnection,
     settings: &OAuthSettings,
+    outbound: &crate::outbound::Outbound,
     client_id: &str,
     now: OffsetDateTime,
 ) -> Result<Option<Client>, LookupError> {
@@ -194,7 +195,8 @@ pub async fn find_or_fetch(
             return Ok(Some(Client::try_from(cached)?));
         }
     }
-    let document = documents::fetch(client_id, settings.cimd_allow_insecure_loopback).await?;
+    let document =
+        documents::fetch(outbound, client_id, settings.cimd_allow_insecure_loopback).await?;
     let row = oauth_clients::ActiveModel {
         id: Set(client_id.to_owned()),
         kind: Set(ClientKind::Metadata.as_str().into()),
@@ -414,13 +416,14 @@ pub struct ClientCredentials {
 pub async fn authenticate(
     db: &DatabaseConnection,
     settings: &OAuthSettings,
+    outbound: &crate::outbound::Outbound,
     credentials: &ClientCredentials,
 ) -> Result<Client, OAuthError> {
     let client_id = credentials
         .client_id
         .as_deref()
         .ok_or_else(|| OAuthError::invalid_client("client_id is required"))?;
-    let client = find_or_fetch(db, settings, client_id, OffsetDateTime::now_utc())
+    let client = find_or_fetch(db, settings, outbound, client_id, OffsetDateTime::now_utc())
         .await
         .map_err(|e| match e {
             LookupError::Db(e) => OAuthError::from(e),

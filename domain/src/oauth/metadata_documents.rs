@@ -1,22 +1,27 @@
 //! Client ID Metadata Documents: a `client_id` that is an `https` URL names a JSON document the
-//! client publishes (MCP 2025-11-25, SEP-991). The gateway fetches it through an SSRF guard:
-//! `https` only; every address the host resolves to must be public (no loopback, private,
-//! link-local, CGNAT, multicast, documentation or IPv4-mapped private addresses) and the request
-//! goes to the address that was checked (no DNS rebinding); no redirects; 3 s to connect, 5 s in
-//! all; at most 64 KiB (claude.ai's document is over the 5 KiB the draft suggests). The document's
+//! client publishes (MCP 2025-11-25, SEP-991). The gateway fetches it through the outbound
+//! guard ([`crate::outbound`], strict: public addresses only, whatever the operator relaxed for
+//! vendors): `https` only; every address the host resolves to must be public and the request
+//! goes to the address that was checked (no DNS rebinding); no redirects; 5 s in all; at most
+//! 64 KiB (claude.ai's document is over the 5 KiB the draft suggests). The document's
 //! `client_id` must equal the URL exactly, its `redirect_uris` must be registrable, it must be a
 //! public client. It is cached per `Cache-Control: max-age` (1 minute to 24 hours; 1 hour when
 //! absent) in `oauth_clients` (kind `metadata`).
-
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use serde::Deserialize;
 use url::Url;
 
 use super::redirect;
+use crate::outbound::{Limits, Outbound, OutboundError, OutboundSettings};
 
 /// The largest document accepted.
 pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
+
+/// 5 s in all (name lookup, connection, body), at most [`MAX_DOCUMENT_BYTES`].
+const LIMITS: Limits = Limits {
+    timeout: std::time::Duration::from_secs(5),
+    max_bytes: MAX_DOCUMENT_BYTES,
+};
 
 /// Why a metadata document cannot be used (shown on the error page; never secrets).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -63,50 +68,21 @@ struct RawDocument {
     token_endpoint_auth_method: Option<String>,
 }
 
-/// Whether the gateway may call `ip` (public unicast only).
-pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public_v4(v4);
-            }
-            let first = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00 // unique local
-                || (first & 0xffc0) == 0xfe80 // link-local
-                || (first == 0x2001 && v6.segments()[1] == 0x0db8)) // documentation
-        }
-    }
-}
-
-fn is_public_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
-    !(ip.is_loopback()
-        || ip.is_private()
-        || ip.is_link_local()
-        || ip.is_unspecified()
-        || ip.is_broadcast()
-        || ip.is_multicast()
-        || ip.is_documentation()
-        || a == 0
-        || (a == 100 && (64..128).contains(&b)) // CGNAT
-        || (a == 192 && b == 0 && ip.octets()[2] == 0) // IETF protocol assignments
-        || (a == 198 && (b == 18 || b == 19)) // benchmarking
-        || a >= 240)
-}
-
 /// Whether `client_id` is URL-shaped (a metadata document rather than a registered id).
 pub fn is_document_url(client_id: &str) -> bool {
     client_id.starts_with("https://") || client_id.starts_with("http://")
 }
 
-/// Fetches and validates the document at `client_id`. `allow_loopback_http` (configuration
-/// `oauth_cimd_allow_insecure_loopback`, for local testing only) lets `http://127.0.0.1:<port>/…`
-/// through; nothing else is relaxed.
-pub async fn fetch(client_id: &str, allow_loopback_http: bool) -> Result<Document, DocumentError> {
+/// Fetches and validates the document at `client_id` through the outbound guard's
+/// [`Outbound::public_only`] twin (a client id is chosen by anyone, so neither
+/// `outbound_allow_private` nor the origin overrides apply). `allow_loopback_http`
+/// (configuration `oauth_cimd_allow_insecure_loopback`, for local testing only) lets
+/// `http://127.0.0.1:<port>/…` through; nothing else is relaxed.
+pub async fn fetch(
+    outbound: &Outbound,
+    client_id: &str,
+    allow_loopback_http: bool,
+) -> Result<Document, DocumentError> {
     let url = Url::parse(client_id).map_err(|_| DocumentError::NotHttps)?;
     let loopback_test = allow_loopback_http
         && url.scheme() == "http"
@@ -119,59 +95,42 @@ pub async fn fetch(client_id: &str, allow_loopback_http: bool) -> Result<Documen
     {
         return Err(DocumentError::NotHttps);
     }
-    let host = url.host_str().ok_or(DocumentError::NotHttps)?.to_owned();
-    let port = url.port_or_known_default().ok_or(DocumentError::NotHttps)?;
-    let addresses: Vec<SocketAddr> = match url.host() {
-        Some(url::Host::Ipv4(ip)) => vec![SocketAddr::new(IpAddr::V4(ip), port)],
-        Some(url::Host::Ipv6(ip)) => vec![SocketAddr::new(IpAddr::V6(ip), port)],
-        _ => tokio::net::lookup_host((host.as_str(), port))
-            .await
-            .map_err(|_| DocumentError::Unresolvable)?
-            .collect(),
-    };
-    if addresses.is_empty() {
-        return Err(DocumentError::Unresolvable);
-    }
-    if !loopback_test && !addresses.iter().all(|a| is_public(a.ip())) {
-        return Err(DocumentError::ForbiddenAddress);
-    }
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(std::time::Duration::from_secs(3))
-        .timeout(std::time::Duration::from_secs(5))
-        .resolve(&host, addresses[0])
-        .build()
+    // The testing switch needs a guard that admits loopback; built only then, and only for a
+    // URL just checked to be http://127.x.
+    let loopback_guard;
+    let guard = if loopback_test {
+        loopback_guard = Outbound::new(OutboundSettings {
+            allow_private: true,
+            ..OutboundSettings::default()
+        })
         .map_err(|e| DocumentError::Fetch(e.to_string()))?;
-    let mut response = client
-        .get(url.clone())
-        .header(reqwest::header::ACCEPT, "application/json")
-        .send()
-        .await
-        .map_err(|_| DocumentError::Fetch("no answer".into()))?;
-    if response.status() != reqwest::StatusCode::OK {
+        &loopback_guard
+    } else {
+        outbound.public_only()
+    };
+    let mut request = reqwest::Request::new(reqwest::Method::GET, url);
+    request.headers_mut().insert(
+        reqwest::header::ACCEPT,
+        reqwest::header::HeaderValue::from_static("application/json"),
+    );
+    let response = guard.send(request, LIMITS).await.map_err(|e| match e {
+        OutboundError::NotHttps => DocumentError::NotHttps,
+        OutboundError::ForbiddenAddress => DocumentError::ForbiddenAddress,
+        OutboundError::HostNotFound => DocumentError::Unresolvable,
+        OutboundError::TooLarge => DocumentError::TooLarge,
+        OutboundError::ConnectionRefused
+        | OutboundError::TimedOut
+        | OutboundError::Tls
+        | OutboundError::Network => DocumentError::Fetch("no answer".into()),
+    })?;
+    if response.status != reqwest::StatusCode::OK {
         return Err(DocumentError::Fetch(format!(
             "status {}",
-            response.status().as_u16()
+            response.status.as_u16()
         )));
     }
-    if response
-        .content_length()
-        .is_some_and(|n| n > MAX_DOCUMENT_BYTES as u64)
-    {
-        return Err(DocumentError::TooLarge);
-    }
-    let max_age = max_age(response.headers().get(reqwest::header::CACHE_CONTROL));
-    let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|_| DocumentError::Fetch("the answer broke off".into()))?
-    {
-        body.extend_from_slice(&chunk);
-        if body.len() > MAX_DOCUMENT_BYTES {
-            return Err(DocumentError::TooLarge);
-        }
-    }
+    let max_age = max_age(response.headers.get(reqwest::header::CACHE_CONTROL));
+    let body = response.body;
     let raw: RawDocument =
         serde_json::from_slice(&body).map_err(|e| DocumentError::Invalid(e.to_string()))?;
     if raw.client_id != client_id {
@@ -232,7 +191,14 @@ fn max_age(header: Option<&reqwest::header::HeaderValue>) -> time::Duration {
 
 #[cfg(test)]
 mod tests {
+    use std::net::{IpAddr, Ipv4Addr};
+
     use super::*;
+    use crate::outbound::address::is_public;
+
+    fn outbound() -> Outbound {
+        Outbound::new(OutboundSettings::default()).unwrap_or_else(|e| unreachable!("{e}"))
+    }
 
     #[test]
     fn only_public_unicast_addresses_are_called() {
@@ -310,11 +276,35 @@ mod tests {
             // The testing switch admits plain http on 127.0.0.1 only when it is on.
             ("http://127.0.0.1:9/c.json", DocumentError::NotHttps),
         ] {
-            assert_eq!(fetch(url, false).await, Err(error), "{url}");
+            assert_eq!(fetch(&outbound(), url, false).await, Err(error), "{url}");
         }
         assert_eq!(
-            fetch("http://10.0.0.1:9/c.json", true).await,
+            fetch(&outbound(), "http://10.0.0.1:9/c.json", true).await,
             Err(DocumentError::NotHttps)
         );
+    }
+
+    #[tokio::test]
+    async fn the_operators_relaxations_for_vendors_never_reach_a_client_id_url() {
+        // Arrange: a LAN install (private targets allowed) that also overrides an origin.
+        let (key, target) =
+            OutboundSettings::parse_override("https://client.example", "http://127.0.0.1:9")
+                .unwrap_or_else(|e| unreachable!("{e}"));
+        let relaxed = Outbound::new(OutboundSettings {
+            allow_private: true,
+            origin_overrides: std::collections::BTreeMap::from([(key, target)]),
+            ..OutboundSettings::default()
+        })
+        .unwrap_or_else(|e| unreachable!("{e}"));
+        // Act + Assert: private addresses stay refused and the override is not applied (the
+        // name is then looked up for real, and `.example` does not resolve).
+        for (url, error) in [
+            ("https://10.0.0.1/c.json", DocumentError::ForbiddenAddress),
+            ("https://[::1]/c.json", DocumentError::ForbiddenAddress),
+            ("https://localhost/c.json", DocumentError::ForbiddenAddress),
+            ("https://client.example/c.json", DocumentError::Unresolvable),
+        ] {
+            assert_eq!(fetch(&relaxed, url, false).await, Err(error), "{url}");
+        }
     }
 }

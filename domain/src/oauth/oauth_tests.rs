@@ -28,6 +28,10 @@ fn settings() -> OAuthSettings {
     OAuthSettings::with_issuer("https://gw.example.com")
 }
 
+fn outbound() -> crate::outbound::Outbound {
+    crate::outbound::Outbound::new(crate::outbound::OutboundSettings::default()).unwrap()
+}
+
 fn key() -> MasterKey {
     MasterKey::from_bytes([9; 32])
 }
@@ -95,7 +99,7 @@ async fn code_for(db: &DatabaseConnection) -> (clients::Client, String, users::U
         .take(8)
         .collect();
     let ada = user(db, &format!("Ada {name}")).await;
-    let (_, pending) = authorize::validate(db, &settings(), &query(&client))
+    let (_, pending) = authorize::validate(db, &settings(), &outbound(), &query(&client))
         .await
         .unwrap();
     let location = authorize::approve(
@@ -216,19 +220,19 @@ async fn registration_is_constrained() {
         basic,
     };
     assert!(
-        clients::authenticate(&db, &settings(), &creds(Some(&secret), false))
+        clients::authenticate(&db, &settings(), &outbound(), &creds(Some(&secret), false))
             .await
             .is_ok()
     );
     assert_eq!(
-        clients::authenticate(&db, &settings(), &creds(Some("wrong"), false))
+        clients::authenticate(&db, &settings(), &outbound(), &creds(Some("wrong"), false))
             .await
             .unwrap_err()
             .code,
         "invalid_client"
     );
     assert_eq!(
-        clients::authenticate(&db, &settings(), &creds(None, false))
+        clients::authenticate(&db, &settings(), &outbound(), &creds(None, false))
             .await
             .unwrap_err()
             .code,
@@ -258,7 +262,11 @@ async fn invalid_client_or_redirect_is_a_page_later_errors_redirect_with_state_a
     let page = |q: AuthorizationQuery| {
         let db = &db;
         let s = &s;
-        async move { authorize::validate(db, s, &q).await.unwrap_err() }
+        async move {
+            authorize::validate(db, s, &outbound(), &q)
+                .await
+                .unwrap_err()
+        }
     };
     assert!(matches!(
         page(AuthorizationQuery {
@@ -338,7 +346,9 @@ async fn invalid_client_or_redirect_is_a_page_later_errors_redirect_with_state_a
         assert_eq!(get("state").as_deref(), Some("xyz"));
         assert_eq!(get("iss").as_deref(), Some("https://gw.example.com"));
     }
-    let (_, pending) = authorize::validate(&db, &s, &query(&client)).await.unwrap();
+    let (_, pending) = authorize::validate(&db, &s, &outbound(), &query(&client))
+        .await
+        .unwrap();
     assert_eq!(pending.scopes, "mcp:read mcp:write");
     assert_eq!(pending.resource, "https://gw.example.com/v1/mcp");
     let denied = authorize::deny(&s, &pending);
@@ -805,7 +815,9 @@ async fn a_refresh_may_narrow_but_never_widen_the_scopes() {
         scope: Some("mcp:read".into()),
         ..query(&client)
     };
-    let (_, pending) = authorize::validate(&db, &s, &read_only).await.unwrap();
+    let (_, pending) = authorize::validate(&db, &s, &outbound(), &read_only)
+        .await
+        .unwrap();
     let location = authorize::approve(&db, &s, &ada, &pending, &ctx, at(0))
         .await
         .unwrap();

@@ -184,7 +184,7 @@ pub async fn authorize(
     Query(query): Query<AuthorizationQuery>,
 ) -> Response {
     let oauth = &state.settings.oauth;
-    let (_, request) = match authorize::validate(&state.db, oauth, &query).await {
+    let (_, request) = match authorize::validate(&state.db, oauth, &state.outbound, &query).await {
         Ok(valid) => valid,
         Err(AuthorizeError::Page(message)) => return error_page(&message),
         Err(AuthorizeError::Redirect { location }) => {
@@ -407,8 +407,13 @@ pub async fn token(
     let oauth = &state.settings.oauth;
     let now = OffsetDateTime::now_utc();
     let result = async {
-        let client =
-            clients::authenticate(&state.db, oauth, &credentials(&headers, &form)?).await?;
+        let client = clients::authenticate(
+            &state.db,
+            oauth,
+            &state.outbound,
+            &credentials(&headers, &form)?,
+        )
+        .await?;
         let param = |name: &str| form.get(name).cloned();
         let response = match form.get("grant_type").map(String::as_str) {
             Some("authorization_code") => {
@@ -485,8 +490,13 @@ pub async fn revoke(
 ) -> Response {
     let oauth = &state.settings.oauth;
     let result = async {
-        let client =
-            clients::authenticate(&state.db, oauth, &credentials(&headers, &form)?).await?;
+        let client = clients::authenticate(
+            &state.db,
+            oauth,
+            &state.outbound,
+            &credentials(&headers, &form)?,
+        )
+        .await?;
         let token = form
             .get("token")
             .ok_or_else(|| OAuthError::invalid_request("token is required"))?;

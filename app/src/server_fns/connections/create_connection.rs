@@ -75,7 +75,7 @@ pub(crate) mod ssr {
             }
             ConnectionError::Fields(fields) => PortalError::Fields(fields.into_iter().collect()),
             ConnectionError::CheckFailed { class, message } => {
-                let hint = match (class, None::<&String> /* EGRESS-PENDING state.settings.egress_ip */) {
+                let hint = match (class, state.settings.egress_ip.as_ref()) {
                     ("timed_out", Some(ip)) => format!(
                         " Some vendors silently drop requests from addresses they do not allow: add the gateway's address {ip} to the vendor's allowed IP list."
                     ),
