@@ -313,6 +313,28 @@ async fn tools_are_listed_in_pages_and_called_and_unknown_tools_are_invalid_para
         .await;
     assert_eq!(unknown["error"]["code"], -32602);
     assert_eq!(unknown["id"], 6);
+    let (status, broken, _) = call
+        .post(rpc(7, "tools/call", json!({"name": "demo__broken"})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        broken["error"],
+        json!({"code": -32603, "message": "Internal error"})
+    );
+    let (status, _, _) = call
+        .post(json!({"jsonrpc": "2.0", "method": "tools/call"}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::ACCEPTED,
+        "a notification gets no answer"
+    );
+    let (_, no_name, _) = call.post(rpc(8, "tools/call", json!({}))).await;
+    assert_eq!(no_name["error"]["code"], -32602);
+    let (status, body, _) = call
+        .post(json!({"jsonrpc": "2.0", "id": 8, "result": {}}))
+        .await;
+    assert_eq!((status, body), (StatusCode::ACCEPTED, Value::Null));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
