@@ -168,6 +168,23 @@ async fn initialize_negotiates_each_version_and_the_session_then_answers_ping() 
         .await
         .unwrap();
     assert_eq!(not_acceptable.status(), StatusCode::NOT_ACCEPTABLE);
+    // Other methods and oversized bodies are refused in JSON too.
+    let put = call.request(reqwest::Method::PUT).send().await.unwrap();
+    assert_eq!(put.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(put.headers()["allow"], "GET, POST, DELETE");
+    assert!(put.json::<Value>().await.unwrap()["error"]["message"].is_string());
+    let huge = call
+        .request(reqwest::Method::POST)
+        .header("content-type", "application/json")
+        .body(format!(
+            r#"{{"jsonrpc":"2.0","id":8,"method":"ping","params":{{"pad":"{}"}}}}"#,
+            "x".repeat(1_100_000)
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(huge.json::<Value>().await.unwrap()["error"]["message"].is_string());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
