@@ -494,3 +494,38 @@ async fn a_session_survives_a_restart_on_the_same_database_and_master_key() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["result"]["tools"][0]["name"], "demo__read_ticket");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_ends_open_streams_instead_of_waiting_out_the_grace_period() {
+    // Arrange: a long grace period, so only the stream ending lets the server stop quickly.
+    let db = Arc::new(test_db().await);
+    let app = spawn_app_with_tools(db, FixtureTools::new(0), |raw| {
+        raw.shutdown_grace_seconds = 60;
+    })
+    .await;
+    let (token, _, _) = sign_in_and_authorize(&app, "Ada").await;
+    let (session, _) = initialize(&app, &token, "2025-11-25").await;
+    let mut stream = Call {
+        app: &app,
+        token: &token,
+        session: Some(&session),
+    }
+    .request(reqwest::Method::GET)
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+
+    // Act
+    let stopped = tokio::time::timeout(Duration::from_secs(10), app.stop()).await;
+
+    // Assert
+    assert!(stopped.is_ok(), "the server stopped without waiting 60 s");
+    let rest = tokio::time::timeout(Duration::from_secs(5), stream.chunk())
+        .await
+        .unwrap();
+    assert!(
+        matches!(rest, Ok(None) | Err(_)),
+        "the stream ended: {rest:?}"
+    );
+}
