@@ -78,9 +78,9 @@ impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let allow_private = self.allow_private;
         Box::pin(async move {
-            let addresses = resolve(name.as_str(), allow_private).await.map_err(|e| {
-                Box::new(GuardRefusal(e)) as Box<dyn std::error::Error + Send + Sync>
-            })?;
+            let addresses = resolve(name.as_str(), allow_private)
+                .await
+                .map_err(|e| Box::new(GuardRefusal(e)) as Box<dyn std::error::Error + Send + Sync>)?;
             Ok(Box::new(addresses.into_iter()) as Addrs)
         })
     }
@@ -116,7 +116,10 @@ pub async fn check(url: &Url, allow_private: bool) -> Result<(), OutboundError> 
         Some(ip) => is_public(ip),
         None => {
             let host = url.host_str().unwrap_or_default();
-            resolve(host, true).await?.iter().all(|a| is_public(a.ip()))
+            resolve(host, true)
+                .await?
+                .iter()
+                .all(|a| is_public(a.ip()))
         }
     };
     match url.scheme() {
