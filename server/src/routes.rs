@@ -31,6 +31,9 @@ use crate::{
 /// Largest accepted request body on portal routes (forms, server functions).
 pub const PORTAL_BODY_LIMIT: usize = 64 * 1024;
 
+/// Largest accepted `/v1/mcp` message (tool arguments can carry ticket notes and the like).
+pub const MCP_BODY_LIMIT: usize = 1024 * 1024;
+
 /// The Leptos route list, generated once per process.
 ///
 /// Generating it flips a process-wide flag in leptos_server (`IS_SUPPRESSING_RESOURCE_LOAD`) that
@@ -146,13 +149,16 @@ fn oauth_endpoints(state: &AppState) -> Router<AppState> {
             paths::MCP,
             post(mcp::post_mcp)
                 .get(mcp::get_mcp)
-                .delete(mcp::delete_mcp),
+                .delete(mcp::delete_mcp)
+                .fallback(mcp::method_not_allowed),
         )
         .layer(from_fn_with_state(
             state.clone(),
             oauth::require_access_token,
         ))
-        .layer(from_fn_with_state(state.clone(), mcp::check_origin));
+        .layer(from_fn_with_state(state.clone(), mcp::check_origin))
+        // Its own limit, enforced by the handler's body extractor so the 413 is JSON.
+        .layer(axum::extract::DefaultBodyLimit::max(MCP_BODY_LIMIT));
     Router::new()
         .route(
             paths::PROTECTED_RESOURCE_METADATA,
@@ -173,8 +179,8 @@ fn oauth_endpoints(state: &AppState) -> Router<AppState> {
         .route(paths::TOKEN, post(oauth::token))
         .route(paths::REGISTER, post(oauth::register))
         .route(paths::REVOKE, post(oauth::revoke))
-        .merge(mcp)
         .layer(RequestBodyLimitLayer::new(PORTAL_BODY_LIMIT))
+        .merge(mcp)
         .layer(cors)
 }
 

@@ -14,7 +14,7 @@ use std::{convert::Infallible, sync::atomic::Ordering, time::Duration};
 use app::state::AppState;
 use axum::{
     body::Bytes,
-    extract::{Request, State},
+    extract::{rejection::BytesRejection, Request, State},
     http::{header, HeaderMap, HeaderValue, StatusCode},
     middleware::Next,
     response::{
@@ -106,8 +106,18 @@ pub async fn post_mcp(
     State(state): State<AppState>,
     Extension(grant): Extension<AccessGrant>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejected) => {
+            return refusal(
+                rejected.status(),
+                -32600,
+                "The request body is too large or unreadable",
+            )
+        }
+    };
     if !accepts(&headers, &["application/json", "text/event-stream"]) {
         return refusal(
             StatusCode::NOT_ACCEPTABLE,
@@ -191,6 +201,19 @@ pub async fn get_mcp(
     Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
         .into_response()
+}
+
+/// Any other method: 405 with `Allow` and a JSON body (never an empty or HTML error).
+pub async fn method_not_allowed() -> Response {
+    let mut response = refusal(
+        StatusCode::METHOD_NOT_ALLOWED,
+        -32600,
+        "Use POST, GET or DELETE",
+    );
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, POST, DELETE"));
+    response
 }
 
 /// DNS-rebinding defence (security.md MCP-5): a present `Origin` other than the gateway's public

@@ -168,6 +168,23 @@ async fn initialize_negotiates_each_version_and_the_session_then_answers_ping() 
         .await
         .unwrap();
     assert_eq!(not_acceptable.status(), StatusCode::NOT_ACCEPTABLE);
+    // Other methods and oversized bodies are refused in JSON too.
+    let put = call.request(reqwest::Method::PUT).send().await.unwrap();
+    assert_eq!(put.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(put.headers()["allow"], "GET, POST, DELETE");
+    assert!(put.json::<Value>().await.unwrap()["error"]["message"].is_string());
+    let huge = call
+        .request(reqwest::Method::POST)
+        .header("content-type", "application/json")
+        .body(format!(
+            r#"{{"jsonrpc":"2.0","id":8,"method":"ping","params":{{"pad":"{}"}}}}"#,
+            "x".repeat(1_100_000)
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(huge.json::<Value>().await.unwrap()["error"]["message"].is_string());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -313,6 +330,28 @@ async fn tools_are_listed_in_pages_and_called_and_unknown_tools_are_invalid_para
         .await;
     assert_eq!(unknown["error"]["code"], -32602);
     assert_eq!(unknown["id"], 6);
+    let (status, broken, _) = call
+        .post(rpc(7, "tools/call", json!({"name": "demo__broken"})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        broken["error"],
+        json!({"code": -32603, "message": "Internal error"})
+    );
+    let (status, _, _) = call
+        .post(json!({"jsonrpc": "2.0", "method": "tools/call"}))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::ACCEPTED,
+        "a notification gets no answer"
+    );
+    let (_, no_name, _) = call.post(rpc(8, "tools/call", json!({}))).await;
+    assert_eq!(no_name["error"]["code"], -32602);
+    let (status, body, _) = call
+        .post(json!({"jsonrpc": "2.0", "id": 8, "result": {}}))
+        .await;
+    assert_eq!((status, body), (StatusCode::ACCEPTED, Value::Null));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -454,4 +493,39 @@ async fn a_session_survives_a_restart_on_the_same_database_and_master_key() {
 
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["result"]["tools"][0]["name"], "demo__read_ticket");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_ends_open_streams_instead_of_waiting_out_the_grace_period() {
+    // Arrange: a long grace period, so only the stream ending lets the server stop quickly.
+    let db = Arc::new(test_db().await);
+    let app = spawn_app_with_tools(db, FixtureTools::new(0), |raw| {
+        raw.shutdown_grace_seconds = 60;
+    })
+    .await;
+    let (token, _, _) = sign_in_and_authorize(&app, "Ada").await;
+    let (session, _) = initialize(&app, &token, "2025-11-25").await;
+    let mut stream = Call {
+        app: &app,
+        token: &token,
+        session: Some(&session),
+    }
+    .request(reqwest::Method::GET)
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+
+    // Act
+    let stopped = tokio::time::timeout(Duration::from_secs(10), app.stop()).await;
+
+    // Assert
+    assert!(stopped.is_ok(), "the server stopped without waiting 60 s");
+    let rest = tokio::time::timeout(Duration::from_secs(5), stream.chunk())
+        .await
+        .unwrap();
+    assert!(
+        matches!(rest, Ok(None) | Err(_)),
+        "the stream ended: {rest:?}"
+    );
 }

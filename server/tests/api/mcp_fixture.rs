@@ -92,6 +92,7 @@ impl ToolProvider for FixtureTools {
                 self.cancelled.store(true, Ordering::SeqCst);
                 Ok(CallToolResult::error(vec![ContentBlock::text("cancelled")]))
             }
+            "demo__broken" => Err(ProviderError::Internal),
             other => Err(ProviderError::UnknownTool(other.to_owned())),
         }
     }
