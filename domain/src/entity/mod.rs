@@ -2,6 +2,7 @@
 //! is not part of the toolchain). Data only; behaviour lives in the domain modules.
 
 pub mod audit_events;
+pub mod data_keys;
 pub mod entra_tenants;
 pub mod instance_settings;
 pub mod invitations;
