@@ -20,5 +20,6 @@ pub mod tenants;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 pub mod users;
+pub mod vault;
 
 pub use time::OffsetDateTime;
