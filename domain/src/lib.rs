@@ -23,5 +23,6 @@ pub mod tenants;
 pub mod testing;
 pub mod users;
 pub mod vendors;
+pub mod vault;
 
 pub use time::OffsetDateTime;

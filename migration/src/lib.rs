@@ -26,6 +26,7 @@ mod m20261126_000017_create_oauth_consents;
 mod m20261126_000018_create_oauth_grants;
 mod m20261126_000019_create_oauth_codes;
 mod m20261126_000020_create_oauth_tokens;
+mod m20261201_000021_create_data_keys;
 mod m20261201_000022_create_connections;
 mod m20261201_000023_create_connection_defaults;
 mod m20261201_000024_create_tool_policies;
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000018_create_oauth_grants::Migration),
             Box::new(m20261126_000019_create_oauth_codes::Migration),
             Box::new(m20261126_000020_create_oauth_tokens::Migration),
+            Box::new(m20261201_000021_create_data_keys::Migration),
             Box::new(m20261201_000022_create_connections::Migration),
             Box::new(m20261201_000023_create_connection_defaults::Migration),
             Box::new(m20261201_000024_create_tool_policies::Migration),

@@ -1,4 +1,6 @@
-//! The command line: `mcp-gateway [serve]`, `migrate`, `keygen`.
+//! The command line: `mcp-gateway [serve]`, `migrate`, `keygen`, `keys`, `admin`.
+
+mod keys;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -38,6 +40,11 @@ enum Command {
         /// Where to write the key.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+    },
+    /// Master-key rotation: `keys rotate` re-wraps every data key under the current master key.
+    Keys {
+        #[command(subcommand)]
+        command: keys::KeysCommand,
     },
     /// Manage operators (platform administrators).
     Admin {
@@ -124,6 +131,7 @@ pub fn run() -> ExitCode {
             Command::Serve => serve(cli.config).await,
             Command::Migrate => migrate(cli.config).await,
             Command::Keygen { out } => keygen(&out),
+            Command::Keys { command } => keys::run(cli.config, command).await,
             Command::Admin { command } => admin(cli.config, command).await,
         }
     });

@@ -56,6 +56,10 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("service_client.create", "Service client created"),
     ("service_client.rotate", "Service client secret rotated"),
     ("service_client.delete", "Service client deleted"),
+    (
+        "vault.key_rotation",
+        "Master key rotated (data keys re-wrapped)",
+    ),
 ];
 
 /// What to show; every field narrows.

@@ -388,6 +388,50 @@ fn a_bad_origin_override_names_its_entry() {
             assert!(
                 message.contains("GATEWAY_OUTBOUND_ORIGIN_OVERRIDES") && message.contains(named),
                 "{value}: {message}"
+fn a_previous_master_key_is_optional_checked_like_the_current_one_and_not_the_same() {
+    use base64::{engine::general_purpose::STANDARD, Engine as _};
+    Jail::expect_with(|jail| {
+        assert!(load_in(jail).unwrap().previous_master_key.is_none());
+        let old = STANDARD.encode([7u8; 32]);
+        jail.set_env("GATEWAY_MASTER_KEY_PREVIOUS", &old);
+        let loaded = load_in(jail).unwrap().previous_master_key.unwrap();
+        assert_eq!(loaded.expose(), &[7u8; 32]);
+
+        jail.set_env("GATEWAY_MASTER_KEY_PREVIOUS", KEY_B64);
+        let err = problem(load_in(jail));
+        assert!(
+            err.contains("GATEWAY_MASTER_KEY_PREVIOUS") && err.contains("same key"),
+            "{err}"
+        );
+        jail.set_env("GATEWAY_MASTER_KEY_PREVIOUS", STANDARD.encode([7u8; 16]));
+        let err = problem(load_in(jail));
+        assert!(
+            err.contains("GATEWAY_MASTER_KEY_PREVIOUS") && err.contains("16 bytes"),
+            "{err}"
+        );
+
+        // From a file (gateway.toml key), private like the current key's.
+        let path = jail.directory().join("old.key");
+        std::fs::write(&path, &old).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        jail.create_file("gateway.toml", "master_key_previous_file = \"old.key\"\n")?;
+        let err = problem(load_in(jail));
+        assert!(err.contains("set at most one"), "{err}");
+        jail.clear_env();
+        let loaded = load_in(jail).unwrap().previous_master_key.unwrap();
+        assert_eq!(loaded.expose(), &[7u8; 32]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+            let err = problem(load_in(jail));
+            assert!(
+                err.contains("GATEWAY_MASTER_KEY_PREVIOUS_FILE") && err.contains("chmod 600"),
+                "{err}"
             );
         }
         Ok(())

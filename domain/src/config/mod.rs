@@ -36,6 +36,9 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// The key-encryption key for stored secrets.
     pub master_key: MasterKey,
+    /// The master key being rotated away from (`master_key_previous`): data keys still wrapped
+    /// under it stay readable until `mcp-gateway keys rotate` has re-wrapped them.
+    pub previous_master_key: Option<MasterKey>,
     /// Log output settings.
     pub log: LogSettings,
     /// The development sign-in (no identity provider).

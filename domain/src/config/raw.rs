@@ -27,6 +27,9 @@ pub struct RawSettings {
     pub master_key_file: Option<PathBuf>,
     #[serde(serialize_with = "skip_secret")]
     pub master_key: Option<SecretString>,
+    pub master_key_previous_file: Option<PathBuf>,
+    #[serde(serialize_with = "skip_secret")]
+    pub master_key_previous: Option<SecretString>,
     pub log_format: String,
     pub log_filter: String,
     pub dev_login: bool,
@@ -133,6 +136,8 @@ impl Default for RawSettings {
             database_max_connections: 10,
             master_key_file: None,
             master_key: None,
+            master_key_previous_file: None,
+            master_key_previous: None,
             log_format: "text".into(),
             log_filter: "info".into(),
             dev_login: false,

@@ -89,11 +89,17 @@ impl Settings {
             ));
         }
         let master_key = MasterKey::load(&master_key_source(raw.master_key_file, raw.master_key)?)?;
+        let previous_master_key = previous_master_key(
+            &master_key,
+            raw.master_key_previous_file,
+            raw.master_key_previous,
+        )?;
         Ok(Settings {
             public_url,
             bind,
             database,
             master_key,
+            previous_master_key,
             log,
             dev_login,
             session,
@@ -383,6 +389,39 @@ fn master_key_source(
              `mcp-gateway keygen --out /path/master.key` and set GATEWAY_MASTER_KEY_FILE (or GATEWAY_MASTER_KEY)",
         )),
     }
+}
+
+/// The optional previous master key: at most one source, and not the current key again (that
+/// would mean the new key was never put in place, and rotating would change nothing).
+fn previous_master_key(
+    current: &MasterKey,
+    file: Option<std::path::PathBuf>,
+    inline: Option<SecretString>,
+) -> Result<Option<MasterKey>, ConfigError> {
+    const KEY: &str = "GATEWAY_MASTER_KEY_PREVIOUS";
+    let source = match (file, inline) {
+        (None, None) => return Ok(None),
+        (Some(_), Some(_)) => {
+            return Err(ConfigError::invalid(
+                KEY,
+                "both GATEWAY_MASTER_KEY_PREVIOUS and GATEWAY_MASTER_KEY_PREVIOUS_FILE are set; set at most one",
+            ))
+        }
+        (Some(path), None) => MasterKeySource::File(path),
+        (None, Some(key)) => MasterKeySource::Inline(key),
+    };
+    let previous = MasterKey::load_previous(&source)?;
+    if bool::from(subtle::ConstantTimeEq::ct_eq(
+        previous.expose().as_slice(),
+        current.expose().as_slice(),
+    )) {
+        return Err(ConfigError::invalid(
+            KEY,
+            "is the same key as the master key; set the NEW key as master_key and the old one as \
+             master_key_previous (create a new key with `mcp-gateway keygen --out FILE`)",
+        ));
+    }
+    Ok(Some(previous))
 }
 
 /// Both halves of a client registration, or neither.

@@ -25,19 +25,35 @@ impl fmt::Debug for MasterKey {
 }
 
 impl MasterKey {
-    /// Loads and checks the key from its configured source.
+    /// Loads and checks the key from its configured source (`master_key` / `master_key_file`).
     pub fn load(source: &MasterKeySource) -> Result<Self, ConfigError> {
+        Self::load_as(source, "GATEWAY_MASTER_KEY", "GATEWAY_MASTER_KEY_FILE")
+    }
+
+    /// Loads the previous master key (`master_key_previous` / `master_key_previous_file`), kept
+    /// during a rotation so data keys wrapped under it stay readable; checked like the current one.
+    pub fn load_previous(source: &MasterKeySource) -> Result<Self, ConfigError> {
+        Self::load_as(
+            source,
+            "GATEWAY_MASTER_KEY_PREVIOUS",
+            "GATEWAY_MASTER_KEY_PREVIOUS_FILE",
+        )
+    }
+
+    /// Problems are reported under the given variable names.
+    fn load_as(
+        source: &MasterKeySource,
+        inline_key: &'static str,
+        file_key: &'static str,
+    ) -> Result<Self, ConfigError> {
         match source {
-            MasterKeySource::Inline(value) => {
-                Self::decode(value.expose_secret(), "GATEWAY_MASTER_KEY")
-            }
+            MasterKeySource::Inline(value) => Self::decode(value.expose_secret(), inline_key),
             MasterKeySource::File(path) => {
-                const KEY: &str = "GATEWAY_MASTER_KEY_FILE";
-                check_permissions(path)?;
+                check_permissions(path, file_key)?;
                 let mut text = std::fs::read_to_string(path).map_err(|e| {
-                    ConfigError::invalid(KEY, format!("cannot read {}: {e}", path.display()))
+                    ConfigError::invalid(file_key, format!("cannot read {}: {e}", path.display()))
                 })?;
-                let key = Self::decode(&text, KEY);
+                let key = Self::decode(&text, file_key);
                 text.zeroize();
                 key
             }
@@ -106,15 +122,14 @@ impl MasterKey {
 }
 
 #[cfg(unix)]
-fn check_permissions(path: &Path) -> Result<(), ConfigError> {
+fn check_permissions(path: &Path, key: &'static str) -> Result<(), ConfigError> {
     use std::os::unix::fs::PermissionsExt;
-    const KEY: &str = "GATEWAY_MASTER_KEY_FILE";
     let meta = std::fs::metadata(path)
-        .map_err(|e| ConfigError::invalid(KEY, format!("cannot read {}: {e}", path.display())))?;
+        .map_err(|e| ConfigError::invalid(key, format!("cannot read {}: {e}", path.display())))?;
     let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
         return Err(ConfigError::invalid(
-            KEY,
+            key,
             format!(
                 "{} is accessible by group or others (mode {mode:o}); run `chmod 600 {}`",
                 path.display(),
@@ -126,7 +141,7 @@ fn check_permissions(path: &Path) -> Result<(), ConfigError> {
 }
 
 #[cfg(not(unix))]
-fn check_permissions(_: &Path) -> Result<(), ConfigError> {
+fn check_permissions(_: &Path, _: &'static str) -> Result<(), ConfigError> {
     Ok(())
 }
 
@@ -168,6 +183,23 @@ mod tests {
             .to_string();
         assert!(
             err.contains("GATEWAY_MASTER_KEY_FILE") && err.contains("chmod 600"),
+            "{err}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_world_readable_previous_key_file_names_the_previous_key() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.key");
+        MasterKey::generate_file(&path).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let err = MasterKey::load_previous(&MasterKeySource::File(path))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("GATEWAY_MASTER_KEY_PREVIOUS_FILE") && err.contains("chmod 600"),
             "{err}"
         );
     }

@@ -4,6 +4,7 @@
 pub mod audit_events;
 pub mod connection_defaults;
 pub mod connections;
+pub mod data_keys;
 pub mod entra_tenants;
 pub mod instance_settings;
 pub mod invitations;

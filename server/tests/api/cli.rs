@@ -1,4 +1,5 @@
-//! The `mcp-gateway` binary itself: help, configuration refusal, migrate, keygen, SIGTERM.
+//! The `mcp-gateway` binary itself: help, configuration refusal, migrate, keygen, SIGTERM, admin;
+//! `keys rotate` in the sibling `cli_keys.rs`.
 
 use sea_orm::EntityTrait;
 use std::{
@@ -8,6 +9,9 @@ use std::{
 };
 
 use crate::helpers::MASTER_KEY_B64;
+
+#[path = "cli_keys.rs"]
+mod keys;
 
 fn gateway() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_mcp-gateway"));
@@ -25,7 +29,7 @@ fn help_lists_the_commands() {
     let output = gateway().arg("--help").output().unwrap();
     assert!(output.status.success());
     let help = String::from_utf8(output.stdout).unwrap();
-    for command in ["serve", "migrate", "keygen"] {
+    for command in ["serve", "migrate", "keygen", "keys", "admin"] {
         assert!(help.contains(command), "{command} in {help}");
     }
 }
