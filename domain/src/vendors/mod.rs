@@ -107,3 +107,6 @@ mod catalog_tests;
 #[cfg(test)]
 #[path = "engine_tests.rs"]
 mod engine_tests;
+#[cfg(test)]
+#[path = "engine_vendor_tests.rs"]
+mod engine_vendor_tests;
