@@ -2,7 +2,8 @@
 //! The engine against the vendor fakes (real HTTP on 127.0.0.1 through the real outbound guard,
 //! reached with origin overrides so definitions keep their real hosts): checks, failure classes,
 //! argument encoding, redaction, paging and truncation. Per-vendor behaviour (every tool, token
-//! cache, zone discovery, concurrency, demo writes) is in `engine_vendor_tests.rs`.
+//! cache, zone discovery, concurrency, demo writes) is in `engine_vendor_tests.rs`, arguments in
+//! `engine_args_tests.rs`.
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
@@ -234,140 +235,6 @@ async fn secrets_in_a_vendor_error_body_are_redacted() {
     assert!(!outcome.message().contains(itglue::API_KEY));
 }
 
-/// A definition with an unconstrained string path argument and a local rate limit, against the
-/// IT Glue fake.
-fn probe(rate_limited: bool) -> Arc<VendorDefinition> {
-    let mut text = r#"slug = "probe"
-name = "Probe"
-category = "Test"
-description = "Engine encoding and rate-limit probe."
-docs = ["https://api.itglue.com/developer/"]
-kind = "http"
-[[form]]
-name = "api_key"
-label = "API key"
-kind = "secret"
-[base_url]
-url = "https://api.itglue.com"
-[auth]
-scheme = "api_key_header"
-header = "x-api-key"
-value = "{api_key}"
-[check]
-path = "/organizations"
-[[tools]]
-name = "raw"
-title = "Raw"
-description = "Raw path argument."
-path = "/organizations/{id}"
-query = { "filter[name]" = "{name}" }
-examples = [{ id = "1001" }]
-[tools.input_schema]
-type = "object"
-required = ["id"]
-properties.id = { type = "string" }
-properties.name = { type = "string" }
-"#
-    .to_owned();
-    if rate_limited {
-        text.push_str("[limits]\nrate_requests = 2\nrate_per_seconds = 60\n");
-    }
-    Catalog::from_sources(vec![("probe.toml".into(), text)])
-        .unwrap()
-        .get("probe")
-        .unwrap()
-        .clone()
-}
-
-#[tokio::test]
-async fn path_arguments_stay_one_segment_and_query_arguments_one_value() {
-    // Arrange
-    let fake = itglue::spawn(Options::default()).await.unwrap();
-    let engine = engine(&[&fake], None);
-    let probe = probe(false);
-    let creds = creds(&[], &[("api_key", itglue::API_KEY)]);
-    // Act
-    let hostile = engine
-        .call(
-            &probe,
-            &creds,
-            "raw",
-            json!({"id": "../../admin", "name": "a&b=c#d"}),
-            NOW,
-        )
-        .await;
-    // Assert: the fake saw one encoded segment under /organizations and one query value.
-    assert_eq!(hostile.unwrap_err().class(), "not_found");
-    let sent = fake.requests().pop().unwrap();
-    assert_eq!(sent.path, "/organizations/..%2F..%2Fadmin");
-    assert_eq!(sent.query_param("filter[name]").as_deref(), Some("a&b=c#d"));
-    assert_eq!(sent.query.as_deref().unwrap().matches('=').count(), 1);
-    for dots in [".", "..", ""] {
-        let refused = engine
-            .call(&probe, &creds, "raw", json!({"id": dots}), NOW)
-            .await
-            .unwrap_err();
-        assert_eq!(refused.class(), "invalid_arguments", "{dots:?}");
-    }
-    assert_eq!(
-        fake.requests().len(),
-        1,
-        "refused arguments never reach the vendor"
-    );
-    // Built-in tools constrain ids in their schema too.
-    let schema_refusal = engine
-        .call(
-            &def("itglue"),
-            &itglue_creds(itglue::API_KEY),
-            "get_organization",
-            json!({"id": "../admin"}),
-            NOW,
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(schema_refusal.class(), "invalid_arguments");
-}
-
-#[tokio::test]
-async fn the_definitions_rate_limit_is_enforced_per_connection_with_retry_after() {
-    let fake = itglue::spawn(Options::default()).await.unwrap();
-    let engine = engine(&[&fake], None);
-    let probe = probe(true);
-    let creds = creds(&[], &[("api_key", itglue::API_KEY)]);
-    for _ in 0..2 {
-        engine
-            .call(&probe, &creds, "raw", json!({"id": "1001"}), NOW)
-            .await
-            .unwrap();
-    }
-    let limited = engine
-        .call(
-            &probe,
-            &creds,
-            "raw",
-            json!({"id": "1001"}),
-            NOW + time::Duration::seconds(10),
-        )
-        .await;
-    assert_eq!(
-        limited.unwrap_err(),
-        CallError::RateLimited {
-            retry_after: Some(Duration::from_secs(50))
-        }
-    );
-    assert_eq!(fake.requests().len(), 2);
-    engine
-        .call(
-            &probe,
-            &creds,
-            "raw",
-            json!({"id": "1001"}),
-            NOW + time::Duration::seconds(61),
-        )
-        .await
-        .unwrap();
-}
-
 #[tokio::test]
 async fn lists_follow_pages_up_to_the_limit_and_say_when_truncated() {
     // Arrange: the fake answers at most 10 items per page.
@@ -490,32 +357,4 @@ async fn autotask_and_ninjaone_paging_follow_their_own_styles() {
         .collect();
     assert_eq!(afters, [None, Some("105".into()), Some("110".into())]);
     assert_eq!(v["items"][11]["id"], 112);
-}
-
-#[tokio::test]
-async fn unknown_tools_and_bad_arguments_are_refused_before_any_request() {
-    let fake = itglue::spawn(Options::default()).await.unwrap();
-    let engine = engine(&[&fake], None);
-    let def = def("itglue");
-    let creds = itglue_creds(itglue::API_KEY);
-    assert_eq!(
-        engine
-            .call(&def, &creds, "drop_everything", json!({}), NOW)
-            .await
-            .unwrap_err(),
-        CallError::UnknownTool
-    );
-    for bad in [
-        json!({"limit": 500}),
-        json!({"nope": 1}),
-        json!([1]),
-        json!({"limit": "5"}),
-    ] {
-        let e = engine
-            .call(&def, &creds, "list_organizations", bad.clone(), NOW)
-            .await
-            .unwrap_err();
-        assert_eq!(e.class(), "invalid_arguments", "{bad}");
-    }
-    assert!(fake.requests().is_empty());
 }
