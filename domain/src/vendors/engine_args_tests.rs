@@ -171,3 +171,46 @@ async fn unknown_tools_and_bad_arguments_are_refused_before_any_request() {
     }
     assert!(fake.requests().is_empty());
 }
+
+#[tokio::test]
+async fn a_secret_echoed_in_a_successful_answer_is_redacted() {
+    // Arrange: the fake stores the quick notes and returns them.
+    let fake = itglue::spawn(Options::default()).await.unwrap();
+    let engine = engine(&[&fake], None);
+    let args = json!({"id": "1001", "quick_notes": format!("key is {}", itglue::API_KEY)});
+    // Act
+    let out = engine
+        .call(
+            &def("itglue"),
+            &itglue_creds(itglue::API_KEY),
+            "update_organization_quick_notes",
+            args,
+            NOW,
+        )
+        .await
+        .unwrap();
+    // Assert
+    assert!(!out.text.contains(itglue::API_KEY), "{}", out.text);
+    assert_eq!(out.structured.unwrap()["quick_notes"], "key is [redacted]");
+}
+
+#[tokio::test]
+async fn an_answer_over_the_size_cap_is_refused_with_a_clear_error() {
+    let fake = itglue::spawn(Options::default()).await.unwrap();
+    let mut small = (*def("itglue")).clone();
+    small.limits.max_response_bytes = 512;
+    let error = engine(&[&fake], None)
+        .call(
+            &small,
+            &itglue_creds(itglue::API_KEY),
+            "list_organizations",
+            json!({}),
+            NOW,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(error.class(), "unexpected");
+    assert!(error
+        .message("IT Glue")
+        .contains("larger than the gateway accepts"));
+}
