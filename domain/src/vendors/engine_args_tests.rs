@@ -214,3 +214,17 @@ async fn an_answer_over_the_size_cap_is_refused_with_a_clear_error() {
         .message("IT Glue")
         .contains("larger than the gateway accepts"));
 }
+
+#[tokio::test]
+async fn an_unknown_host_is_host_not_found() {
+    // `.invalid` never resolves (RFC 6761 §6.4).
+    let mut nowhere = (*def("itglue")).clone();
+    if let VendorKind::Http(spec) = &mut nowhere.kind {
+        spec.base_url =
+            BaseUrl::Template(Template::parse("https://vendor-gateway-test.invalid").unwrap());
+    }
+    let outcome = engine(&[], Some(Duration::from_secs(5)))
+        .check(&nowhere, &itglue_creds(itglue::API_KEY), NOW)
+        .await;
+    assert_eq!(outcome, CheckOutcome::HostNotFound);
+}

@@ -388,3 +388,23 @@ async fn demo_writes_are_seen_by_later_reads_of_the_same_connection_only() {
     assert_eq!(v["items"][0]["id"], 1005);
     assert!(page.truncated && v["note"].is_string());
 }
+
+#[tokio::test]
+async fn a_wrong_autotask_secret_is_rejected_with_the_vendors_message() {
+    let fake = autotask::spawn(Options::default()).await.unwrap();
+    let mut wrong = autotask_creds(autotask::USERNAME);
+    wrong.secrets.insert(
+        "secret".into(),
+        secrecy::SecretString::from("not-the-secret"),
+    );
+    let outcome = engine(&[&fake], None)
+        .check(&def("autotask"), &wrong, NOW)
+        .await;
+    let CheckOutcome::Rejected {
+        vendor_message: Some(said),
+    } = &outcome
+    else {
+        panic!("{outcome:?}")
+    };
+    assert!(said.starts_with("User authentication failed"), "{said}");
+}
