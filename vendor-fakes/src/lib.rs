@@ -1,2 +1,13 @@
-//! Local fakes of the vendor APIs the gateway's definitions call, each accepting only the vendor's
-//! documented authentication and serving the request shape of every tool (see README.md).
+//! Local fakes of the vendor APIs the gateway's definitions call (`vendors/*.toml`), each
+//! accepting only the vendor's documented authentication and serving the request shape of every
+//! tool with realistic sample answers and pages. Tests start one per test on 127.0.0.1:0 and
+//! point the gateway at it with `outbound_origin_overrides` (each of
+//! [`FakeVendor::real_origins`] → [`FakeVendor::origin`]), so definitions keep their real hosts.
+//! The credentials each fake accepts are its `pub const`s (see README.md).
+
+pub mod autotask;
+mod common;
+pub mod itglue;
+pub mod ninjaone;
+
+pub use common::{error, json, FailureMode, FakeVendor, Options, Recorded, Req};

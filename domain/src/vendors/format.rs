@@ -10,6 +10,7 @@ use toml::Spanned;
 use super::{
     catalog::CatalogError,
     definition::*,
+    format_http::{convert_auth, convert_base_url, RawAuth, RawBaseUrl},
     format_tools::{convert_tool, RawTool},
     template::Template,
 };
@@ -58,43 +59,6 @@ struct RawField {
 struct RawOption {
     value: String,
     label: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawBaseUrl {
-    url: Option<String>,
-    field: Option<String>,
-    map: Option<BTreeMap<String, String>>,
-    discover: Option<RawDiscover>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawDiscover {
-    url: String,
-    pointer: String,
-    #[serde(default)]
-    append: String,
-    allowed_hosts: Vec<String>,
-    field: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawAuth {
-    scheme: String,
-    headers: Option<BTreeMap<String, String>>,
-    username: Option<String>,
-    password: Option<String>,
-    token: Option<String>,
-    header: Option<String>,
-    value: Option<String>,
-    token_url: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<String>,
-    scope: Option<String>,
-    client_auth: Option<String>,
 }
 
 /// A request as written (the check, and tools through `format_tools`).
@@ -407,161 +371,6 @@ pub(super) fn header_name(
     reqwest::header::HeaderName::from_bytes(name.as_bytes())
         .map_err(|_| ctx.err(span, format!("`{name}` is not a valid header name")))?;
     Ok(name.to_owned())
-}
-
-fn https_url(ctx: &Ctx, span: Range<usize>, text: &str) -> Result<String, CatalogError> {
-    match url::Url::parse(text) {
-        Ok(u) if u.scheme() == "https" && u.host_str().is_some() => Ok(text.to_owned()),
-        _ => Err(ctx.err(span, format!("`{text}` is not an https URL"))),
-    }
-}
-
-fn convert_base_url(
-    ctx: &Ctx,
-    raw: Spanned<RawBaseUrl>,
-    form: &[FormField],
-) -> Result<BaseUrl, CatalogError> {
-    let span = raw.span();
-    let b = raw.into_inner();
-    match (b.url, b.field, b.map, b.discover) {
-        (Some(url), None, None, None) => {
-            let t = form_template(ctx, span.clone(), &url, form)?;
-            if !url.starts_with("https://") && t.single_var().is_none() {
-                return Err(ctx.err(span, "[base_url] url must start with https://"));
-            }
-            Ok(BaseUrl::Template(t))
-        }
-        (None, Some(field), Some(map), None) => {
-            let Some(FieldKind::Select { options }) =
-                form.iter().find(|f| f.name == field).map(|f| &f.kind)
-            else {
-                return Err(ctx.err(
-                    span,
-                    format!("[base_url] field `{field}` is not a select field of the form"),
-                ));
-            };
-            for (value, _) in options {
-                if !map.contains_key(value) {
-                    return Err(ctx.err(
-                        span,
-                        format!("[base_url] map has no URL for option `{value}`"),
-                    ));
-                }
-            }
-            for url in map.values() {
-                https_url(ctx, span.clone(), url)?;
-            }
-            Ok(BaseUrl::Map { field, map })
-        }
-        (None, None, None, Some(d)) => {
-            if d.allowed_hosts.is_empty() {
-                return Err(ctx.err(span, "[base_url.discover] needs allowed_hosts"));
-            }
-            if let Some(f) = &d.field {
-                if !form.iter().any(|g| &g.name == f) {
-                    return Err(ctx.err(
-                        span,
-                        format!("[base_url.discover] field `{f}` is not a form field"),
-                    ));
-                }
-            }
-            Ok(BaseUrl::Discover {
-                url: form_template(ctx, span, &d.url, form)?,
-                pointer: d.pointer,
-                append: d.append,
-                allowed_hosts: d.allowed_hosts,
-                field: d.field,
-            })
-        }
-        _ => Err(ctx.err(
-            span,
-            "[base_url] needs exactly one of: url; field + map; discover",
-        )),
-    }
-}
-
-fn convert_auth(
-    ctx: &Ctx,
-    raw: Spanned<RawAuth>,
-    form: &[FormField],
-) -> Result<AuthScheme, CatalogError> {
-    let span = raw.span();
-    let a = raw.into_inner();
-    let t = |text: &str| form_template(ctx, span.clone(), text, form);
-    let need = |v: &Option<String>, key: &str| {
-        v.as_deref()
-            .ok_or_else(|| {
-                ctx.err(
-                    span.clone(),
-                    format!("auth scheme `{}` needs `{key}`", a.scheme),
-                )
-            })
-            .and_then(t)
-    };
-    let (scheme, used): (AuthScheme, &[&str]) = match a.scheme.as_str() {
-        "headers" => {
-            let Some(headers) = &a.headers else {
-                return Err(ctx.err(span, "auth scheme `headers` needs `headers`"));
-            };
-            let mut out = Vec::new();
-            for (name, value) in headers {
-                out.push((header_name(ctx, span.clone(), name)?, t(value)?));
-            }
-            (AuthScheme::Headers(out), &["headers"])
-        }
-        "basic" => (AuthScheme::Basic { username: need(&a.username, "username")?, password: need(&a.password, "password")? }, &["username", "password"]),
-        "bearer" => (AuthScheme::Bearer { token: need(&a.token, "token")? }, &["token"]),
-        "api_key_header" => {
-            let header = a.header.clone().ok_or_else(|| ctx.err(span.clone(), "auth scheme `api_key_header` needs `header`"))?;
-            (AuthScheme::ApiKeyHeader { header: header_name(ctx, span.clone(), &header)?, value: need(&a.value, "value")? }, &["header", "value"])
-        }
-        "oauth2_client_credentials" | "oauth2_password" => {
-            let password_grant = a.scheme == "oauth2_password";
-            let spec = TokenSpec {
-                token_url: need(&a.token_url, "token_url")?,
-                client_id: need(&a.client_id, "client_id")?,
-                client_secret: a.client_secret.as_deref().map(t).transpose()?,
-                username: if password_grant { Some(need(&a.username, "username")?) } else { None },
-                password: if password_grant { Some(need(&a.password, "password")?) } else { None },
-                scope: a.scope.clone(),
-                client_auth: match a.client_auth.as_deref() {
-                    None | Some("body") => ClientAuth::Body,
-                    Some("basic") => ClientAuth::Basic,
-                    Some(other) => return Err(ctx.err(span, format!("client_auth `{other}` (expected body or basic)"))),
-                },
-            };
-            if password_grant {
-                (AuthScheme::OAuth2Password(spec), &["token_url", "client_id", "client_secret", "scope", "client_auth", "username", "password"])
-            } else {
-                (AuthScheme::OAuth2ClientCredentials(spec), &["token_url", "client_id", "client_secret", "scope", "client_auth"])
-            }
-        }
-        other => {
-            return Err(ctx.err(span, format!(
-                "unknown auth scheme `{other}` (headers, basic, bearer, api_key_header, oauth2_client_credentials, oauth2_password)"
-            )))
-        }
-    };
-    let present = [
-        ("headers", a.headers.is_some()),
-        ("username", a.username.is_some()),
-        ("password", a.password.is_some()),
-        ("token", a.token.is_some()),
-        ("header", a.header.is_some()),
-        ("value", a.value.is_some()),
-        ("token_url", a.token_url.is_some()),
-        ("client_id", a.client_id.is_some()),
-        ("client_secret", a.client_secret.is_some()),
-        ("scope", a.scope.is_some()),
-        ("client_auth", a.client_auth.is_some()),
-    ];
-    if let Some((key, _)) = present.iter().find(|(k, p)| *p && !used.contains(k)) {
-        return Err(ctx.err(
-            span,
-            format!("`{key}` does not apply to auth scheme `{}`", a.scheme),
-        ));
-    }
-    Ok(scheme)
 }
 
 fn convert_check(

@@ -16,6 +16,7 @@ mod demo;
 mod engine;
 mod form;
 mod format;
+mod format_http;
 mod format_tools;
 mod outcome;
 mod schema;
@@ -105,5 +106,11 @@ impl std::fmt::Debug for ConnectionCredentials {
 #[path = "catalog_tests.rs"]
 mod catalog_tests;
 #[cfg(test)]
+#[path = "engine_args_tests.rs"]
+mod engine_args_tests;
+#[cfg(test)]
 #[path = "engine_tests.rs"]
 mod engine_tests;
+#[cfg(test)]
+#[path = "engine_vendor_tests.rs"]
+mod engine_vendor_tests;

@@ -245,7 +245,16 @@ pub(super) async fn call(
     let json = cx.json(&first)?;
     let Some(items_at) = &tr.response.items else {
         let value = match &tr.response.object {
-            Some(p) => json.pointer(p).cloned().unwrap_or(Value::Null),
+            // A record pointer that finds nothing is an absent record (Autotask answers a
+            // missing id with 200 `{"item": null}`).
+            Some(p) => match json.pointer(p) {
+                Some(Value::Null) | None => {
+                    return Err(CallError::NotFound {
+                        vendor_message: None,
+                    })
+                }
+                Some(v) => v.clone(),
+            },
             None => json,
         };
         return Ok(shape::object_output(&value, &tr.response, &cx.redactor));
@@ -268,28 +277,30 @@ pub(super) async fn call(
                 ))
             }
         };
-        let full = got.len() >= limit;
         let next = match &tr.paging {
             Some(Paging::NextLink { pointer }) => cx.next_link(&page, pointer),
+            // The vendor may cap pages below what was asked: keep going while pages are not
+            // empty (at most one extra, empty request at the end).
             Some(Paging::Cursor {
                 param,
                 from_last_item,
-            }) if full => got
-                .last()
-                .and_then(|i| i.pointer(from_last_item))
-                .map(|cursor| {
-                    let mut next = url.clone();
-                    let kept: Vec<(String, String)> = url
-                        .query_pairs()
-                        .filter(|(k, _)| k != param)
-                        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                        .collect();
-                    next.query_pairs_mut()
-                        .clear()
-                        .extend_pairs(kept)
-                        .append_pair(param, &as_text(cursor));
-                    next
-                }),
+            }) if !got.is_empty() => {
+                got.last()
+                    .and_then(|i| i.pointer(from_last_item))
+                    .map(|cursor| {
+                        let mut next = url.clone();
+                        let kept: Vec<(String, String)> = url
+                            .query_pairs()
+                            .filter(|(k, _)| k != param)
+                            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                            .collect();
+                        next.query_pairs_mut()
+                            .clear()
+                            .extend_pairs(kept)
+                            .append_pair(param, &as_text(cursor));
+                        next
+                    })
+            }
             _ => None,
         };
         items.extend(got);
