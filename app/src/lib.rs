@@ -90,8 +90,8 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=PortalLayout ssr=SsrMode::Async>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/connections") view=ConnectionsPage ssr=SsrMode::Async />
-                    <Route path=path!("/teams") view=TeamsPage ssr=SsrMode::Async />
-                    <Route path=path!("/teams/audit") view=TeamAuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/organisation") view=TeamsPage ssr=SsrMode::Async />
+                    <Route path=path!("/organisation/audit") view=TeamAuditPage ssr=SsrMode::Async />
                     <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
                 </ParentRoute>

@@ -69,7 +69,7 @@ fn Accept(
     let navigate = use_navigate();
     Effect::new(move |_| {
         if accept.value().with(|v| matches!(v, Some(Ok(())))) {
-            navigate(routes::TEAMS, Default::default());
+            navigate(routes::ORGANISATION, Default::default());
         }
     });
     let title = format!("Join {team}");
@@ -114,7 +114,7 @@ fn Problem(kind: InvitationProblemKind, message: String) -> impl IntoView {
         InvitationProblemKind::TeamFull => "This team is full",
     };
     let (href, label) = match kind {
-        InvitationProblemKind::AlreadyMember => (routes::TEAMS, "Go to your team"),
+        InvitationProblemKind::AlreadyMember => (routes::ORGANISATION, "Go to your team"),
         InvitationProblemKind::InAnotherTeam => (routes::SETTINGS, "Open Settings → Team"),
         _ => (routes::SETTINGS, "Go to Settings"),
     };

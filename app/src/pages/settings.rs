@@ -286,7 +286,7 @@ fn TeamCard(team: TeamSummary, actions: TeamActions) -> impl IntoView {
                 <dd id="team-role">{role}</dd>
             </dl>
             <p>
-                <a class="btn btn-secondary" href=routes::TEAMS>"Manage team"</a>
+                <a class="btn btn-secondary" href=routes::ORGANISATION>"Manage team"</a>
             </p>
             {can_upgrade
                 .then(|| {

@@ -137,7 +137,7 @@ pub fn TeamsPage() -> impl IntoView {
                     Ok(Some(team)) => view! { <Team team actions /> }.into_any(),
                     Ok(None) => view! { <NoTeam /> }.into_any(),
                     Err(PortalError::Unauthorized) => {
-                        view! { <Redirect path=routes::login_with_next(routes::TEAMS) /> }.into_any()
+                        view! { <Redirect path=routes::login_with_next(routes::ORGANISATION) /> }.into_any()
                     }
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }
@@ -183,13 +183,15 @@ fn Team(team: TeamOverview, actions: TeamActions) -> impl IntoView {
         "badge badge-muted"
     };
     let audit = match can.view_audit_log.clone() {
-        None => view! { <a class="btn btn-secondary" href=routes::TEAM_AUDIT>"Audit log"</a> }
-            .into_any(),
+        None => {
+            view! { <a class="btn btn-secondary" href=routes::ORGANISATION_AUDIT>"Audit log"</a> }
+                .into_any()
+        }
         Some(reason) => view! { <p class="muted" id="audit-unavailable">{reason}</p> }.into_any(),
     };
     view! {
         <div class="page-header">
-            <h1 id="team-heading">{name.clone()}</h1>
+            <h1 id="organization-heading">{name.clone()}</h1>
             <p class="muted">
                 <span class=plan_badge id="team-plan">{plan}</span>
                 " · You are "

@@ -465,7 +465,7 @@ async fn plans_limit_free_teams_and_an_invite_code_upgrades_them() {
             .contains("Departments are part of the Pro plan"),
         "{body}"
     );
-    let audit = ada.get("/teams/audit/export.csv").await;
+    let audit = ada.get("/organisation/audit/export.csv").await;
     assert_eq!(audit.status(), StatusCode::FORBIDDEN);
     assert!(audit
         .text()
@@ -704,7 +704,7 @@ async fn the_audit_export_is_csv_of_the_callers_team_with_the_pages_filter() {
     let response = f
         .admin
         .0
-        .get("/teams/audit/export.csv?action=member.role_change")
+        .get("/organisation/audit/export.csv?action=member.role_change")
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
@@ -726,7 +726,7 @@ async fn the_audit_export_is_csv_of_the_callers_team_with_the_pages_filter() {
     let all = f
         .owner
         .0
-        .get("/teams/audit/export.csv")
+        .get("/organisation/audit/export.csv")
         .await
         .text()
         .await
@@ -735,19 +735,23 @@ async fn the_audit_export_is_csv_of_the_callers_team_with_the_pages_filter() {
     assert!(!all.contains("Other 1"), "{all}");
     // Refusals: a member, a bad filter, nobody signed in.
     assert_eq!(
-        f.member.0.get("/teams/audit/export.csv").await.status(),
+        f.member
+            .0
+            .get("/organisation/audit/export.csv")
+            .await
+            .status(),
         StatusCode::FORBIDDEN
     );
     assert_eq!(
         f.owner
             .0
-            .get("/teams/audit/export.csv?from=26/11/2026")
+            .get("/organisation/audit/export.csv?from=26/11/2026")
             .await
             .status(),
         StatusCode::BAD_REQUEST
     );
     let anonymous = crate::helpers::client()
-        .get(app.url("/teams/audit/export.csv"))
+        .get(app.url("/organisation/audit/export.csv"))
         .send()
         .await
         .unwrap();
@@ -791,4 +795,76 @@ async fn the_audit_export_is_csv_of_the_callers_team_with_the_pages_filter() {
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_old_team_urls_redirect_permanently_to_the_organisation_pages_with_their_query() {
+    let app = spawn_app().await;
+    let f = Fixture::new(&app, 1).await;
+    let cases = [
+        ("/teams", "/organisation"),
+        ("/teams?tab=members", "/organisation?tab=members"),
+        ("/teams/audit", "/organisation/audit"),
+        (
+            "/teams/audit?actor=&action=member.remove&from=2026-01-01&to=&page=2",
+            "/organisation/audit?actor=&action=member.remove&from=2026-01-01&to=&page=2",
+        ),
+        (
+            "/teams/audit/export.csv?action=member.role_change",
+            "/organisation/audit/export.csv?action=member.role_change",
+        ),
+    ];
+    for (old, new) in cases {
+        // Signed out and signed in alike: the redirect needs nobody's session.
+        let anonymous = app.get(old).await;
+        let owner = f.owner.0.get(old).await;
+        for response in [anonymous, owner] {
+            assert_eq!(response.status(), StatusCode::PERMANENT_REDIRECT, "{old}");
+            assert_eq!(location(&response), new, "{old}");
+        }
+    }
+    // Only those three paths moved: anything else under /teams is not a page.
+    assert_eq!(
+        f.owner.0.get("/teams/members").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    // Where the redirect leads, a signed-out visitor is asked to sign in and come back there.
+    let response = app.get("/organisation/audit?action=member.remove").await;
+    assert_eq!(
+        location(&response),
+        "/auth/login?next=/organisation/audit%3Faction%3Dmember.remove"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_organisation_page_and_its_audit_log_render_for_a_signed_in_owner() {
+    let app = spawn_app().await;
+    let f = Fixture::new(&app, 1).await;
+    let response = f.owner.0.get("/organisation").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(html.contains(r#"id="organization-heading""#), "{html}");
+    assert!(html.contains("Acme"), "{html}");
+    assert!(html.contains(r#"href="/organisation/audit""#), "{html}");
+    assert!(html.contains(r#"href="/organisation""#), "nav link");
+    assert!(html.contains("Desk"), "the team Desk is listed");
+
+    let response = f
+        .owner
+        .0
+        .get("/organisation/audit?action=invitation.create")
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(html.contains(r#"id="audit-table""#), "{html}");
+    assert!(
+        html.contains(r#"data-action="invitation.create""#),
+        "{html}"
+    );
+    assert!(!html.contains(r#"data-action="organization.create""#));
+    assert!(html.contains(r#"href="/organisation/audit/export.csv?action=invitation.create""#));
+
+    // A member sees the organisation but is told why the audit log is not theirs.
+    let html = f.member.0.get("/organisation").await.text().await.unwrap();
+    assert!(html.contains("Acme") && html.contains(r#"id="audit-unavailable""#));
 }

@@ -11,6 +11,6 @@ pub async fn accept_invitation(token: String) -> Result<(), PortalError> {
     domain::organizations::accept_invitation(&state.db, &user, &token, &context, now)
         .await
         .map_err(org_error)?;
-    leptos_axum::redirect(crate::routes::TEAMS);
+    leptos_axum::redirect(crate::routes::ORGANISATION);
     Ok(())
 }
