@@ -68,8 +68,8 @@ test("the owner creates a Pro team with an operator's invite code and invites a 
   await expect(page.getByLabel("Team name")).toHaveValue("Acme IT");
   await page.getByLabel("Invite code (optional)").fill(code.toLowerCase());
   await page.getByRole("button", { name: "Create a team" }).click();
-  await expect(page.locator("#team-plan")).toHaveText("Pro");
-  await expect(page.locator("#team-role")).toHaveText("Owner");
+  await expect(page.locator("#organization-plan")).toHaveText("Pro");
+  await expect(page.locator("#organization-role")).toHaveText("Owner");
   await expect(page.getByRole("button", { name: "Leave team" })).toBeDisabled();
   await expect(page.getByText("You own this team: transfer ownership")).toBeVisible();
   await checkPage(page, "teams-02-settings-with-team");

@@ -32,8 +32,8 @@ pub fn InvitePage() -> impl IntoView {
         <Suspense fallback=|| view! { <Loading label="Opening the invite link…" /> }>
             {move || Suspend::new(async move {
                 match invitation.await {
-                    Ok(InvitationView::Open { team, inviter, role, department, expires_at }) => {
-                        view! { <Accept token=token() team inviter role department expires_at /> }.into_any()
+                    Ok(InvitationView::Open { organization, inviter, role, team, expires_at }) => {
+                        view! { <Accept token=token() organization inviter role team expires_at /> }.into_any()
                     }
                     Ok(InvitationView::Problem { kind, message }) => {
                         // A link that never existed is a 404; the others are real links whose
@@ -57,10 +57,10 @@ pub fn InvitePage() -> impl IntoView {
 #[component]
 fn Accept(
     token: String,
-    team: String,
+    organization: String,
     inviter: String,
     role: String,
-    department: Option<String>,
+    team: Option<String>,
     expires_at: String,
 ) -> impl IntoView {
     let accept = ServerAction::<AcceptInvitation>::new();
@@ -72,17 +72,17 @@ fn Accept(
             navigate(routes::ORGANISATION, Default::default());
         }
     });
-    let title = format!("Join {team}");
+    let title = format!("Join {organization}");
     view! {
         <Title text=title />
         <section class="card invite-card" aria-labelledby="invite-title">
-            <h1 id="invite-title">{format!("Join “{team}”")}</h1>
+            <h1 id="invite-title">{format!("Join “{organization}”")}</h1>
             <p>
                 <strong>{inviter}</strong>
                 " invited you to join the team "
-                <strong>{team.clone()}</strong>
+                <strong>{organization.clone()}</strong>
                 {format!(" as {}", role.to_lowercase())}
-                {department.map(|d| format!(", in the department “{d}”"))}
+                {team.map(|t| format!(", in the team “{t}”"))}
                 "."
             </p>
             <p class="muted">
@@ -110,12 +110,12 @@ fn Problem(kind: InvitationProblemKind, message: String) -> impl IntoView {
         InvitationProblemKind::Revoked => "This invite link was revoked",
         InvitationProblemKind::UsedUp => "This invite link has been used up",
         InvitationProblemKind::AlreadyMember => "You are already in this team",
-        InvitationProblemKind::InAnotherTeam => "You are in another team",
-        InvitationProblemKind::TeamFull => "This team is full",
+        InvitationProblemKind::InAnotherOrganization => "You are in another team",
+        InvitationProblemKind::OrganizationFull => "This team is full",
     };
     let (href, label) = match kind {
         InvitationProblemKind::AlreadyMember => (routes::ORGANISATION, "Go to your team"),
-        InvitationProblemKind::InAnotherTeam => (routes::SETTINGS, "Open Settings → Team"),
+        InvitationProblemKind::InAnotherOrganization => (routes::SETTINGS, "Open Settings → Team"),
         _ => (routes::SETTINGS, "Go to Settings"),
     };
     let (class, kind_attr) = match kind {

@@ -16,13 +16,13 @@ use crate::{
     server_fns::{
         oauth::{get_authorized_apps, RevokeAuthorizedApp},
         organization::{CreateOrganization, LeaveOrganization, UpgradePlan},
-        settings::{get_settings_overview, SettingsOverview, TeamSummary},
+        settings::{get_settings_overview, OrganizationSummary, SettingsOverview},
     },
 };
 
-/// The team section's actions; the overview reloads after each.
+/// The organisation section's actions; the overview reloads after each.
 #[derive(Clone, Copy)]
-struct TeamActions {
+struct OrganizationActions {
     create: ServerAction<CreateOrganization>,
     leave: ServerAction<LeaveOrganization>,
     upgrade: ServerAction<UpgradePlan>,
@@ -31,7 +31,7 @@ struct TeamActions {
 /// The settings page.
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let actions = TeamActions {
+    let actions = OrganizationActions {
         create: ServerAction::new(),
         leave: ServerAction::new(),
         upgrade: ServerAction::new(),
@@ -67,14 +67,14 @@ pub fn SettingsPage() -> impl IntoView {
 }
 
 #[component]
-fn Overview(overview: SettingsOverview, actions: TeamActions) -> impl IntoView {
+fn Overview(overview: SettingsOverview, actions: OrganizationActions) -> impl IntoView {
     let SettingsOverview {
         display_name,
         email,
         member_since,
         mcp_url,
-        team,
-        new_team_plan,
+        organization,
+        new_organization_plan,
     } = overview;
     view! {
         <div class="page-header">
@@ -137,9 +137,9 @@ fn Overview(overview: SettingsOverview, actions: TeamActions) -> impl IntoView {
                     </p>
                 </form>
             </section>
-            {match team {
-                Some(team) => view! { <TeamCard team actions /> }.into_any(),
-                None => view! { <CreateTeam new_team_plan actions /> }.into_any(),
+            {match organization {
+                Some(organization) => view! { <OrganizationCard organization actions /> }.into_any(),
+                None => view! { <NewOrganization new_organization_plan actions /> }.into_any(),
             }}
             {view! { <AuthorizedApps /> }.into_any()}
         </div>
@@ -205,22 +205,22 @@ fn AuthorizedApps() -> impl IntoView {
 
 /// "Create a team": name and an optional invite code.
 #[component]
-fn CreateTeam(new_team_plan: String, actions: TeamActions) -> impl IntoView {
+fn NewOrganization(new_organization_plan: String, actions: OrganizationActions) -> impl IntoView {
     let error = action_error(actions.create);
     let pending = actions.create.pending();
     let invalid = move || error.with(Option::is_some);
     view! {
-        <section class="card" aria-labelledby="team-title">
-            <h2 id="team-title">"Team"</h2>
+        <section class="card" aria-labelledby="organization-title">
+            <h2 id="organization-title">"Team"</h2>
             <p>
                 "You are not in a team. Create one to share connections with colleagues, or open "
                 "an invite link a colleague sent you to join theirs."
             </p>
             <ActionForm action=actions.create>
                 <div class="field" class:field-invalid=invalid>
-                    <label for="team-name">"Team name"</label>
+                    <label for="organization-name">"Team name"</label>
                     <input
-                        id="team-name"
+                        id="organization-name"
                         name="name"
                         class="input"
                         type="text"
@@ -228,7 +228,7 @@ fn CreateTeam(new_team_plan: String, actions: TeamActions) -> impl IntoView {
                         maxlength="100"
                         autocomplete="organization"
                         aria-invalid=move || invalid().to_string()
-                        aria-describedby=move || invalid().then_some("create-team-error")
+                        aria-describedby=move || invalid().then_some("create-organization-error")
                     />
                 </div>
                 <div class="field">
@@ -243,10 +243,10 @@ fn CreateTeam(new_team_plan: String, actions: TeamActions) -> impl IntoView {
                         aria-describedby="invite-code-hint"
                     />
                     <p class="field-hint" id="invite-code-hint">
-                        {format!("New teams start on the {new_team_plan} plan. A valid invite code makes it Pro.")}
+                        {format!("New teams start on the {new_organization_plan} plan. A valid invite code makes it Pro.")}
                     </p>
                 </div>
-                <FormError error id="create-team-error" />
+                <FormError error id="create-organization-error" />
                 <button type="submit" class="btn btn-primary" aria-busy=move || pending.get().to_string()>
                     {move || if pending.get() { "Creating…" } else { "Create a team" }}
                 </button>
@@ -257,14 +257,17 @@ fn CreateTeam(new_team_plan: String, actions: TeamActions) -> impl IntoView {
 
 /// The user's team: name, plan, role, the way to manage it, upgrade, leave.
 #[component]
-fn TeamCard(team: TeamSummary, actions: TeamActions) -> impl IntoView {
-    let TeamSummary {
+fn OrganizationCard(
+    organization: OrganizationSummary,
+    actions: OrganizationActions,
+) -> impl IntoView {
+    let OrganizationSummary {
         name,
         plan,
         role,
         leave_refusal,
         can_upgrade,
-    } = team;
+    } = organization;
     let upgrade_error = action_error(actions.upgrade);
     let leave_error = action_error(actions.leave);
     let plan_badge = if plan == "Pro" {
@@ -273,17 +276,17 @@ fn TeamCard(team: TeamSummary, actions: TeamActions) -> impl IntoView {
         "badge badge-muted"
     };
     view! {
-        <section class="card" aria-labelledby="team-title">
-            <h2 id="team-title">"Team"</h2>
+        <section class="card" aria-labelledby="organization-title">
+            <h2 id="organization-title">"Team"</h2>
             <dl class="facts">
                 <dt>"Name"</dt>
-                <dd id="team-name-value">{name.clone()}</dd>
+                <dd id="organization-name-value">{name.clone()}</dd>
                 <dt>"Plan"</dt>
                 <dd>
-                    <span class=plan_badge id="team-plan">{plan}</span>
+                    <span class=plan_badge id="organization-plan">{plan}</span>
                 </dd>
                 <dt>"Your role"</dt>
-                <dd id="team-role">{role}</dd>
+                <dd id="organization-role">{role}</dd>
             </dl>
             <p>
                 <a class="btn btn-secondary" href=routes::ORGANISATION>"Manage team"</a>

@@ -12,7 +12,7 @@ mod idp;
 mod idp_sign_in;
 mod logs;
 mod oauth;
+mod organisation;
 mod pages;
 mod security;
 mod sessions;
-mod teams;

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::Timestamp;
 use crate::{
     components::form::{action_error, FormError},
-    pages::teams::dom_id,
+    pages::organization::dom_id,
     server_fns::admin::{OrganizationRow, SetDefaultPlan, SetOrganizationPlan},
 };
 

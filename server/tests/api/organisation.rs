@@ -199,9 +199,14 @@ async fn every_role_and_outsider_against_every_action_is_decided_on_the_server()
     // are "not found" (IDOR), or the action applies to their own team and Acme is untouched.
     type Form = fn(&Fixture) -> Vec<(&'static str, String)>;
     let cases: Vec<(&str, Form, [u16; 5], bool)> = vec![
-        ("team/overview", |_| vec![], [OK, OK, OK, OK, OK], false),
         (
-            "team/member_role",
+            "organization/overview",
+            |_| vec![],
+            [OK, OK, OK, OK, OK],
+            false,
+        ),
+        (
+            "organization/member_role",
             |f| {
                 vec![
                     ("user_id", f.target.id.to_string()),
@@ -212,13 +217,13 @@ async fn every_role_and_outsider_against_every_action_is_decided_on_the_server()
             true,
         ),
         (
-            "team/member_remove",
+            "organization/member_remove",
             |f| vec![("user_id", f.target.id.to_string())],
             [OK, OK, DENIED, DENIED, GONE],
             true,
         ),
         (
-            "team/invitation_create",
+            "organization/invitation_create",
             |_| {
                 vec![
                     ("role", "member".into()),
@@ -231,25 +236,25 @@ async fn every_role_and_outsider_against_every_action_is_decided_on_the_server()
             true,
         ),
         (
-            "team/invitation_revoke",
+            "organization/invitation_revoke",
             |f| vec![("invitation_id", f.invitation.to_string())],
             [OK, OK, DENIED, DENIED, GONE],
             true,
         ),
         (
-            "team/department_create",
+            "organization/team_create",
             |_| vec![("name", "Projects".into())],
             [OK, OK, DENIED, DENIED, OK],
             true,
         ),
         (
-            "team/department_delete",
+            "organization/team_delete",
             |f| vec![("team_id", f.desk.to_string())],
             [OK, OK, DENIED, DENIED, GONE],
             true,
         ),
         (
-            "team/department_member_add",
+            "organization/team_member_add",
             |f| {
                 vec![
                     ("team_id", f.desk.to_string()),
@@ -260,7 +265,7 @@ async fn every_role_and_outsider_against_every_action_is_decided_on_the_server()
             true,
         ),
         (
-            "team/department_member_remove",
+            "organization/team_member_remove",
             |f| {
                 vec![
                     ("team_id", f.desk.to_string()),
@@ -271,19 +276,19 @@ async fn every_role_and_outsider_against_every_action_is_decided_on_the_server()
             true,
         ),
         (
-            "team/transfer",
+            "organization/transfer",
             |f| vec![("user_id", f.target.id.to_string())],
             [OK, DENIED, DENIED, DENIED, GONE],
             true,
         ),
         (
-            "team/delete",
+            "organization/delete",
             |_| vec![("confirm_name", "Acme".into())],
             [OK, DENIED, DENIED, DENIED, BAD],
             true,
         ),
         (
-            "team/audit",
+            "organization/audit",
             |_| {
                 vec![
                     ("actor", String::new()),
@@ -297,13 +302,13 @@ async fn every_role_and_outsider_against_every_action_is_decided_on_the_server()
             false,
         ),
         (
-            "team/leave",
+            "organization/leave",
             |_| vec![],
             [DENIED, OK, OK, DENIED, DENIED],
             true,
         ),
         (
-            "team/upgrade",
+            "organization/upgrade",
             |_| vec![("invite_code", "PRO-00000-00000-00000-00000".into())],
             [BAD, DENIED, DENIED, DENIED, BAD],
             false,
@@ -354,7 +359,7 @@ async fn every_role_and_outsider_against_every_action_is_decided_on_the_server()
                 }
             }
             // What the others read about Acme: nothing.
-            if endpoint == "team/overview" || endpoint == "team/audit" {
+            if endpoint == "organization/overview" || endpoint == "organization/audit" {
                 let text = body.to_string();
                 if index >= 3 && text.contains("Acme") {
                     failures.push(format!("{endpoint} by {who} shows Acme: {text}"));
@@ -373,7 +378,7 @@ async fn a_removed_member_and_a_demoted_admin_lose_access_on_their_next_request(
     let (status, _) = f
         .admin
         .0
-        .call("team/department_create", &[("name", "Ops")])
+        .call("organization/team_create", &[("name", "Ops")])
         .await;
     assert_eq!(status, StatusCode::OK);
     let admin_id = f.admin.1.id.to_string();
@@ -381,7 +386,7 @@ async fn a_removed_member_and_a_demoted_admin_lose_access_on_their_next_request(
         .owner
         .0
         .call(
-            "team/member_role",
+            "organization/member_role",
             &[("user_id", &admin_id), ("role", "member")],
         )
         .await;
@@ -389,7 +394,7 @@ async fn a_removed_member_and_a_demoted_admin_lose_access_on_their_next_request(
     let (status, body) = f
         .admin
         .0
-        .call("team/department_create", &[("name", "Ops 2")])
+        .call("organization/team_create", &[("name", "Ops 2")])
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     // The member is removed; their next overview shows no team.
@@ -397,10 +402,10 @@ async fn a_removed_member_and_a_demoted_admin_lose_access_on_their_next_request(
     let (status, _) = f
         .owner
         .0
-        .call("team/member_remove", &[("user_id", &member_id)])
+        .call("organization/member_remove", &[("user_id", &member_id)])
         .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, body) = f.member.0.call("team/overview", &[]).await;
+    let (status, body) = f.member.0.call("organization/overview", &[]).await;
     assert_eq!((status, body), (StatusCode::OK, Value::Null));
     // The audit rows carry the request's id and address.
     let row = domain::entity::audit_events::Entity::find()
@@ -422,21 +427,21 @@ async fn plans_limit_free_teams_and_an_invite_code_upgrades_them() {
     // A wrong code: 400, and no team is created.
     let (status, body) = ada
         .call(
-            "team/create",
+            "organization/create",
             &[("name", "Ada's shop"), ("invite_code", "PRO-WRONG")],
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert_eq!(ada.call("team/overview", &[]).await.1, Value::Null);
+    assert_eq!(ada.call("organization/overview", &[]).await.1, Value::Null);
     // Free by default: no invite links, departments or audit log, each refusal naming the limit.
     let (status, _) = ada
         .call(
-            "team/create",
+            "organization/create",
             &[("name", "Ada's shop"), ("invite_code", "")],
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let overview = ada.call("team/overview", &[]).await.1;
+    let overview = ada.call("organization/overview", &[]).await.1;
     assert_eq!(overview["plan"], "Free");
     assert!(overview["can"]["manage_invitations"]
         .as_str()
@@ -445,7 +450,7 @@ async fn plans_limit_free_teams_and_an_invite_code_upgrades_them() {
     assert!(overview["can"]["manage_members"].is_null());
     let (status, body) = ada
         .call(
-            "team/invitation_create",
+            "organization/invitation_create",
             &[
                 ("role", "member"),
                 ("team_id", ""),
@@ -457,7 +462,7 @@ async fn plans_limit_free_teams_and_an_invite_code_upgrades_them() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(body.to_string().contains("Free plan"), "{body}");
     let (status, body) = ada
-        .call("team/department_create", &[("name", "Desk")])
+        .call("organization/team_create", &[("name", "Desk")])
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(
@@ -475,26 +480,41 @@ async fn plans_limit_free_teams_and_an_invite_code_upgrades_them() {
     // The owner upgrades with a code; the same calls work now.
     let code = pro_code(&app).await;
     let (status, body) = ada
-        .call("team/upgrade", &[("invite_code", &code.to_lowercase())])
+        .call(
+            "organization/upgrade",
+            &[("invite_code", &code.to_lowercase())],
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(ada.call("team/overview", &[]).await.1["plan"], "Pro");
+    assert_eq!(
+        ada.call("organization/overview", &[]).await.1["plan"],
+        "Pro"
+    );
     let (status, _) = ada
-        .call("team/department_create", &[("name", "Desk")])
+        .call("organization/team_create", &[("name", "Desk")])
         .await;
     assert_eq!(status, StatusCode::OK);
     // A code at team creation makes it Pro at once.
     let (bob, _) = app.browser("Bob", "bob@example.com").await;
     let code = pro_code(&app).await;
     let (status, _) = bob
-        .call("team/create", &[("name", "Bobco"), ("invite_code", &code)])
+        .call(
+            "organization/create",
+            &[("name", "Bobco"), ("invite_code", &code)],
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(bob.call("team/overview", &[]).await.1["plan"], "Pro");
+    assert_eq!(
+        bob.call("organization/overview", &[]).await.1["plan"],
+        "Pro"
+    );
     // Input that is not a name: 400 with the reason.
     let (carol, _) = app.browser("Carol", "carol@example.com").await;
     let (status, body) = carol
-        .call("team/create", &[("name", "  "), ("invite_code", "")])
+        .call(
+            "organization/create",
+            &[("name", "  "), ("invite_code", "")],
+        )
         .await;
     assert_eq!(
         (status, body.to_string().contains("Enter a name")),
@@ -509,13 +529,13 @@ async fn an_invite_link_signs_the_visitor_in_then_joins_and_each_dead_end_has_it
     let code = pro_code(&app).await;
     owner
         .call(
-            "team/create",
+            "organization/create",
             &[("name", "Acme IT"), ("invite_code", &code)],
         )
         .await;
     let (status, created) = owner
         .call(
-            "team/invitation_create",
+            "organization/invitation_create",
             &[
                 ("role", "admin"),
                 ("team_id", ""),
@@ -557,7 +577,7 @@ async fn an_invite_link_signs_the_visitor_in_then_joins_and_each_dead_end_has_it
     );
     assert!(page.contains("Acme IT") && page.contains("Olivia"));
     let (status, body) = bob
-        .call("team/invitation_accept", &[("token", &token)])
+        .call("organization/invitation_accept", &[("token", &token)])
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
@@ -568,7 +588,7 @@ async fn an_invite_link_signs_the_visitor_in_then_joins_and_each_dead_end_has_it
             .role,
         Role::Admin
     );
-    let members = owner.call("team/overview", &[]).await.1["members"]
+    let members = owner.call("organization/overview", &[]).await.1["members"]
         .as_array()
         .unwrap()
         .len();
@@ -586,7 +606,7 @@ async fn an_invite_link_signs_the_visitor_in_then_joins_and_each_dead_end_has_it
         .unwrap()
         .contains("This invite link has been used up"));
     let (status, body) = carol
-        .call("team/invitation_accept", &[("token", &token)])
+        .call("organization/invitation_accept", &[("token", &token)])
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
@@ -600,7 +620,7 @@ async fn an_invite_link_signs_the_visitor_in_then_joins_and_each_dead_end_has_it
         async move {
             let (_, created) = owner
                 .call(
-                    "team/invitation_create",
+                    "organization/invitation_create",
                     &[
                         ("role", "member"),
                         ("team_id", ""),
@@ -619,7 +639,7 @@ async fn an_invite_link_signs_the_visitor_in_then_joins_and_each_dead_end_has_it
     };
     let (dave, _) = app.browser("Dave", "dave@example.com").await;
     dave.call(
-        "team/create",
+        "organization/create",
         &[("name", "Dave's team"), ("invite_code", "")],
     )
     .await;
@@ -632,12 +652,12 @@ async fn an_invite_link_signs_the_visitor_in_then_joins_and_each_dead_end_has_it
     );
 
     let revoked = fresh("").await;
-    let id = owner.call("team/overview", &[]).await.1["invitations"][0]["id"]
+    let id = owner.call("organization/overview", &[]).await.1["invitations"][0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let (status, _) = owner
-        .call("team/invitation_revoke", &[("invitation_id", &id)])
+        .call("organization/invitation_revoke", &[("invitation_id", &id)])
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(carol
@@ -697,7 +717,7 @@ async fn the_audit_export_is_csv_of_the_callers_team_with_the_pages_filter() {
     f.owner
         .0
         .call(
-            "team/member_role",
+            "organization/member_role",
             &[("user_id", &target), ("role", "admin")],
         )
         .await;
@@ -768,7 +788,7 @@ async fn the_audit_export_is_csv_of_the_callers_team_with_the_pages_filter() {
         .owner
         .0
         .call(
-            "team/audit",
+            "organization/audit",
             &[
                 ("actor", &f.owner.1.id.to_string()),
                 ("action", "invitation.create"),
@@ -784,7 +804,7 @@ async fn the_audit_export_is_csv_of_the_callers_team_with_the_pages_filter() {
         .owner
         .0
         .call(
-            "team/audit",
+            "organization/audit",
             &[
                 ("actor", ""),
                 ("action", "made.up"),

@@ -1,4 +1,4 @@
-//! `/teams/audit`: the team's audit log (owner and admins, Pro) — filters by person, action and
+//! `/organisation/audit`: the organisation's audit log (owner and admins, Pro) — filters by person, action and
 //! dates (a GET form: the filter is in the URL, shareable and working without JavaScript),
 //! pages of 50, and the same filter as a CSV download.
 
@@ -55,7 +55,7 @@ impl Query {
 
 /// The audit page.
 #[component]
-pub fn TeamAuditPage() -> impl IntoView {
+pub fn OrganizationAuditPage() -> impl IntoView {
     let query = use_query_map();
     let current = Memo::new(move |_| {
         query.with(|q| Query {

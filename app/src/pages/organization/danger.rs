@@ -1,9 +1,9 @@
-//! Ownership and deletion: transfer ownership to another member; delete the team after typing
-//! its name. Owner only.
+//! Ownership and deletion: transfer ownership to another member; delete the organisation after
+//! typing its name. Owner only.
 
 use leptos::prelude::*;
 
-use super::{TeamActions, Unavailable};
+use super::{OrganizationActions, Unavailable};
 use crate::{
     components::form::{action_error, FormError},
     server_fns::organization::{Capabilities, MemberRow},
@@ -15,10 +15,10 @@ pub fn DangerZone(
     name: String,
     members: Vec<MemberRow>,
     can: Capabilities,
-    actions: TeamActions,
+    actions: OrganizationActions,
 ) -> impl IntoView {
     let transfer_error = action_error(actions.transfer);
-    let delete_error = action_error(actions.delete_team);
+    let delete_error = action_error(actions.delete_organization);
     let others: Vec<MemberRow> = members.into_iter().filter(|m| !m.is_me).collect();
     let transfer = match (can.transfer_ownership, others.is_empty()) {
         (Some(reason), _) => view! { <Unavailable reason id="transfer-unavailable" /> }.into_any(),
@@ -43,10 +43,10 @@ pub fn DangerZone(
         }
         .into_any(),
     };
-    let delete = match can.delete_team {
+    let delete = match can.delete_organization {
         Some(reason) => view! { <Unavailable reason id="delete-unavailable" /> }.into_any(),
         None => view! {
-            <ActionForm action=actions.delete_team>
+            <ActionForm action=actions.delete_organization>
                 <div class="field">
                     <label for="confirm-name">{format!("Type “{name}” to delete the team")}</label>
                     <div class="input-group">
