@@ -205,7 +205,7 @@ fn oauth_endpoints(state: &AppState) -> Router<AppState> {
         .layer(cors)
 }
 
-/// The path as logged: an invite link's token is a credential (it lets anyone join the team), so
+/// The path as logged: an invite link's token is a credential (it lets anyone join the organisation), so
 /// `/invite/<token>` is logged as `/invite/…`.
 fn loggable_path(path: &str) -> &str {
     if path.starts_with(paths::INVITE) && path.len() > paths::INVITE.len() + 1 {

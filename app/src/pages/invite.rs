@@ -1,4 +1,4 @@
-//! `/invite/<token>`: the "Accept & Join Team" page of an invite link. Signed-out visitors are
+//! `/invite/<token>`: the "Accept & Join Organisation" page of an invite link. Signed-out visitors are
 //! sent to sign-in first and come back here. Each reason a link cannot be used has its own page.
 
 use leptos::prelude::*;
@@ -79,21 +79,21 @@ fn Accept(
             <h1 id="invite-title">{format!("Join “{organization}”")}</h1>
             <p>
                 <strong>{inviter}</strong>
-                " invited you to join the team "
+                " invited you to join the organisation "
                 <strong>{organization.clone()}</strong>
                 {format!(" as {}", role.to_lowercase())}
                 {team.map(|t| format!(", in the team “{t}”"))}
                 "."
             </p>
             <p class="muted">
-                "You will use the connections the team shares with you. The link expires "
+                "You will use the connections the organisation shares with you. The link expires "
                 <Timestamp rfc3339=expires_at />
                 "."
             </p>
             <ActionForm action=accept>
                 <input type="hidden" name="token" value=token />
                 <button type="submit" class="btn btn-primary" aria-busy=move || pending.get().to_string()>
-                    {move || if pending.get() { "Joining…" } else { "Accept & Join Team" }}
+                    {move || if pending.get() { "Joining…" } else { "Accept & Join Organisation" }}
                 </button>
                 <a class="btn btn-ghost" href=routes::SETTINGS>"Not now"</a>
             </ActionForm>
@@ -109,13 +109,15 @@ fn Problem(kind: InvitationProblemKind, message: String) -> impl IntoView {
         InvitationProblemKind::Expired => "This invite link has expired",
         InvitationProblemKind::Revoked => "This invite link was revoked",
         InvitationProblemKind::UsedUp => "This invite link has been used up",
-        InvitationProblemKind::AlreadyMember => "You are already in this team",
-        InvitationProblemKind::InAnotherOrganization => "You are in another team",
-        InvitationProblemKind::OrganizationFull => "This team is full",
+        InvitationProblemKind::AlreadyMember => "You are already in this organisation",
+        InvitationProblemKind::InAnotherOrganization => "You are in another organisation",
+        InvitationProblemKind::OrganizationFull => "This organisation is full",
     };
     let (href, label) = match kind {
-        InvitationProblemKind::AlreadyMember => (routes::ORGANISATION, "Go to your team"),
-        InvitationProblemKind::InAnotherOrganization => (routes::SETTINGS, "Open Settings → Team"),
+        InvitationProblemKind::AlreadyMember => (routes::ORGANISATION, "Go to your organisation"),
+        InvitationProblemKind::InAnotherOrganization => {
+            (routes::SETTINGS, "Open Settings → Organisation")
+        }
         _ => (routes::SETTINGS, "Go to Settings"),
     };
     let (class, kind_attr) = match kind {

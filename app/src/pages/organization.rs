@@ -97,14 +97,14 @@ impl OrganizationActions {
         toast_on_success(actions.remove_member, || "Member removed".into());
         toast_on_success(actions.create_invitation, || "Invite link created".into());
         toast_on_success(actions.revoke_invitation, || "Invite link revoked".into());
-        toast_on_success(actions.create_team, || "Department created".into());
-        toast_on_success(actions.delete_team, || "Department deleted".into());
-        toast_on_success(actions.add_to_team, || "Added to the department".into());
-        toast_on_success(actions.remove_from_team, || {
-            "Removed from the department".into()
-        });
+        toast_on_success(actions.create_team, || "Team created".into());
+        toast_on_success(actions.delete_team, || "Team deleted".into());
+        toast_on_success(actions.add_to_team, || "Added to the team".into());
+        toast_on_success(actions.remove_from_team, || "Removed from the team".into());
         toast_on_success(actions.transfer, || "Ownership transferred".into());
-        toast_on_success(actions.delete_organization, || "Team deleted".into());
+        toast_on_success(actions.delete_organization, || {
+            "Organisation deleted".into()
+        });
         toast_on_success(actions.create_service_client, || {
             "Service client created".into()
         });
@@ -127,8 +127,8 @@ pub fn OrganizationPage() -> impl IntoView {
     let actions = OrganizationActions::new();
     let overview = Resource::new(move || actions.versions(), |_| get_organization_overview());
     view! {
-        <Title text="Team" />
-        <Transition fallback=|| view! { <Loading label="Loading your team…" /> }>
+        <Title text="Organisation" />
+        <Transition fallback=|| view! { <Loading label="Loading your organisation…" /> }>
             {move || Suspend::new(async move {
                 match overview.await {
                     Ok(Some(organization)) => view! { <Organization organization actions /> }.into_any(),
@@ -147,13 +147,13 @@ pub fn OrganizationPage() -> impl IntoView {
 fn NoOrganization() -> impl IntoView {
     view! {
         <div class="page-header">
-            <h1>"Teams"</h1>
+            <h1>"Organisation"</h1>
             <p class="muted">"Share connections with your colleagues and manage who can use them."</p>
         </div>
         <section class="card empty-state" aria-labelledby="no-organization">
-            <h2 id="no-organization">"You are not in a team yet"</h2>
+            <h2 id="no-organization">"You are not in an organisation yet"</h2>
             <p>
-                "Create a team on the "
+                "Create an organisation on the "
                 <a href=routes::SETTINGS>"Settings page"</a>
                 ", or open the invite link a colleague sent you to join theirs."
             </p>

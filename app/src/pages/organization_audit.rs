@@ -75,10 +75,10 @@ pub fn OrganizationAuditPage() -> impl IntoView {
         <div class="page-header">
             <h1>"Audit log"</h1>
             <p class="muted">
-                "Security events of your team: sign-ins, membership and role changes, invitations, plan changes. "
+                "Security events of your organisation: sign-ins, membership and role changes, invitations, plan changes. "
                 "Never secrets or tool arguments."
             </p>
-            <p><a href=routes::ORGANISATION>"← Back to the team"</a></p>
+            <p><a href=routes::ORGANISATION>"← Back to the organisation"</a></p>
         </div>
         <Transition fallback=|| view! { <Loading label="Loading the audit log…" /> }>
             {move || Suspend::new(async move {

@@ -36,10 +36,10 @@ pub fn SettingsPage() -> impl IntoView {
         leave: ServerAction::new(),
         upgrade: ServerAction::new(),
     };
-    toast_on_success(actions.create, || "Team created".into());
-    toast_on_success(actions.leave, || "You left the team".into());
+    toast_on_success(actions.create, || "Organisation created".into());
+    toast_on_success(actions.leave, || "You left the organisation".into());
     toast_on_success(actions.upgrade, || {
-        "Your team is on the Pro plan now".into()
+        "Your organisation is on the Pro plan now".into()
     });
     let changes = [
         successes(actions.create),
@@ -203,7 +203,7 @@ fn AuthorizedApps() -> impl IntoView {
     }
 }
 
-/// "Create a team": name and an optional invite code.
+/// "Create an organisation": name and an optional invite code.
 #[component]
 fn NewOrganization(new_organization_plan: String, actions: OrganizationActions) -> impl IntoView {
     let error = action_error(actions.create);
@@ -211,14 +211,14 @@ fn NewOrganization(new_organization_plan: String, actions: OrganizationActions) 
     let invalid = move || error.with(Option::is_some);
     view! {
         <section class="card" aria-labelledby="organization-title">
-            <h2 id="organization-title">"Team"</h2>
+            <h2 id="organization-title">"Organisation"</h2>
             <p>
-                "You are not in a team. Create one to share connections with colleagues, or open "
+                "You are not in an organisation. Create one to share connections with colleagues, or open "
                 "an invite link a colleague sent you to join theirs."
             </p>
             <ActionForm action=actions.create>
                 <div class="field" class:field-invalid=invalid>
-                    <label for="organization-name">"Team name"</label>
+                    <label for="organization-name">"Organisation name"</label>
                     <input
                         id="organization-name"
                         name="name"
@@ -243,19 +243,19 @@ fn NewOrganization(new_organization_plan: String, actions: OrganizationActions) 
                         aria-describedby="invite-code-hint"
                     />
                     <p class="field-hint" id="invite-code-hint">
-                        {format!("New teams start on the {new_organization_plan} plan. A valid invite code makes it Pro.")}
+                        {format!("New organisations start on the {new_organization_plan} plan. A valid invite code makes it Pro.")}
                     </p>
                 </div>
                 <FormError error id="create-organization-error" />
                 <button type="submit" class="btn btn-primary" aria-busy=move || pending.get().to_string()>
-                    {move || if pending.get() { "Creating…" } else { "Create a team" }}
+                    {move || if pending.get() { "Creating…" } else { "Create an organisation" }}
                 </button>
             </ActionForm>
         </section>
     }
 }
 
-/// The user's team: name, plan, role, the way to manage it, upgrade, leave.
+/// The user's organisation: name, plan, role, the way to manage it, upgrade, leave.
 #[component]
 fn OrganizationCard(
     organization: OrganizationSummary,
@@ -277,7 +277,7 @@ fn OrganizationCard(
     };
     view! {
         <section class="card" aria-labelledby="organization-title">
-            <h2 id="organization-title">"Team"</h2>
+            <h2 id="organization-title">"Organisation"</h2>
             <dl class="facts">
                 <dt>"Name"</dt>
                 <dd id="organization-name-value">{name.clone()}</dd>
@@ -289,7 +289,7 @@ fn OrganizationCard(
                 <dd id="organization-role">{role}</dd>
             </dl>
             <p>
-                <a class="btn btn-secondary" href=routes::ORGANISATION>"Manage team"</a>
+                <a class="btn btn-secondary" href=routes::ORGANISATION>"Manage organisation"</a>
             </p>
             {can_upgrade
                 .then(|| {
@@ -319,7 +319,7 @@ fn OrganizationCard(
                     view! {
                         <div class="account-actions">
                             <button type="button" class="btn btn-secondary" disabled aria-describedby="leave-hint">
-                                "Leave team"
+                                "Leave organisation"
                             </button>
                             <p id="leave-hint">{reason}</p>
                         </div>
@@ -329,7 +329,7 @@ fn OrganizationCard(
                 None => {
                     view! {
                         <details class="disclosure">
-                            <summary>"Leave team"</summary>
+                            <summary>"Leave organisation"</summary>
                             <ActionForm action=actions.leave>
                                 <p>
                                     {format!(

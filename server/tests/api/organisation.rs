@@ -1,6 +1,7 @@
-//! Teams over HTTP: the authorisation matrix (every role, a non-member and another team's owner
-//! × every action, through the server functions with real ids), plan limits, invite codes,
-//! invite links and their pages, immediate effect of removals, and the audit log's CSV export.
+//! Organisations over HTTP: the authorisation matrix (every role, a non-member and another
+//! organisation's owner × every action, through the server functions with real ids), plan limits,
+//! invite codes, invite links and their pages, immediate effect of removals, the audit log's CSV
+//! export, and the old `/teams` URLs' redirects.
 
 use domain::{
     audit::Actor,
@@ -52,8 +53,8 @@ async fn join(app: &TestApp, inviter: &User, person: &User, role: Role) {
         .unwrap();
 }
 
-/// Acme (Pro): owner, admin, member and a target member in department "Desk", one active invite
-/// link; Other (Pro) with its owner; and a person in no team. Everyone unique per `case`.
+/// Acme (Pro): owner, admin, member and a target member in team "Desk", one active invite
+/// link; Other (Pro) with its owner; and a person in no organisation. Everyone unique per `case`.
 struct Fixture {
     owner: (Browser, User),
     admin: (Browser, User),
@@ -194,9 +195,10 @@ const GONE: u16 = 404;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_role_and_outsider_against_every_action_is_decided_on_the_server() {
     let app = spawn_app().await;
-    // (endpoint, form builder, expected status for owner, admin, member, outsider, other team's
-    // owner, whether an allowed call changes Acme). Another team's owner sends Acme's ids: they
-    // are "not found" (IDOR), or the action applies to their own team and Acme is untouched.
+    // (endpoint, form builder, expected status for owner, admin, member, outsider, other
+    // organisation's owner, whether an allowed call changes Acme). Another organisation's owner
+    // sends Acme's ids: they are "not found" (IDOR), or the action applies to their own
+    // organisation and Acme is untouched.
     type Form = fn(&Fixture) -> Vec<(&'static str, String)>;
     let cases: Vec<(&str, Form, [u16; 5], bool)> = vec![
         (
@@ -317,9 +319,15 @@ async fn every_role_and_outsider_against_every_action_is_decided_on_the_server()
     let mut case = 0;
     let mut failures = Vec::new();
     for (endpoint, form, expected, changes) in cases {
-        for (index, who) in ["owner", "admin", "member", "outsider", "other team's owner"]
-            .iter()
-            .enumerate()
+        for (index, who) in [
+            "owner",
+            "admin",
+            "member",
+            "outsider",
+            "other organisation's owner",
+        ]
+        .iter()
+        .enumerate()
         {
             case += 1;
             let fixture = Fixture::new(&app, case).await;
@@ -397,7 +405,7 @@ async fn a_removed_member_and_a_demoted_admin_lose_access_on_their_next_request(
         .call("organization/team_create", &[("name", "Ops 2")])
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    // The member is removed; their next overview shows no team.
+    // The member is removed; their next overview shows no organisation.
     let member_id = f.member.1.id.to_string();
     let (status, _) = f
         .owner
@@ -421,10 +429,10 @@ async fn a_removed_member_and_a_demoted_admin_lose_access_on_their_next_request(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn plans_limit_free_teams_and_an_invite_code_upgrades_them() {
+async fn plans_limit_free_organisations_and_an_invite_code_upgrades_them() {
     let app = spawn_app().await;
     let (ada, _) = app.browser("Ada", "ada@example.com").await;
-    // A wrong code: 400, and no team is created.
+    // A wrong code: 400, and no organisation is created.
     let (status, body) = ada
         .call(
             "organization/create",
@@ -433,7 +441,7 @@ async fn plans_limit_free_teams_and_an_invite_code_upgrades_them() {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(ada.call("organization/overview", &[]).await.1, Value::Null);
-    // Free by default: no invite links, departments or audit log, each refusal naming the limit.
+    // Free by default: no invite links, teams or audit log, each refusal naming the limit.
     let (status, _) = ada
         .call(
             "organization/create",
@@ -466,8 +474,7 @@ async fn plans_limit_free_teams_and_an_invite_code_upgrades_them() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(
-        body.to_string()
-            .contains("Departments are part of the Pro plan"),
+        body.to_string().contains("Teams are part of the Pro plan"),
         "{body}"
     );
     let audit = ada.get("/organisation/audit/export.csv").await;
@@ -494,7 +501,7 @@ async fn plans_limit_free_teams_and_an_invite_code_upgrades_them() {
         .call("organization/team_create", &[("name", "Desk")])
         .await;
     assert_eq!(status, StatusCode::OK);
-    // A code at team creation makes it Pro at once.
+    // A code at the organisation's creation makes it Pro at once.
     let (bob, _) = app.browser("Bob", "bob@example.com").await;
     let code = pro_code(&app).await;
     let (status, _) = bob
@@ -568,11 +575,12 @@ async fn an_invite_link_signs_the_visitor_in_then_joins_and_each_dead_end_has_it
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&response), app::routes::login_with_next(&path));
 
-    // Signed in: the page names the team and the inviter; accepting joins at once, as admin.
+    // Signed in: the page names the organisation and the inviter; accepting joins at once, as admin.
     let (bob, bob_user) = app.browser("Bob", "bob@example.com").await;
     let page = bob.get(&path).await.text().await.unwrap();
     assert!(
-        page.contains("Accept &amp; Join Team") || page.contains("Accept & Join Team"),
+        page.contains("Accept &amp; Join Organisation")
+            || page.contains("Accept & Join Organisation"),
         "{page}"
     );
     assert!(page.contains("Acme IT") && page.contains("Olivia"));
@@ -594,9 +602,12 @@ async fn an_invite_link_signs_the_visitor_in_then_joins_and_each_dead_end_has_it
         .len();
     assert_eq!(members, 2);
 
-    // Each dead end: already a member; used up; in another team; revoked; expired; not a link.
+    // Each dead end: already a member; used up; in another organisation; revoked; expired; not a link.
     let page = bob.get(&path).await.text().await.unwrap();
-    assert!(page.contains("You are already in this team"), "{page}");
+    assert!(
+        page.contains("You are already in this organisation"),
+        "{page}"
+    );
     let (carol, carol_user) = app.browser("Carol", "carol@example.com").await;
     assert!(carol
         .get(&path)
@@ -640,14 +651,14 @@ async fn an_invite_link_signs_the_visitor_in_then_joins_and_each_dead_end_has_it
     let (dave, _) = app.browser("Dave", "dave@example.com").await;
     dave.call(
         "organization/create",
-        &[("name", "Dave's team"), ("invite_code", "")],
+        &[("name", "Dave's shop"), ("invite_code", "")],
     )
     .await;
     let other = fresh("").await;
     let page = dave.get(&other).await.text().await.unwrap();
     assert!(
-        page.contains("You are in another team") && page.contains("Dave&#x27;s team")
-            || page.contains("Dave's team"),
+        page.contains("You are in another organisation")
+            && (page.contains("Dave&#x27;s shop") || page.contains("Dave's shop")),
         "{page}"
     );
 
@@ -710,7 +721,7 @@ async fn an_invite_link_signs_the_visitor_in_then_joins_and_each_dead_end_has_it
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_audit_export_is_csv_of_the_callers_team_with_the_pages_filter() {
+async fn the_audit_export_is_csv_of_the_callers_organisation_with_the_pages_filter() {
     let app = spawn_app().await;
     let f = Fixture::new(&app, 1).await;
     let target = f.target.id.to_string();
@@ -868,6 +879,13 @@ async fn the_organisation_page_and_its_audit_log_render_for_a_signed_in_owner() 
     assert!(html.contains(r#"href="/organisation/audit""#), "{html}");
     assert!(html.contains(r#"href="/organisation""#), "nav link");
     assert!(html.contains("Desk"), "the team Desk is listed");
+    for text in [
+        "Create team",
+        "Type “Acme” to delete the organisation",
+        "Delete organisation",
+    ] {
+        assert!(html.contains(text), "{text}");
+    }
 
     let response = f
         .owner

@@ -7,7 +7,7 @@ async fn portal_pages_render_for_a_signed_in_user_with_navigation() {
     for (path, heading) in [
         ("/settings", "Welcome, Ada"),
         ("/connections", "Connections"),
-        ("/organisation", "Teams"),
+        ("/organisation", "You are not in an organisation yet"),
     ] {
         let response = app.get(path).await;
         assert_eq!(response.status(), 200, "{path}");

@@ -36,7 +36,7 @@ pub fn DangerZone(
                         </select>
                         <button type="submit" class="btn btn-secondary">"Transfer ownership"</button>
                     </div>
-                    <p class="field-hint" id="transfer-hint">"You become an admin of the team."</p>
+                    <p class="field-hint" id="transfer-hint">"You become an admin of the organisation."</p>
                     <FormError error=transfer_error id="transfer-error" />
                 </div>
             </ActionForm>
@@ -48,7 +48,7 @@ pub fn DangerZone(
         None => view! {
             <ActionForm action=actions.delete_organization>
                 <div class="field">
-                    <label for="confirm-name">{format!("Type “{name}” to delete the team")}</label>
+                    <label for="confirm-name">{format!("Type “{name}” to delete the organisation")}</label>
                     <div class="input-group">
                         <input
                             id="confirm-name"
@@ -59,10 +59,10 @@ pub fn DangerZone(
                             autocomplete="off"
                             aria-describedby="delete-hint"
                         />
-                        <button type="submit" class="btn btn-danger">"Delete team"</button>
+                        <button type="submit" class="btn btn-danger">"Delete organisation"</button>
                     </div>
                     <p class="field-hint" id="delete-hint">
-                        "Removes every member, department, invite link and shared connection. The audit log is kept."
+                        "Removes every member, team, invite link and shared connection. The audit log is kept."
                     </p>
                     <FormError error=delete_error id="delete-error" />
                 </div>
@@ -75,7 +75,7 @@ pub fn DangerZone(
             <h2 id="danger-title">"Ownership and deletion"</h2>
             <h3>"Transfer ownership"</h3>
             {transfer}
-            <h3>"Delete team"</h3>
+            <h3>"Delete organisation"</h3>
             {delete}
         </section>
     }

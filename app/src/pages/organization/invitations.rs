@@ -53,7 +53,7 @@ fn CreateInvitationForm(teams: Vec<TeamRow>, actions: OrganizationActions) -> im
                 </select>
             </div>
             <div class="field">
-                <label for="invite-team">"Department"</label>
+                <label for="invite-team">"Team"</label>
                 <select id="invite-team" name="team_id" class="input">
                     <option value="" selected>"None"</option>
                     {teams
@@ -120,7 +120,7 @@ fn InvitationList(invitations: Vec<InvitationRow>, actions: OrganizationActions)
                 <thead>
                     <tr>
                         <th scope="col">"Role"</th>
-                        <th scope="col">"Department"</th>
+                        <th scope="col">"Team"</th>
                         <th scope="col">"Created"</th>
                         <th scope="col">"Expires"</th>
                         <th scope="col">"Uses"</th>

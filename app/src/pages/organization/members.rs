@@ -35,7 +35,7 @@ pub fn Members(
                         <tr>
                             <th scope="col">"Name"</th>
                             <th scope="col">"Role"</th>
-                            <th scope="col">"Departments"</th>
+                            <th scope="col">"Teams"</th>
                             <th scope="col">"Joined"</th>
                             <th scope="col">"Last active"</th>
                             {manage.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}
@@ -88,7 +88,7 @@ fn MemberRowView(member: MemberRow, manage: bool, actions: OrganizationActions) 
         let (role_label_text, save_label) = (format!("Role of {name}"), format!("Save role of {name}"));
         let (remove_summary, question, confirm) = (
             format!("Remove {name}…"),
-            format!("Remove {name} from the team? Their access to shared connections ends at once."),
+            format!("Remove {name} from the organisation? Their access to shared connections ends at once."),
             format!("Remove {name}"),
         );
         let (is_member, is_admin) = (role == "member", role == "admin");

@@ -32,7 +32,7 @@ pub fn ServiceClients(
             <h2 id="service-clients-title">"Service clients"</h2>
             <p class="muted">
                 "Machine identities for scripts and automation: they get tokens with the client-credentials grant and "
-                "act for the team with its shared connections. They do not work in Claude's connectors."
+                "act for the organisation with its shared connections. They do not work in Claude's connectors."
             </p>
             {body}
         </section>

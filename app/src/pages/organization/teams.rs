@@ -39,7 +39,7 @@ pub fn Teams(
         }
     });
     let list = if teams.is_empty() {
-        view! { <p class="empty-note">"No departments yet."</p> }.into_any()
+        view! { <p class="empty-note">"No teams yet."</p> }.into_any()
     } else {
         view! {
             <ul class="team-list" id="teams">
@@ -55,9 +55,9 @@ pub fn Teams(
     };
     view! {
         <section class="card" aria-labelledby="teams-title">
-            <h2 id="teams-title">"Departments"</h2>
+            <h2 id="teams-title">"Teams"</h2>
             <p class="muted">
-                "Departments group members so connections and tool access can be shared with just them."
+                "Teams group members so connections and tool access can be shared with just them."
             </p>
             {match can.manage_teams {
                 Some(reason) => view! { <Unavailable reason id="teams-unavailable" /> }.into_any(),
@@ -65,10 +65,10 @@ pub fn Teams(
                     view! {
                         <ActionForm action=actions.create_team node_ref=create_form>
                             <div class="field">
-                                <label for="team-name">"New department"</label>
+                                <label for="team-name">"New team"</label>
                                 <div class="input-group">
                                     <input id="team-name" name="name" class="input" type="text" required maxlength="100" />
-                                    <button type="submit" class="btn btn-secondary">"Create department"</button>
+                                    <button type="submit" class="btn btn-secondary">"Create team"</button>
                                 </div>
                                 <FormError error=create_error id="team-error" />
                             </div>
@@ -106,12 +106,12 @@ fn TeamView(
     let delete = if manage {
         let (team_id, question, confirm) = (
             id.clone(),
-            format!("Delete “{name}”? Its members stay in the team."),
+            format!("Delete “{name}”? Its members stay in the organisation."),
             format!("Delete {name}"),
         );
         Some(view! {
             <details class="inline-confirm">
-                <summary class="btn btn-ghost btn-small" aria-label=format!("Delete department {name}…")>"Delete…"</summary>
+                <summary class="btn btn-ghost btn-small" aria-label=format!("Delete team {name}…")>"Delete…"</summary>
                 <ActionForm action=actions.delete_team attr:class="confirm">
                     <input type="hidden" name="team_id" value=team_id />
                     <p>{question}</p>

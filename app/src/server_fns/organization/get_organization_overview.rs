@@ -145,7 +145,7 @@ pub async fn get_organization_overview() -> Result<Option<OrganizationOverview>,
         change_plan: refusal(Permission::ChangePlan),
         manage_service_clients: refusal(Permission::ManageServiceClients),
         leave: (membership.role == Role::Owner).then(|| {
-            "You own this team: transfer ownership to another member first, or delete the team."
+            "You own this organisation: transfer ownership to another member first, or delete the organisation."
                 .to_owned()
         }),
     };

@@ -54,7 +54,7 @@ pub async fn get_settings_overview() -> Result<SettingsOverview, PortalError> {
             plan: m.organization.plan.label().to_owned(),
             role: m.role.label().to_owned(),
             leave_refusal: (m.role == Role::Owner).then(|| {
-                "You own this team: transfer ownership on the team page first, or delete the team there.".to_owned()
+                "You own this organisation: transfer ownership on the organisation page first, or delete it there.".to_owned()
             }),
             can_upgrade: m.organization.plan == Plan::Free && m.check(Permission::ChangePlan).is_ok(),
         }),
