@@ -902,6 +902,17 @@ async fn the_organisation_page_and_its_audit_log_render_for_a_signed_in_owner() 
     assert!(!html.contains(r#"data-action="organization.create""#));
     assert!(html.contains(r#"href="/organisation/audit/export.csv?action=invitation.create""#));
 
+    // Settings names it too, with the way to it.
+    let html = f.owner.0.get("/settings").await.text().await.unwrap();
+    for text in [
+        r#"id="organization-title">Organisation<"#,
+        "Manage organisation",
+        "Leave organisation",
+        "You own this organisation",
+    ] {
+        assert!(html.contains(text), "{text}");
+    }
+
     // A member sees the organisation but is told why the audit log is not theirs.
     let html = f.member.0.get("/organisation").await.text().await.unwrap();
     assert!(html.contains("Acme") && html.contains(r#"id="audit-unavailable""#));
