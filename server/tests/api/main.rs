@@ -13,6 +13,7 @@ mod idp_sign_in;
 mod logs;
 mod oauth;
 mod organisation;
+mod organisation_pages;
 mod pages;
 mod security;
 mod sessions;
