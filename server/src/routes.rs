@@ -136,22 +136,26 @@ fn moved_pages() -> Router<AppState> {
 
 /// `308 Permanent Redirect` to `to`, with the request's query string kept (the audit page's
 /// filters are a GET form, so shared links carry them). 308 rather than 301: a client must not
-/// turn the request into another method. The query comes from an already parsed URI, so it is
-/// always a valid header value; should it not be, the bare path is still a correct answer.
+/// turn the request into another method.
 fn moved_to(to: &'static str) -> MethodRouter<AppState> {
-    get(move |RawQuery(query): RawQuery| async move {
-        let location = match query.filter(|q| !q.is_empty()) {
-            Some(query) => HeaderValue::try_from(format!("{to}?{query}"))
-                .unwrap_or(HeaderValue::from_static(to)),
-            None => HeaderValue::from_static(to),
-        };
-        let moved: Response = (
-            StatusCode::PERMANENT_REDIRECT,
-            [(header::LOCATION, location)],
-        )
-            .into_response();
-        moved
-    })
+    get(move |RawQuery(query): RawQuery| permanent_redirect(to, query))
+}
+
+/// The redirect itself. The query comes from an already parsed URI, so it is always a valid
+/// header value; should it not be, the bare path is still a correct answer (and unlike
+/// `Redirect::permanent`, an odd query cannot make it panic).
+async fn permanent_redirect(to: &'static str, query: Option<String>) -> Response {
+    let location = match query.filter(|q| !q.is_empty()) {
+        Some(query) => {
+            HeaderValue::try_from(format!("{to}?{query}")).unwrap_or(HeaderValue::from_static(to))
+        }
+        None => HeaderValue::from_static(to),
+    };
+    (
+        StatusCode::PERMANENT_REDIRECT,
+        [(header::LOCATION, location)],
+    )
+        .into_response()
 }
 
 /// The authorization server's machine endpoints and `/v1/mcp`: no session, no portal CSRF
