@@ -28,8 +28,9 @@ use crate::{
         admin::AdminPage, auth_error::AuthErrorPage, connections::ConnectionsPage,
         consent::ConsentPage, dev_login::DevLoginPage, invite::InvitePage, login::LoginPage,
         not_found::NotFound, not_onboarded::NotOnboardedPage, onboard::OnboardPage,
-        onboarding_result::OnboardingResultPage, settings::SettingsPage, signed_out::SignedOutPage,
-        team_audit::TeamAuditPage, teams::TeamsPage,
+        onboarding_result::OnboardingResultPage, organization::OrganizationPage,
+        organization_audit::OrganizationAuditPage, settings::SettingsPage,
+        signed_out::SignedOutPage,
     },
 };
 
@@ -90,8 +91,8 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=PortalLayout ssr=SsrMode::Async>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/connections") view=ConnectionsPage ssr=SsrMode::Async />
-                    <Route path=path!("/teams") view=TeamsPage ssr=SsrMode::Async />
-                    <Route path=path!("/teams/audit") view=TeamAuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/organisation") view=OrganizationPage ssr=SsrMode::Async />
+                    <Route path=path!("/organisation/audit") view=OrganizationAuditPage ssr=SsrMode::Async />
                     <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
                 </ParentRoute>

@@ -40,12 +40,25 @@ pub const SIGNED_OUT: &str = "/signed-out";
 pub const SETTINGS: &str = "/settings";
 /// Vendor connections.
 pub const CONNECTIONS: &str = "/connections";
-/// Teams and members.
-pub const TEAMS: &str = "/teams";
+/// The organisation: its members, roles, teams, invite links, plan.
+pub const ORGANISATION: &str = "/organisation";
 /// The organisation's audit log.
-pub const TEAM_AUDIT: &str = "/teams/audit";
+pub const ORGANISATION_AUDIT: &str = "/organisation/audit";
 /// Its CSV export (served by the server, same query as the page).
-pub const TEAM_AUDIT_EXPORT: &str = "/teams/audit/export.csv";
+pub const ORGANISATION_AUDIT_EXPORT: &str = "/organisation/audit/export.csv";
+/// Where the organisation page was until the portal said "team" for it; answers a permanent
+/// redirect to [`ORGANISATION`] (bookmarks and links in old emails keep working).
+pub const LEGACY_TEAMS: &str = "/teams";
+/// The old [`ORGANISATION_AUDIT`], redirected the same way.
+pub const LEGACY_TEAM_AUDIT: &str = "/teams/audit";
+/// The old [`ORGANISATION_AUDIT_EXPORT`], redirected the same way.
+pub const LEGACY_TEAM_AUDIT_EXPORT: &str = "/teams/audit/export.csv";
+/// Each old portal path and the path it moved to.
+pub const MOVED_PAGES: [(&str, &str); 3] = [
+    (LEGACY_TEAMS, ORGANISATION),
+    (LEGACY_TEAM_AUDIT, ORGANISATION_AUDIT),
+    (LEGACY_TEAM_AUDIT_EXPORT, ORGANISATION_AUDIT_EXPORT),
+];
 /// OAuth authorization endpoint (root path: older MCP clients construct it themselves).
 pub const AUTHORIZE: &str = "/authorize";
 /// Where sign-in returns to in the middle of an authorization.
@@ -71,7 +84,21 @@ pub const INVITE: &str = "/invite";
 pub const MCP: &str = "/v1/mcp";
 
 /// Portal pages that need a signed-in user; anyone else is sent to sign-in and back.
-pub const PROTECTED_PAGES: &[&str] = &[SETTINGS, CONNECTIONS, TEAMS, ADMIN, INVITE, OAUTH_CONSENT];
+pub const PROTECTED_PAGES: &[&str] = &[
+    SETTINGS,
+    CONNECTIONS,
+    ORGANISATION,
+    ADMIN,
+    INVITE,
+    OAUTH_CONSENT,
+];
+
+/// Whether `path` is one of [`PROTECTED_PAGES`] or below one (`/invite/<token>`).
+pub fn is_protected_page(path: &str) -> bool {
+    PROTECTED_PAGES
+        .iter()
+        .any(|p| path == *p || path.strip_prefix(p).is_some_and(|r| r.starts_with('/')))
+}
 
 /// The invite link for `token` on `public_origin`.
 pub fn invite_link(public_origin: &str, token: &str) -> String {
@@ -126,11 +153,27 @@ mod tests {
     fn the_next_parameter_is_encoded() {
         assert_eq!(login_with_next("/settings"), "/auth/login?next=/settings");
         assert_eq!(
-            login_with_next("/teams?tab=a&b=c"),
-            "/auth/login?next=/teams%3Ftab%3Da%26b%3Dc"
+            login_with_next("/organisation?tab=a&b=c"),
+            "/auth/login?next=/organisation%3Ftab%3Da%26b%3Dc"
         );
         assert_eq!(login_with_next("/a b~é"), "/auth/login?next=/a%20b~%C3%A9");
         assert_eq!(dev_login_with_next(""), "/auth/dev/login");
-        assert_eq!(dev_login_with_next("/teams"), "/auth/dev/login?next=/teams");
+        assert_eq!(
+            dev_login_with_next("/organisation"),
+            "/auth/dev/login?next=/organisation"
+        );
+    }
+
+    #[test]
+    fn every_moved_page_leads_to_a_protected_page_and_is_not_one_itself() {
+        for (old, new) in MOVED_PAGES {
+            assert!(is_protected_page(new), "{new}");
+            assert!(
+                !is_protected_page(old),
+                "{old} answers its redirect to anyone"
+            );
+        }
+        assert!(is_protected_page("/organisation/audit/export.csv"));
+        assert!(!is_protected_page("/organisations"));
     }
 }

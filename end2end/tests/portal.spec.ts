@@ -58,7 +58,7 @@ test("without the wasm bundle the copy control does nothing (proof the test abov
   await context.close();
 });
 
-test("navigation reaches connections and teams; keyboard users can skip to content", async ({ page }) => {
+test("navigation reaches connections and the organisation; keyboard users can skip to content", async ({ page }) => {
   await page.goto("/auth/dev/login?next=/settings");
   await devSignIn(page, "Ada Lovelace", "ada@example.com");
   await waitForHydration(page);
@@ -72,20 +72,21 @@ test("navigation reaches connections and teams; keyboard users can skip to conte
   await expectAccessible(page, "connections");
   await screenshot(page, "04-connections");
 
-  await nav.getByRole("link", { name: "Teams" }).click();
-  await expect(page).toHaveURL(/\/teams$/);
-  await expect(page.getByRole("heading", { name: "Teams", level: 1 })).toBeVisible();
-  await expectAccessible(page, "teams");
-  await screenshot(page, "05-teams");
+  await nav.getByRole("link", { name: "Organisation" }).click();
+  await expect(page).toHaveURL(/\/organisation$/);
+  await expect(page.getByRole("heading", { name: "Organisation", level: 1 })).toBeVisible();
+  await expect(nav.getByRole("link", { name: "Organisation" })).toHaveAttribute("aria-current", "page");
+  await expectAccessible(page, "organisation");
+  await screenshot(page, "05-organisation");
 
   // On a fresh page load the first Tab reaches the skip link, which moves focus to the content.
-  await page.goto("/teams");
+  await page.goto("/organisation");
   await page.keyboard.press("Tab");
   const skip = page.getByRole("link", { name: "Skip to content" });
   await expect(skip).toBeFocused();
   await expect(skip).toBeVisible();
   await page.keyboard.press("Enter");
-  await expect(page).toHaveURL(/\/teams#main$/);
+  await expect(page).toHaveURL(/\/organisation#main$/);
 });
 
 test("sign-out ends the session", async ({ page }) => {

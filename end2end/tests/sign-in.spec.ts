@@ -193,10 +193,10 @@ test("3b. the forwarded consent link onboards that organisation; then its users 
   await expect(page.getByText(NORTHWIND_TID, { exact: true })).toBeVisible();
 
   // Nancy, refused in test 3, now gets in.
-  await page.goto(url("/auth/login?next=%2Fteams"));
+  await page.goto(url("/auth/login?next=%2Forganisation"));
   await chooseMicrosoft(page, "nancy@northwind.example");
-  await expect(page).toHaveURL(at("/teams"));
-  await expect(page.getByRole("heading", { name: "Teams", level: 1 })).toBeVisible();
+  await expect(page).toHaveURL(at("/organisation"));
+  await expect(page.getByRole("heading", { name: "Organisation", level: 1 })).toBeVisible();
 });
 
 test("4a. an Auth0 user signs in", async ({ page }) => {

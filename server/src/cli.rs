@@ -75,18 +75,21 @@ enum AdminCommand {
         #[command(subcommand)]
         command: InviteCodeCommand,
     },
-    /// Show or set the plan new teams start on (`free` or `pro`; `pro` makes the instance
+    /// Show or set the plan new organisations start on (`free` or `pro`; `pro` makes the instance
     /// limit-free). Overrides the `default_plan` configuration key.
     DefaultPlan {
         /// `free` or `pro`; omit to show the current one.
         plan: Option<String>,
     },
-    /// List teams (organisations) with their plan and members.
-    Teams,
-    /// Set a team's plan.
+    /// List organisations with their plan and members.
+    // `teams`: the portal's old word for an organisation; scripts written then keep working.
+    #[command(alias = "teams")]
+    Organisations,
+    /// Set an organisation's plan.
     SetPlan {
-        /// The team's id (`mcp-gateway admin teams` lists them).
-        team: String,
+        /// The organisation's id (`mcp-gateway admin organisations` lists them).
+        #[arg(value_name = "ORGANISATION")]
+        organization: String,
         /// `free` or `pro`.
         plan: String,
     },
@@ -99,7 +102,7 @@ enum InviteCodeCommand {
         /// Who the code is for (shown in lists).
         #[arg(long)]
         label: String,
-        /// How many teams may redeem it (default: no limit).
+        /// How many organisations may redeem it (default: no limit).
         #[arg(long)]
         max_uses: Option<u32>,
     },
@@ -286,11 +289,11 @@ async fn admin(config: Option<PathBuf>, command: AdminCommand) -> anyhow::Result
                 .await?;
             }
             println!(
-                "new teams start on the {} plan",
+                "new organisations start on the {} plan",
                 default_plan(&db, settings.default_plan).await?.as_str()
             );
         }
-        AdminCommand::Teams => {
+        AdminCommand::Organisations => {
             println!("id\tname\tplan\tmembers\towner\tcreated");
             for o in domain::organizations::list_organizations(&db).await? {
                 println!(
@@ -304,11 +307,11 @@ async fn admin(config: Option<PathBuf>, command: AdminCommand) -> anyhow::Result
                 );
             }
         }
-        AdminCommand::SetPlan { team, plan } => {
-            let id = uuid::Uuid::parse_str(team.trim()).map_err(|_| ConfigError::Invalid {
-                key: "TEAM",
+        AdminCommand::SetPlan { organization, plan } => {
+            let id = uuid::Uuid::parse_str(organization.trim()).map_err(|_| ConfigError::Invalid {
+                key: "ORGANISATION",
                 problem: format!(
-                    "`{team}` is not a team id (`mcp-gateway admin teams` lists them)"
+                    "`{organization}` is not an organisation id (`mcp-gateway admin organisations` lists them)"
                 ),
             })?;
             let plan = parse_plan(&plan)?;
@@ -322,7 +325,7 @@ async fn admin(config: Option<PathBuf>, command: AdminCommand) -> anyhow::Result
             )
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("team {id} is on the {} plan", plan.as_str());
+            println!("organisation {id} is on the {} plan", plan.as_str());
         }
     }
     db.close().await?;

@@ -5,9 +5,11 @@ use std::sync::OnceLock;
 
 use app::{routes as paths, shell, state::AppState, App};
 use axum::{
+    extract::RawQuery,
+    http::{header, HeaderValue, StatusCode},
     middleware::{from_fn, from_fn_with_state},
-    response::Redirect,
-    routing::{get, post},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post, MethodRouter},
     Router,
 };
 use leptos::prelude::provide_context;
@@ -55,7 +57,7 @@ pub fn portal(state: &AppState) -> Router<AppState> {
         .route(paths::DEV_LOGIN, post(auth::dev_login))
         .route(paths::LOGOUT, post(auth::logout))
         .route(paths::LOGOUT_EVERYWHERE, post(auth::logout_everywhere))
-        .route(paths::TEAM_AUDIT_EXPORT, get(audit::export_csv))
+        .route(paths::ORGANISATION_AUDIT_EXPORT, get(audit::export_csv))
         .route(paths::AUTHORIZE, get(oauth::authorize))
         .route(paths::AUTHORIZE_CONTINUE, get(oauth::authorize_continue))
         .route(paths::OAUTH_CONSENT, post(oauth::consent_decision))
@@ -105,6 +107,7 @@ pub fn app(state: AppState, portal_with_sessions: Router<AppState>) -> Router {
         .nest_service(&pkg, assets)
         .route_service("/favicon.svg", ServeDir::new(&site_root))
         .merge(oauth_endpoints(&state))
+        .merge(moved_pages())
         .merge(portal_with_sessions)
         .layer(from_fn_with_state(
             state.clone(),
@@ -122,6 +125,40 @@ pub fn app(state: AppState, portal_with_sessions: Router<AppState>) -> Router {
                 .layer(PropagateRequestIdLayer::x_request_id()),
         )
         .with_state(state)
+}
+
+/// The portal's old paths (`paths::MOVED_PAGES`), each a permanent redirect to its new one. Outside
+/// the session layer: answering needs nobody's session, and the new page asks for sign-in itself.
+fn moved_pages() -> Router<AppState> {
+    paths::MOVED_PAGES
+        .into_iter()
+        .fold(Router::new(), |router, (old, new)| {
+            router.route(old, moved_to(new))
+        })
+}
+
+/// `308 Permanent Redirect` to `to`, with the request's query string kept (the audit page's
+/// filters are a GET form, so shared links carry them). 308 rather than 301: a client must not
+/// turn the request into another method.
+fn moved_to(to: &'static str) -> MethodRouter<AppState> {
+    get(move |RawQuery(query): RawQuery| permanent_redirect(to, query))
+}
+
+/// The redirect itself. The query comes from an already parsed URI, so it is always a valid
+/// header value; should it not be, the bare path is still a correct answer (and unlike
+/// `Redirect::permanent`, an odd query cannot make it panic).
+async fn permanent_redirect(to: &'static str, query: Option<String>) -> Response {
+    let location = match query.filter(|q| !q.is_empty()) {
+        Some(query) => {
+            HeaderValue::try_from(format!("{to}?{query}")).unwrap_or(HeaderValue::from_static(to))
+        }
+        None => HeaderValue::from_static(to),
+    };
+    (
+        StatusCode::PERMANENT_REDIRECT,
+        [(header::LOCATION, location)],
+    )
+        .into_response()
 }
 
 /// The authorization server's machine endpoints and `/v1/mcp`: no session, no portal CSRF
@@ -184,7 +221,7 @@ fn oauth_endpoints(state: &AppState) -> Router<AppState> {
         .layer(cors)
 }
 
-/// The path as logged: an invite link's token is a credential (it lets anyone join the team), so
+/// The path as logged: an invite link's token is a credential (it lets anyone join the organisation), so
 /// `/invite/<token>` is logged as `/invite/…`.
 fn loggable_path(path: &str) -> &str {
     if path.starts_with(paths::INVITE) && path.len() > paths::INVITE.len() + 1 {

@@ -135,7 +135,7 @@ fn Overview(
     }
 }
 
-/// The changes to teams' plans and invite codes.
+/// The changes to organisations' plans and invite codes.
 #[derive(Clone, Copy)]
 struct AdminActions {
     set_plan: ServerAction<SetOrganizationPlan>,

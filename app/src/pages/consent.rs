@@ -116,7 +116,7 @@ fn Consent(view: ConsentView) -> impl IntoView {
                     .collect_view()}
             </ul>
             <p class="muted">
-                "It acts as you, with the vendor connections you, your team and your departments share. "
+                "It acts as you, with the vendor connections you, your organisation and your teams share. "
                 "You can revoke it at any time in Settings → Authorized apps."
             </p>
             <form method="post" action=routes::OAUTH_CONSENT class="consent-actions">

@@ -1,4 +1,4 @@
-//! `/invite/<token>`: the "Accept & Join Team" page of an invite link. Signed-out visitors are
+//! `/invite/<token>`: the "Accept & Join Organisation" page of an invite link. Signed-out visitors are
 //! sent to sign-in first and come back here. Each reason a link cannot be used has its own page.
 
 use leptos::prelude::*;
@@ -32,8 +32,8 @@ pub fn InvitePage() -> impl IntoView {
         <Suspense fallback=|| view! { <Loading label="Opening the invite link…" /> }>
             {move || Suspend::new(async move {
                 match invitation.await {
-                    Ok(InvitationView::Open { team, inviter, role, department, expires_at }) => {
-                        view! { <Accept token=token() team inviter role department expires_at /> }.into_any()
+                    Ok(InvitationView::Open { organization, inviter, role, team, expires_at }) => {
+                        view! { <Accept token=token() organization inviter role team expires_at /> }.into_any()
                     }
                     Ok(InvitationView::Problem { kind, message }) => {
                         // A link that never existed is a 404; the others are real links whose
@@ -57,10 +57,10 @@ pub fn InvitePage() -> impl IntoView {
 #[component]
 fn Accept(
     token: String,
-    team: String,
+    organization: String,
     inviter: String,
     role: String,
-    department: Option<String>,
+    team: Option<String>,
     expires_at: String,
 ) -> impl IntoView {
     let accept = ServerAction::<AcceptInvitation>::new();
@@ -69,31 +69,31 @@ fn Accept(
     let navigate = use_navigate();
     Effect::new(move |_| {
         if accept.value().with(|v| matches!(v, Some(Ok(())))) {
-            navigate(routes::TEAMS, Default::default());
+            navigate(routes::ORGANISATION, Default::default());
         }
     });
-    let title = format!("Join {team}");
+    let title = format!("Join {organization}");
     view! {
         <Title text=title />
         <section class="card invite-card" aria-labelledby="invite-title">
-            <h1 id="invite-title">{format!("Join “{team}”")}</h1>
+            <h1 id="invite-title">{format!("Join “{organization}”")}</h1>
             <p>
                 <strong>{inviter}</strong>
-                " invited you to join the team "
-                <strong>{team.clone()}</strong>
+                " invited you to join the organisation "
+                <strong>{organization.clone()}</strong>
                 {format!(" as {}", role.to_lowercase())}
-                {department.map(|d| format!(", in the department “{d}”"))}
+                {team.map(|t| format!(", in the team “{t}”"))}
                 "."
             </p>
             <p class="muted">
-                "You will use the connections the team shares with you. The link expires "
+                "You will use the connections the organisation shares with you. The link expires "
                 <Timestamp rfc3339=expires_at />
                 "."
             </p>
             <ActionForm action=accept>
                 <input type="hidden" name="token" value=token />
                 <button type="submit" class="btn btn-primary" aria-busy=move || pending.get().to_string()>
-                    {move || if pending.get() { "Joining…" } else { "Accept & Join Team" }}
+                    {move || if pending.get() { "Joining…" } else { "Accept & Join Organisation" }}
                 </button>
                 <a class="btn btn-ghost" href=routes::SETTINGS>"Not now"</a>
             </ActionForm>
@@ -109,13 +109,15 @@ fn Problem(kind: InvitationProblemKind, message: String) -> impl IntoView {
         InvitationProblemKind::Expired => "This invite link has expired",
         InvitationProblemKind::Revoked => "This invite link was revoked",
         InvitationProblemKind::UsedUp => "This invite link has been used up",
-        InvitationProblemKind::AlreadyMember => "You are already in this team",
-        InvitationProblemKind::InAnotherTeam => "You are in another team",
-        InvitationProblemKind::TeamFull => "This team is full",
+        InvitationProblemKind::AlreadyMember => "You are already in this organisation",
+        InvitationProblemKind::InAnotherOrganization => "You are in another organisation",
+        InvitationProblemKind::OrganizationFull => "This organisation is full",
     };
     let (href, label) = match kind {
-        InvitationProblemKind::AlreadyMember => (routes::TEAMS, "Go to your team"),
-        InvitationProblemKind::InAnotherTeam => (routes::SETTINGS, "Open Settings → Team"),
+        InvitationProblemKind::AlreadyMember => (routes::ORGANISATION, "Go to your organisation"),
+        InvitationProblemKind::InAnotherOrganization => {
+            (routes::SETTINGS, "Open Settings → Organisation")
+        }
         _ => (routes::SETTINGS, "Go to Settings"),
     };
     let (class, kind_attr) = match kind {

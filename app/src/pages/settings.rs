@@ -16,13 +16,13 @@ use crate::{
     server_fns::{
         oauth::{get_authorized_apps, RevokeAuthorizedApp},
         organization::{CreateOrganization, LeaveOrganization, UpgradePlan},
-        settings::{get_settings_overview, SettingsOverview, TeamSummary},
+        settings::{get_settings_overview, OrganizationSummary, SettingsOverview},
     },
 };
 
-/// The team section's actions; the overview reloads after each.
+/// The organisation section's actions; the overview reloads after each.
 #[derive(Clone, Copy)]
-struct TeamActions {
+struct OrganizationActions {
     create: ServerAction<CreateOrganization>,
     leave: ServerAction<LeaveOrganization>,
     upgrade: ServerAction<UpgradePlan>,
@@ -31,15 +31,15 @@ struct TeamActions {
 /// The settings page.
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let actions = TeamActions {
+    let actions = OrganizationActions {
         create: ServerAction::new(),
         leave: ServerAction::new(),
         upgrade: ServerAction::new(),
     };
-    toast_on_success(actions.create, || "Team created".into());
-    toast_on_success(actions.leave, || "You left the team".into());
+    toast_on_success(actions.create, || "Organisation created".into());
+    toast_on_success(actions.leave, || "You left the organisation".into());
     toast_on_success(actions.upgrade, || {
-        "Your team is on the Pro plan now".into()
+        "Your organisation is on the Pro plan now".into()
     });
     let changes = [
         successes(actions.create),
@@ -67,14 +67,14 @@ pub fn SettingsPage() -> impl IntoView {
 }
 
 #[component]
-fn Overview(overview: SettingsOverview, actions: TeamActions) -> impl IntoView {
+fn Overview(overview: SettingsOverview, actions: OrganizationActions) -> impl IntoView {
     let SettingsOverview {
         display_name,
         email,
         member_since,
         mcp_url,
-        team,
-        new_team_plan,
+        organization,
+        new_organization_plan,
     } = overview;
     view! {
         <div class="page-header">
@@ -137,9 +137,9 @@ fn Overview(overview: SettingsOverview, actions: TeamActions) -> impl IntoView {
                     </p>
                 </form>
             </section>
-            {match team {
-                Some(team) => view! { <TeamCard team actions /> }.into_any(),
-                None => view! { <CreateTeam new_team_plan actions /> }.into_any(),
+            {match organization {
+                Some(organization) => view! { <OrganizationCard organization actions /> }.into_any(),
+                None => view! { <NewOrganization new_organization_plan actions /> }.into_any(),
             }}
             {view! { <AuthorizedApps /> }.into_any()}
         </div>
@@ -203,24 +203,24 @@ fn AuthorizedApps() -> impl IntoView {
     }
 }
 
-/// "Create a team": name and an optional invite code.
+/// "Create an organisation": name and an optional invite code.
 #[component]
-fn CreateTeam(new_team_plan: String, actions: TeamActions) -> impl IntoView {
+fn NewOrganization(new_organization_plan: String, actions: OrganizationActions) -> impl IntoView {
     let error = action_error(actions.create);
     let pending = actions.create.pending();
     let invalid = move || error.with(Option::is_some);
     view! {
-        <section class="card" aria-labelledby="team-title">
-            <h2 id="team-title">"Team"</h2>
+        <section class="card" aria-labelledby="organization-title">
+            <h2 id="organization-title">"Organisation"</h2>
             <p>
-                "You are not in a team. Create one to share connections with colleagues, or open "
+                "You are not in an organisation. Create one to share connections with colleagues, or open "
                 "an invite link a colleague sent you to join theirs."
             </p>
             <ActionForm action=actions.create>
                 <div class="field" class:field-invalid=invalid>
-                    <label for="team-name">"Team name"</label>
+                    <label for="organization-name">"Organisation name"</label>
                     <input
-                        id="team-name"
+                        id="organization-name"
                         name="name"
                         class="input"
                         type="text"
@@ -228,7 +228,7 @@ fn CreateTeam(new_team_plan: String, actions: TeamActions) -> impl IntoView {
                         maxlength="100"
                         autocomplete="organization"
                         aria-invalid=move || invalid().to_string()
-                        aria-describedby=move || invalid().then_some("create-team-error")
+                        aria-describedby=move || invalid().then_some("create-organization-error")
                     />
                 </div>
                 <div class="field">
@@ -243,28 +243,31 @@ fn CreateTeam(new_team_plan: String, actions: TeamActions) -> impl IntoView {
                         aria-describedby="invite-code-hint"
                     />
                     <p class="field-hint" id="invite-code-hint">
-                        {format!("New teams start on the {new_team_plan} plan. A valid invite code makes it Pro.")}
+                        {format!("New organisations start on the {new_organization_plan} plan. A valid invite code makes it Pro.")}
                     </p>
                 </div>
-                <FormError error id="create-team-error" />
+                <FormError error id="create-organization-error" />
                 <button type="submit" class="btn btn-primary" aria-busy=move || pending.get().to_string()>
-                    {move || if pending.get() { "Creating…" } else { "Create a team" }}
+                    {move || if pending.get() { "Creating…" } else { "Create an organisation" }}
                 </button>
             </ActionForm>
         </section>
     }
 }
 
-/// The user's team: name, plan, role, the way to manage it, upgrade, leave.
+/// The user's organisation: name, plan, role, the way to manage it, upgrade, leave.
 #[component]
-fn TeamCard(team: TeamSummary, actions: TeamActions) -> impl IntoView {
-    let TeamSummary {
+fn OrganizationCard(
+    organization: OrganizationSummary,
+    actions: OrganizationActions,
+) -> impl IntoView {
+    let OrganizationSummary {
         name,
         plan,
         role,
         leave_refusal,
         can_upgrade,
-    } = team;
+    } = organization;
     let upgrade_error = action_error(actions.upgrade);
     let leave_error = action_error(actions.leave);
     let plan_badge = if plan == "Pro" {
@@ -273,20 +276,20 @@ fn TeamCard(team: TeamSummary, actions: TeamActions) -> impl IntoView {
         "badge badge-muted"
     };
     view! {
-        <section class="card" aria-labelledby="team-title">
-            <h2 id="team-title">"Team"</h2>
+        <section class="card" aria-labelledby="organization-title">
+            <h2 id="organization-title">"Organisation"</h2>
             <dl class="facts">
                 <dt>"Name"</dt>
-                <dd id="team-name-value">{name.clone()}</dd>
+                <dd id="organization-name-value">{name.clone()}</dd>
                 <dt>"Plan"</dt>
                 <dd>
-                    <span class=plan_badge id="team-plan">{plan}</span>
+                    <span class=plan_badge id="organization-plan">{plan}</span>
                 </dd>
                 <dt>"Your role"</dt>
-                <dd id="team-role">{role}</dd>
+                <dd id="organization-role">{role}</dd>
             </dl>
             <p>
-                <a class="btn btn-secondary" href=routes::TEAMS>"Manage team"</a>
+                <a class="btn btn-secondary" href=routes::ORGANISATION>"Manage organisation"</a>
             </p>
             {can_upgrade
                 .then(|| {
@@ -316,7 +319,7 @@ fn TeamCard(team: TeamSummary, actions: TeamActions) -> impl IntoView {
                     view! {
                         <div class="account-actions">
                             <button type="button" class="btn btn-secondary" disabled aria-describedby="leave-hint">
-                                "Leave team"
+                                "Leave organisation"
                             </button>
                             <p id="leave-hint">{reason}</p>
                         </div>
@@ -326,7 +329,7 @@ fn TeamCard(team: TeamSummary, actions: TeamActions) -> impl IntoView {
                 None => {
                     view! {
                         <details class="disclosure">
-                            <summary>"Leave team"</summary>
+                            <summary>"Leave organisation"</summary>
                             <ActionForm action=actions.leave>
                                 <p>
                                     {format!(

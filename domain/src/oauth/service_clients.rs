@@ -131,7 +131,8 @@ async fn revoke_all<C: sea_orm::ConnectionTrait>(
 
 fn not_found() -> OrgError {
     OrgError::NotFound(
-        "That service client does not exist in your team (it may have been deleted).".into(),
+        "That service client does not exist in your organisation (it may have been deleted)."
+            .into(),
     )
 }
 

@@ -75,7 +75,7 @@ impl InvitationStatus {
     }
 }
 
-/// A link as the team page lists it (never the token).
+/// A link as the organisation page lists it (never the token).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invitation {
     /// Its id.
@@ -126,7 +126,7 @@ pub struct InvitationPreview {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum InvitationProblem {
-    /// No link has this token (mistyped, or the team was deleted).
+    /// No link has this token (mistyped, or the organisation was deleted).
     NotFound,
     /// It expired.
     Expired {
@@ -169,10 +169,10 @@ impl fmt::Display for InvitationProblem {
         match self {
             Self::NotFound => f.write_str("This invite link is not valid. Check that you copied all of it, or ask for a new one."),
             Self::Expired { organization } => write!(f, "This invite link to “{organization}” has expired. Ask the person who sent it for a new one."),
-            Self::Revoked { organization } => write!(f, "This invite link to “{organization}” was revoked. Ask the team's owner or an admin for a new one."),
+            Self::Revoked { organization } => write!(f, "This invite link to “{organization}” was revoked. Ask the organisation's owner or an admin for a new one."),
             Self::UsedUp { organization } => write!(f, "This invite link to “{organization}” has been used as many times as allowed. Ask for a new one."),
             Self::AlreadyMember { organization } => write!(f, "You are already a member of “{organization}”."),
-            Self::InAnotherOrganization { current, organization } => write!(f, "You are in the team “{current}”. A person belongs to one team at a time: leave “{current}” (Settings → Team) before joining “{organization}”."),
+            Self::InAnotherOrganization { current, organization } => write!(f, "You are in the organisation “{current}”. A person belongs to one organisation at a time: leave “{current}” (Settings → Organisation) before joining “{organization}”."),
             Self::MemberLimit { organization, limit } => write!(f, "“{organization}” is on the Free plan, which allows {limit} member(s). Its owner can upgrade to Pro with an invite code."),
         }
     }
@@ -328,7 +328,7 @@ pub async fn revoke_invitation(
         .one(db)
         .await?
         .ok_or_else(|| {
-            OrgError::NotFound("That invite link does not exist in your team.".into())
+            OrgError::NotFound("That invite link does not exist in your organisation.".into())
         })?;
     if row.revoked_at.is_some() {
         return Ok(());

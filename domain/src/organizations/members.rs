@@ -18,7 +18,7 @@ use crate::{
     users::User,
 };
 
-/// A member as the team page lists them.
+/// A member as the organisation page lists them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
     /// The user.
@@ -33,7 +33,7 @@ pub struct Member {
     pub joined_at: OffsetDateTime,
     /// Their last request to the portal.
     pub last_active_at: Option<OffsetDateTime>,
-    /// The teams (departments) they are in, by name.
+    /// The teams they are in, by name.
     pub teams: Vec<String>,
 }
 
@@ -108,7 +108,8 @@ async fn role_in<C: sea_orm::ConnectionTrait>(
 
 fn not_a_member() -> OrgError {
     OrgError::NotFound(
-        "That person is not a member of your team (they may have left or been removed).".into(),
+        "That person is not a member of your organisation (they may have left or been removed)."
+            .into(),
     )
 }
 
@@ -189,7 +190,8 @@ pub async fn remove_member(
     let organization_id = membership.organization.id;
     if target == user.id {
         return Err(OrgError::Invalid(
-            "To leave the team yourself, use “Leave team” on the Settings page.".into(),
+            "To leave the organisation yourself, use “Leave organisation” on the Settings page."
+                .into(),
         ));
     }
     let (current, name) = role_in(db, organization_id, target)
@@ -197,7 +199,7 @@ pub async fn remove_member(
         .ok_or_else(not_a_member)?;
     if current == Role::Owner {
         return Err(OrgError::NotAllowed(
-            "The team's owner cannot be removed.".into(),
+            "The organisation's owner cannot be removed.".into(),
         ));
     }
     let txn = db.begin().await?;
@@ -233,7 +235,7 @@ pub async fn transfer_ownership(
     let organization_id = membership.organization.id;
     if target == user.id {
         return Err(OrgError::Invalid(
-            "You already own this team; choose another member.".into(),
+            "You already own this organisation; choose another member.".into(),
         ));
     }
     let (current, name) = role_in(db, organization_id, target)
@@ -259,7 +261,7 @@ pub async fn transfer_ownership(
     if demoted.rows_affected != 1 || promoted.rows_affected != 1 {
         txn.rollback().await?;
         return Err(OrgError::Invalid(
-            "The team changed meanwhile (ownership or membership); reload the page and try again."
+            "The organisation changed meanwhile (ownership or membership); reload the page and try again."
                 .into(),
         ));
     }

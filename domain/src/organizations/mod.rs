@@ -1,5 +1,5 @@
-//! Organisations (an MSP's account — "team" wherever users see it), their members and roles,
-//! teams (departments), invite links, plans and invite codes.
+//! Organisations (an MSP's account: members, roles, plan, audit log), their teams (groups of
+//! their members), invite links, plans and invite codes. The portal uses the same words.
 //!
 //! Every function that acts for a user re-reads that user's membership ([`authorize`]) and
 //! scopes every other id it is given to the caller's organisation: an id from another
@@ -50,7 +50,7 @@ pub enum OrgError {
     #[error("database error")]
     Db(#[from] DbErr),
     /// The caller is in no organisation.
-    #[error("You are not in a team. Create one on the Settings page, or ask a team's admin for an invite link.")]
+    #[error("You are not in an organisation. Create one on the Settings page, or ask an organisation's admin for an invite link.")]
     NotInOrganization,
     /// The caller's role does not allow it.
     #[error("{0}")]
@@ -65,7 +65,7 @@ pub enum OrgError {
     #[error("{0}")]
     Invalid(String),
     /// The caller already belongs to an organisation.
-    #[error("You are already in the team “{0}”. A person belongs to one team at a time: leave it first (Settings → Team).")]
+    #[error("You are already in the organisation “{0}”. A person belongs to one organisation at a time: leave it first (Settings → Organisation).")]
     AlreadyInOrganization(String),
     /// An invite link cannot be used.
     #[error("{0}")]
@@ -296,7 +296,7 @@ pub async fn upgrade_with_code(
     let membership = authorize(db, user.id, Permission::ChangePlan).await?;
     if membership.organization.plan == Plan::Pro {
         return Err(OrgError::Invalid(
-            "This team is already on the Pro plan.".into(),
+            "This organisation is already on the Pro plan.".into(),
         ));
     }
     let txn = db.begin().await?;
@@ -402,7 +402,7 @@ pub async fn leave(
         .ok_or(OrgError::NotInOrganization)?;
     if membership.role == Role::Owner {
         return Err(OrgError::NotAllowed(
-            "You own this team, so you cannot leave it: transfer ownership to another member first, or delete the team.".into(),
+            "You own this organisation, so you cannot leave it: transfer ownership to another member first, or delete the organisation.".into(),
         ));
     }
     let organization_id = membership.organization.id;
@@ -436,7 +436,7 @@ pub async fn delete(
     let organization = membership.organization;
     if typed_name.trim() != organization.name {
         return Err(OrgError::Invalid(format!(
-            "To confirm, type the team's name exactly as shown: “{}”.",
+            "To confirm, type the organisation's name exactly as shown: “{}”.",
             organization.name
         )));
     }

@@ -54,7 +54,7 @@ impl OrganizationName {
     }
 }
 
-/// A team's (department's) name; unique per organisation regardless of case.
+/// A team's name; unique per organisation regardless of case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TeamName(String);
 

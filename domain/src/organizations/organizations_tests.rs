@@ -193,7 +193,7 @@ async fn an_owner_upgrades_a_free_team_with_a_code() {
         .unwrap();
     let refused = create_team(&db, &ada, "Desk", &ctx(), at(1)).await;
     assert!(
-        matches!(&refused, Err(OrgError::PlanLimit(m)) if m.starts_with("Departments are part of the Pro plan")),
+        matches!(&refused, Err(OrgError::PlanLimit(m)) if m.starts_with("Teams are part of the Pro plan")),
         "{refused:?}"
     );
     assert!(upgrade_with_code(&db, &ada, "PRO-WRONG", &ctx(), at(1))
@@ -602,7 +602,7 @@ async fn ids_of_another_organisation_are_not_found() {
 }
 
 #[tokio::test]
-async fn departments_have_unique_names_and_members_of_the_organisation_only() {
+async fn teams_have_unique_names_and_members_of_the_organisation_only() {
     let db = test_db().await;
     let (ada, bob) = (user(&db, "Ada").await, user(&db, "Bob").await);
     let org = pro_org(&db, &ada).await;

@@ -39,7 +39,7 @@ pub struct Limits {
     pub shared_connections: bool,
     /// Invite links.
     pub invitations: bool,
-    /// Teams (departments).
+    /// Teams (groups of members).
     pub teams: bool,
     /// The audit log page and export.
     pub audit_log: bool,
@@ -49,7 +49,7 @@ pub struct Limits {
 
 /// The message shown when a Free organisation reaches for a Pro feature.
 pub const UPGRADE_HINT: &str =
-    "Ask your gateway operator for an invite code and enter it under Settings → Team to upgrade to Pro.";
+    "Ask your gateway operator for an invite code and enter it under Settings → Organisation to upgrade to Pro.";
 
 impl Plan {
     /// Parses `free` / `pro`.
@@ -106,14 +106,14 @@ impl Plan {
         let limits = self.limits();
         let (allowed, what) = match feature {
             PlanFeature::Invitations => (limits.invitations, "Invite links are"),
-            PlanFeature::Teams => (limits.teams, "Departments are"),
+            PlanFeature::Teams => (limits.teams, "Teams are"),
             PlanFeature::AuditLog => (limits.audit_log, "The audit log is"),
             PlanFeature::SharedConnections => (limits.shared_connections, "Shared connections are"),
             PlanFeature::ServiceClients => (limits.service_clients, "Service clients are"),
         };
         (!allowed).then(|| {
             format!(
-                "{what} part of the Pro plan; this team is on the {} plan. {UPGRADE_HINT}",
+                "{what} part of the Pro plan; this organisation is on the {} plan. {UPGRADE_HINT}",
                 self.label()
             )
         })
@@ -197,7 +197,7 @@ pub async fn set_plan(
         .await?;
     if updated.rows_affected == 0 {
         return Err(OrgError::NotFound(
-            "That team does not exist (it may have been deleted).".into(),
+            "That organisation does not exist (it may have been deleted).".into(),
         ));
     }
     audit::record_in(

@@ -71,7 +71,7 @@ pub enum Permission {
     ManageMembers,
     /// Create, list and revoke invite links.
     ManageInvitations,
-    /// Create and delete teams (departments) and choose their members.
+    /// Create and delete teams and choose their members.
     ManageTeams,
     /// Connect and disconnect team and organisation credentials.
     ManageSharedConnections,
@@ -109,20 +109,20 @@ impl Permission {
     /// How `docs/roles.md` names it.
     pub fn description(self) -> &'static str {
         match self {
-            Permission::ViewOrganization => "See the team, its members and departments",
+            Permission::ViewOrganization => "See the organisation, its members and teams",
             Permission::UseSharedConnections => "Use shared connections through MCP",
             Permission::ManageMembers => {
                 "Change roles (not to owner) and remove members (not the owner)"
             }
             Permission::ManageInvitations => "Create, list and revoke invite links",
-            Permission::ManageTeams => "Create and delete departments, choose their members",
+            Permission::ManageTeams => "Create and delete teams, choose their members",
             Permission::ManageSharedConnections => "Connect and disconnect shared connections",
             Permission::ViewAuditLog => "Read and export the audit log",
             Permission::ManageServiceClients => "Create, rotate and delete service clients",
-            Permission::RenameOrganization => "Rename the team",
+            Permission::RenameOrganization => "Rename the organisation",
             Permission::ChangePlan => "Upgrade the plan with an invite code",
             Permission::TransferOwnership => "Transfer ownership",
-            Permission::DeleteOrganization => "Delete the team",
+            Permission::DeleteOrganization => "Delete the organisation",
         }
     }
 
@@ -130,28 +130,32 @@ impl Permission {
     pub fn refusal(self) -> &'static str {
         if Role::Admin.can(self) {
             match self {
-                Permission::ManageMembers => "Only the team's owner and admins can manage members.",
+                Permission::ManageMembers => {
+                    "Only the organisation's owner and admins can manage members."
+                }
                 Permission::ManageInvitations => {
-                    "Only the team's owner and admins can manage invitations."
+                    "Only the organisation's owner and admins can manage invitations."
                 }
                 Permission::ManageTeams => {
-                    "Only the team's owner and admins can manage departments."
+                    "Only the organisation's owner and admins can manage teams."
                 }
                 Permission::ManageSharedConnections => {
-                    "Only the team's owner and admins can manage shared connections."
+                    "Only the organisation's owner and admins can manage shared connections."
                 }
                 Permission::ViewAuditLog => {
-                    "Only the team's owner and admins can see the audit log."
+                    "Only the organisation's owner and admins can see the audit log."
                 }
-                _ => "Only the team's owner and admins can do this.",
+                _ => "Only the organisation's owner and admins can do this.",
             }
         } else {
             match self {
-                Permission::RenameOrganization => "Only the team's owner can rename it.",
-                Permission::ChangePlan => "Only the team's owner can change its plan.",
-                Permission::TransferOwnership => "Only the team's owner can transfer ownership.",
-                Permission::DeleteOrganization => "Only the team's owner can delete it.",
-                _ => "Only the team's owner can do this.",
+                Permission::RenameOrganization => "Only the organisation's owner can rename it.",
+                Permission::ChangePlan => "Only the organisation's owner can change its plan.",
+                Permission::TransferOwnership => {
+                    "Only the organisation's owner can transfer ownership."
+                }
+                Permission::DeleteOrganization => "Only the organisation's owner can delete it.",
+                _ => "Only the organisation's owner can do this.",
             }
         }
     }

@@ -1,4 +1,4 @@
-//! Teams: departments inside an organisation. They scope shared credentials and tool access
+//! Teams: groups of an organisation's members. They scope shared credentials and tool access
 //! (used by the connections and MCP work); here they are created, deleted and given members.
 
 use sea_orm::{
@@ -65,7 +65,7 @@ pub async fn list_teams(
 
 fn no_such_team() -> OrgError {
     OrgError::NotFound(
-        "That department does not exist in your team (it may have been deleted).".into(),
+        "That team does not exist in your organisation (it may have been deleted).".into(),
     )
 }
 
@@ -91,7 +91,7 @@ pub(crate) async fn require_team<C: sea_orm::ConnectionTrait>(
     Ok(team_in(db, organization_id, team_id).await?.name)
 }
 
-/// Creates a team (department).
+/// Creates a team.
 pub async fn create_team(
     db: &DatabaseConnection,
     user: &User,
@@ -118,7 +118,7 @@ pub async fn create_team(
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             txn.rollback().await?;
             return Err(OrgError::Invalid(format!(
-                "A department named “{name}” already exists."
+                "A team named “{name}” already exists."
             )));
         }
         Err(e) => return Err(e.into()),
@@ -203,7 +203,9 @@ pub async fn add_team_member(
         .find_also_related(users::Entity)
         .one(db)
         .await?
-        .ok_or_else(|| OrgError::NotFound("That person is not a member of your team.".into()))?;
+        .ok_or_else(|| {
+            OrgError::NotFound("That person is not a member of your organisation.".into())
+        })?;
     let name = person.map(|p| p.display_name).unwrap_or_default();
     let txn = db.begin().await?;
     let inserted = team_members::ActiveModel {

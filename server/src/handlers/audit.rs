@@ -1,6 +1,6 @@
-//! `GET /teams/audit/export.csv`: the team's audit log as CSV, with the audit page's filter
-//! (owner and admins of a Pro team). A plain route rather than a server function so the browser
-//! downloads it as a file.
+//! `GET /organisation/audit/export.csv`: the organisation's audit log as CSV, with the audit
+//! page's filter (owner and admins of a Pro organisation). A plain route rather than a server
+//! function so the browser downloads it as a file.
 
 use app::{
     server_fns::organization::parse_audit_filter,

@@ -3,7 +3,7 @@
 //! send anyone else to sign-in and back.
 
 use app::{
-    routes::{self, PROTECTED_PAGES},
+    routes,
     state::{AppState, CurrentUser},
 };
 use axum::{
@@ -51,10 +51,7 @@ pub async fn resolve_current_user(
 /// Sends a signed-out visitor of a protected page to sign-in, with the page as the return path.
 pub async fn require_sign_in_for_pages(request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let protected = request.method() == Method::GET
-        && PROTECTED_PAGES
-            .iter()
-            .any(|p| path == *p || path.strip_prefix(p).is_some_and(|r| r.starts_with('/')));
+    let protected = request.method() == Method::GET && routes::is_protected_page(path);
     if protected && request.extensions().get::<CurrentUser>().is_none() {
         let target = request
             .uri()

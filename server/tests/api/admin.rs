@@ -160,7 +160,10 @@ async fn operators_manage_invite_codes_plans_and_the_default_plan_and_nobody_els
     .await;
     let (mallory, _) = app.browser("Mallory", "mallory@example.com").await;
     let (status, _) = mallory
-        .call("team/create", &[("name", "Mallory's"), ("invite_code", "")])
+        .call(
+            "organization/create",
+            &[("name", "Mallory's"), ("invite_code", "")],
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
@@ -185,7 +188,7 @@ async fn operators_manage_invite_codes_plans_and_the_default_plan_and_nobody_els
             "{endpoint}"
         );
     }
-    let overview = mallory.call("team/overview", &[]).await.1;
+    let overview = mallory.call("organization/overview", &[]).await.1;
     assert_eq!(overview["plan"], "Free");
 
     app.dev_login("Olga", "olga@example.com", "").await;
@@ -226,7 +229,10 @@ async fn operators_manage_invite_codes_plans_and_the_default_plan_and_nobody_els
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(mallory.call("team/overview", &[]).await.1["plan"], "Pro");
+    assert_eq!(
+        mallory.call("organization/overview", &[]).await.1["plan"],
+        "Pro"
+    );
     let (status, _) = call(
         &app,
         "admin/organization_plan",

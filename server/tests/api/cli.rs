@@ -261,7 +261,7 @@ async fn admin_grant_and_revoke_manage_operators_by_identity_never_by_email() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn admin_invite_codes_plans_and_teams_from_the_command_line() {
+async fn admin_invite_codes_plans_and_organisations_from_the_command_line() {
     use domain::{
         auth::dev_login::{self, DevSignIn},
         organizations::{self, Plan},
@@ -309,7 +309,7 @@ async fn admin_invite_codes_plans_and_teams_from_the_command_line() {
         "{list}"
     );
 
-    // It makes a new team Pro; the default plan moves new teams to Pro without a code.
+    // It makes a new organisation Pro; the default plan moves new ones to Pro without a code.
     let ada = dev_login::sign_in(
         &db,
         DevSignIn::parse("Ada", "ada@example.com").unwrap(),
@@ -330,22 +330,28 @@ async fn admin_invite_codes_plans_and_teams_from_the_command_line() {
     .unwrap();
     assert_eq!(acme.plan, Plan::Pro);
     let (_, shown, _) = run(&["admin", "default-plan"]);
-    assert_eq!(shown.trim(), "new teams start on the free plan");
+    assert_eq!(shown.trim(), "new organisations start on the free plan");
     let (code, shown, _) = run(&["admin", "default-plan", "pro"]);
     assert_eq!(
         (code, shown.trim()),
-        (Some(0), "new teams start on the pro plan")
+        (Some(0), "new organisations start on the pro plan")
     );
     assert_eq!(run(&["admin", "default-plan", "gold"]).0, Some(2));
 
-    // Teams are listed and their plan set by id.
-    let (_, teams, _) = run(&["admin", "teams"]);
-    assert!(
-        teams.contains(&format!("{}\tAcme\tpro\t1\tAda", acme.id)),
-        "{teams}"
-    );
-    let (code, _, stderr) = run(&["admin", "set-plan", &acme.id.to_string(), "free"]);
+    // Organisations are listed (`teams`, the old name, still works) and their plan set by id.
+    let (code, listed, stderr) = run(&["admin", "organisations"]);
     assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        listed.contains(&format!("{}\tAcme\tpro\t1\tAda", acme.id)),
+        "{listed}"
+    );
+    assert_eq!(run(&["admin", "teams"]).1, listed);
+    let (code, stdout, stderr) = run(&["admin", "set-plan", &acme.id.to_string(), "free"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        stdout.trim(),
+        format!("organisation {} is on the free plan", acme.id)
+    );
     assert_eq!(
         organizations::membership(&db, ada.id)
             .await
@@ -355,7 +361,15 @@ async fn admin_invite_codes_plans_and_teams_from_the_command_line() {
             .plan,
         Plan::Free
     );
-    assert_eq!(run(&["admin", "set-plan", "not-an-id", "free"]).0, Some(2));
+    let (code, _, stderr) = run(&["admin", "set-plan", "not-an-id", "free"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("not an organisation id"), "{stderr}");
+    // The help names organisations; the old name stays out of it.
+    let (_, help, _) = run(&["admin", "--help"]);
+    assert!(
+        help.contains("organisations") && !help.contains("teams"),
+        "{help}"
+    );
 
     // Revoked: listed as such, refused when redeemed.
     let id = list

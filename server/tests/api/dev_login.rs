@@ -23,7 +23,7 @@ async fn signing_in_creates_the_user_and_lands_on_settings() {
 async fn the_return_path_is_honoured_only_when_same_origin() {
     let app = spawn_app().await;
     for (next, expected) in [
-        ("/teams", "/teams"),
+        ("/organisation", "/organisation"),
         ("/connections?x=1", "/connections?x=1"),
         ("//evil.example", "/settings"),
         ("https://evil.example", "/settings"),
@@ -41,11 +41,11 @@ async fn the_return_path_is_honoured_only_when_same_origin() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_form_comes_back_with_its_values_and_field_errors() {
     let app = spawn_app().await;
-    let response = app.dev_login("  ", "not-an-email", "/teams").await;
+    let response = app.dev_login("  ", "not-an-email", "/organisation").await;
     assert_eq!(response.status(), 303);
-    assert_eq!(location(&response), "/auth/dev/login?next=/teams");
+    assert_eq!(location(&response), "/auth/dev/login?next=/organisation");
     let html = app
-        .get("/auth/dev/login?next=/teams")
+        .get("/auth/dev/login?next=/organisation")
         .await
         .text()
         .await
@@ -59,7 +59,7 @@ async fn a_refused_form_comes_back_with_its_values_and_field_errors() {
     assert!(html.contains(r#"aria-invalid="true""#));
     // The flash is shown once.
     let again = app
-        .get("/auth/dev/login?next=/teams")
+        .get("/auth/dev/login?next=/organisation")
         .await
         .text()
         .await
@@ -110,9 +110,9 @@ async fn the_development_sign_in_is_absent_when_switched_off() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_login_entry_point_goes_straight_to_the_only_method_keeping_next() {
     let app = spawn_app().await;
-    let response = app.get("/auth/login?next=/teams").await;
+    let response = app.get("/auth/login?next=/organisation").await;
     assert!(response.status().is_redirection(), "{}", response.status());
-    assert_eq!(location(&response), "/auth/dev/login?next=/teams");
+    assert_eq!(location(&response), "/auth/dev/login?next=/organisation");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -129,13 +129,13 @@ async fn a_user_of_an_onboarded_tenant_signs_in_and_returns_where_they_were_goin
     let cookie_before = session_cookie(before.headers());
     let callback = app
         .through_idp(
-            "/auth/microsoft/login?next=/teams",
+            "/auth/microsoft/login?next=/organisation",
             AtIdp::SignInAs("megan@contoso.example"),
         )
         .await;
     let response = app.get_url(&callback).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&response), "/teams");
+    assert_eq!(location(&response), "/organisation");
     let cookie_after = session_cookie(response.headers());
     assert!(cookie_after.is_some());
     assert_ne!(
@@ -560,11 +560,11 @@ async fn offboarding_a_tenant_ends_its_users_sessions_at_once() {
 async fn the_chooser_offers_both_providers_and_one_provider_is_entered_directly() {
     let idp = Idp::start().await;
     let app = gateway(&idp).await;
-    let page = app.get("/auth/login?next=/teams").await;
+    let page = app.get("/auth/login?next=/organisation").await;
     assert_eq!(page.status(), StatusCode::OK);
     let body = page.text().await.unwrap();
     assert!(body.contains("Sign in with Microsoft") && body.contains("Sign in with Auth0"));
-    assert!(body.contains("/auth/microsoft/login?next=/teams"));
+    assert!(body.contains("/auth/microsoft/login?next=/organisation"));
     assert!(body.contains("/auth/auth0/signup"));
 
     let only_entra = spawn_app_with(|raw| {
@@ -575,9 +575,12 @@ async fn the_chooser_offers_both_providers_and_one_provider_is_entered_directly(
         raw.auth0_client_secret = None;
     })
     .await;
-    let response = only_entra.get("/auth/login?next=/teams").await;
+    let response = only_entra.get("/auth/login?next=/organisation").await;
     assert_eq!(response.status(), StatusCode::FOUND);
-    assert_eq!(location(&response), "/auth/microsoft/login?next=/teams");
+    assert_eq!(
+        location(&response),
+        "/auth/microsoft/login?next=/organisation"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

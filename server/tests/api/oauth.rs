@@ -640,10 +640,16 @@ async fn service_clients_get_tokens_by_client_credentials_for_their_team_only_fr
     let (owner, _) = app.browser("Olivia", "olivia@example.com").await;
     // Free: refused, naming the plan.
     owner
-        .call("team/create", &[("name", "Acme"), ("invite_code", "")])
+        .call(
+            "organization/create",
+            &[("name", "Acme"), ("invite_code", "")],
+        )
         .await;
     let (status, body) = owner
-        .call("team/service_client_create", &[("name", "Nightly export")])
+        .call(
+            "organization/service_client_create",
+            &[("name", "Nightly export")],
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(
@@ -662,9 +668,14 @@ async fn service_clients_get_tokens_by_client_credentials_for_their_team_only_fr
     .await
     .unwrap()
     .1;
-    owner.call("team/upgrade", &[("invite_code", &code)]).await;
+    owner
+        .call("organization/upgrade", &[("invite_code", &code)])
+        .await;
     let (status, created) = owner
-        .call("team/service_client_create", &[("name", "Nightly export")])
+        .call(
+            "organization/service_client_create",
+            &[("name", "Nightly export")],
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{created}");
     let (id, secret) = (
@@ -672,7 +683,7 @@ async fn service_clients_get_tokens_by_client_credentials_for_their_team_only_fr
         created["client_secret"].as_str().unwrap().to_owned(),
     );
     assert!(id.starts_with("svc_") && secret.starts_with("gwcs_"));
-    let overview = owner.call("team/overview", &[]).await.1;
+    let overview = owner.call("organization/overview", &[]).await.1;
     assert_eq!(overview["service_clients"][0]["client_id"], id.as_str());
     assert!(
         !overview.to_string().contains(&secret),
@@ -752,7 +763,7 @@ async fn service_clients_get_tokens_by_client_credentials_for_their_team_only_fr
     .unwrap();
     assert_eq!(
         member
-            .call("team/service_client_delete", &[("client_id", &id)])
+            .call("organization/service_client_delete", &[("client_id", &id)])
             .await
             .0,
         StatusCode::FORBIDDEN
@@ -770,18 +781,21 @@ async fn service_clients_get_tokens_by_client_credentials_for_their_team_only_fr
     .unwrap()
     .1;
     other
-        .call("team/create", &[("name", "Evil"), ("invite_code", &code)])
+        .call(
+            "organization/create",
+            &[("name", "Evil"), ("invite_code", &code)],
+        )
         .await;
     assert_eq!(
         other
-            .call("team/service_client_delete", &[("client_id", &id)])
+            .call("organization/service_client_delete", &[("client_id", &id)])
             .await
             .0,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
         other
-            .call("team/service_client_rotate", &[("client_id", &id)])
+            .call("organization/service_client_rotate", &[("client_id", &id)])
             .await
             .0,
         StatusCode::NOT_FOUND
@@ -789,7 +803,7 @@ async fn service_clients_get_tokens_by_client_credentials_for_their_team_only_fr
 
     // Rotation: the old secret and its tokens stop; deletion stops the new ones.
     let (status, rotated) = owner
-        .call("team/service_client_rotate", &[("client_id", &id)])
+        .call("organization/service_client_rotate", &[("client_id", &id)])
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
@@ -819,7 +833,7 @@ async fn service_clients_get_tokens_by_client_credentials_for_their_team_only_fr
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         owner
-            .call("team/service_client_delete", &[("client_id", &id)])
+            .call("organization/service_client_delete", &[("client_id", &id)])
             .await
             .0,
         StatusCode::OK

@@ -7,7 +7,7 @@ async fn portal_pages_render_for_a_signed_in_user_with_navigation() {
     for (path, heading) in [
         ("/settings", "Welcome, Ada"),
         ("/connections", "Connections"),
-        ("/teams", "Teams"),
+        ("/organisation", "You are not in an organisation yet"),
     ] {
         let response = app.get(path).await;
         assert_eq!(response.status(), 200, "{path}");
@@ -16,7 +16,7 @@ async fn portal_pages_render_for_a_signed_in_user_with_navigation() {
         for link in [
             r#"href="/settings""#,
             r#"href="/connections""#,
-            r#"href="/teams""#,
+            r#"href="/organisation""#,
         ] {
             assert!(html.contains(link), "{path} has nav link {link}");
         }

@@ -112,7 +112,7 @@ async fn the_session_id_never_appears_in_a_page() {
     let response = app.dev_login("Ada", "ada@example.com", "").await;
     let cookie = crate::helpers::session_cookie(response.headers()).unwrap();
     let id = cookie.split('=').nth(1).unwrap().to_owned();
-    for path in ["/settings", "/connections", "/teams"] {
+    for path in ["/settings", "/connections", "/organisation"] {
         assert!(
             !app.get(path).await.text().await.unwrap().contains(&id),
             "{path}"

@@ -8,10 +8,10 @@ async fn a_signed_out_visitor_of_settings_is_sent_to_sign_in_and_back() {
     let response = app.get("/settings").await;
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response), "/auth/login?next=/settings");
-    let response = app.get("/teams?tab=members").await;
+    let response = app.get("/organisation?tab=members").await;
     assert_eq!(
         location(&response),
-        "/auth/login?next=/teams%3Ftab%3Dmembers"
+        "/auth/login?next=/organisation%3Ftab%3Dmembers"
     );
     // And after signing in with that return path, lands there.
     let response = app.dev_login("Ada", "ada@example.com", "/settings").await;

@@ -1,4 +1,4 @@
-//! "Invite codes": codes that make a team Pro when entered at its creation (or by its owner).
+//! "Invite codes": codes that make an organisation Pro when entered at its creation (or by its owner).
 //! A code is shown once, when created; the gateway keeps only its hash.
 
 use leptos::prelude::*;
@@ -80,7 +80,7 @@ pub fn InviteCodes(
     view! {
         <section class="card" aria-labelledby="codes-title">
             <h2 id="codes-title">"Invite codes"</h2>
-            <p class="muted">"A code entered when a team is created (or later by its owner) makes the team Pro."</p>
+            <p class="muted">"A code entered when an organisation is created (or later by its owner) makes it Pro."</p>
             <ActionForm action=create attr:class="form-grid">
                 <div class="field">
                     <label for="code-label">"For (label)"</label>

@@ -1,16 +1,16 @@
-//! "Teams": every organisation with its plan (changeable), owner, members and creation date;
-//! and the plan new teams start on.
+//! "Organisations": every organisation with its plan (changeable), owner, members and creation
+//! date; and the plan new organisations start on.
 
 use leptos::prelude::*;
 
 use super::Timestamp;
 use crate::{
     components::form::{action_error, FormError},
-    pages::teams::dom_id,
+    pages::organization::dom_id,
     server_fns::admin::{OrganizationRow, SetDefaultPlan, SetOrganizationPlan},
 };
 
-/// The teams section.
+/// The organisations section.
 #[component]
 pub fn Organizations(
     organizations: Vec<OrganizationRow>,
@@ -22,14 +22,14 @@ pub fn Organizations(
     let default_error = action_error(set_default);
     let is_pro = default_plan == "pro";
     let table = if organizations.is_empty() {
-        view! { <p class="empty-note">"No teams yet."</p> }.into_any()
+        view! { <p class="empty-note">"No organisations yet."</p> }.into_any()
     } else {
         view! {
             <div class="table-scroll" role="region" aria-labelledby="organizations-title" tabindex="0">
                 <table class="table" id="organizations-table">
                     <thead>
                         <tr>
-                            <th scope="col">"Team"</th>
+                            <th scope="col">"Organisation"</th>
                             <th scope="col">"Owner"</th>
                             <th scope="col" class="num">"Members"</th>
                             <th scope="col">"Created"</th>
@@ -75,9 +75,9 @@ pub fn Organizations(
     };
     view! {
         <section class="card" aria-labelledby="organizations-title">
-            <h2 id="organizations-title">"Teams"</h2>
+            <h2 id="organizations-title">"Organisations"</h2>
             <ActionForm action=set_default attr:class="inline-form default-plan">
-                <label for="default-plan">"New teams start on"</label>
+                <label for="default-plan">"New organisations start on"</label>
                 <select id="default-plan" name="plan" class="input input-small" aria-describedby="default-plan-hint">
                     <option value="free" selected=!is_pro>"Free"</option>
                     <option value="pro" selected=is_pro>"Pro"</option>
@@ -85,7 +85,7 @@ pub fn Organizations(
                 <button type="submit" class="btn btn-secondary btn-small">"Save default plan"</button>
             </ActionForm>
             <p class="field-hint" id="default-plan-hint">
-                "Pro makes every new team limit-free (for a self-hosted gateway). Existing teams keep their plan."
+                "Pro makes every new organisation limit-free (for a self-hosted gateway). Existing organisations keep their plan."
             </p>
             <FormError error=default_error id="default-plan-error" />
             <FormError error=plan_error id="plan-error" />

@@ -41,7 +41,7 @@ pub struct PendingRow {
     pub expired: bool,
 }
 
-/// An organisation ("team") as operators see it.
+/// An organisation as operators see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrganizationRow {
     /// Its id.
@@ -84,11 +84,11 @@ pub struct AdminOverview {
     pub tenants: Vec<TenantRow>,
     /// Onboardings of the last 7 days that did not complete.
     pub pending: Vec<PendingRow>,
-    /// Teams, newest first.
+    /// Organisations, newest first.
     pub organizations: Vec<OrganizationRow>,
     /// Invite codes, newest first.
     pub invite_codes: Vec<InviteCodeRow>,
-    /// The plan new teams start on (`free` / `pro`).
+    /// The plan new organisations start on (`free` / `pro`).
     pub default_plan: String,
 }
 

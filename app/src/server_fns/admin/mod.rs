@@ -1,6 +1,6 @@
-//! The operators' page: tenants, pending onboardings, consent links, offboarding, teams' plans,
-//! invite codes and the default plan. Every function
-//! checks that the caller is an operator, on every call.
+//! The operators' page: tenants, pending onboardings, consent links, offboarding, organisations'
+//! plans, invite codes and the default plan. Every function checks that the caller is an
+//! operator, on every call.
 
 mod create_consent_link;
 mod create_invite_code;

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::error::PortalError;
 
-/// Revokes an invite code (teams already upgraded stay Pro).
+/// Revokes an invite code (organisations already upgraded stay Pro).
 #[server(endpoint = "admin/invite_code_revoke")]
 pub async fn revoke_invite_code(code_id: String) -> Result<(), PortalError> {
     use crate::state::{current_operator, org_error, parse_id, request_context};

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::error::PortalError;
 
-/// Sets the plan new teams start on (`free` or `pro`).
+/// Sets the plan new organisations start on (`free` or `pro`).
 #[server(endpoint = "admin/default_plan")]
 pub async fn set_default_plan(plan: String) -> Result<(), PortalError> {
     use crate::state::{current_operator, db_error, request_context, with_status};

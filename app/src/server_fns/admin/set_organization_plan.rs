@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::error::PortalError;
 
-/// Sets a team's plan (`free` or `pro`).
+/// Sets an organisation's plan (`free` or `pro`).
 #[server(endpoint = "admin/organization_plan")]
 pub async fn set_organization_plan(
     organization_id: String,

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use crate::error::PortalError;
 
 /// Changes a member's role to `admin` or `member` (owner and admins).
-#[server(endpoint = "team/member_role")]
+#[server(endpoint = "organization/member_role")]
 pub async fn change_member_role(user_id: String, role: String) -> Result<(), PortalError> {
     use crate::state::{org_error, parse_id};
     let (state, user, context, now) = super::caller()?;

@@ -14,7 +14,7 @@ pub struct CreatedInvitationView {
 
 /// Creates an invite link (owner and admins, Pro). Form values arrive as text: `team_id` empty
 /// for none, `max_uses` empty for no limit.
-#[server(endpoint = "team/invitation_create")]
+#[server(endpoint = "organization/invitation_create")]
 pub async fn create_invitation(
     role: String,
     team_id: String,

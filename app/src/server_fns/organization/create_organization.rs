@@ -2,8 +2,8 @@ use leptos::prelude::*;
 
 use crate::error::PortalError;
 
-/// Creates a team owned by the caller; a valid invite code makes it Pro.
-#[server(endpoint = "team/create")]
+/// Creates an organisation owned by the caller; a valid invite code makes it Pro.
+#[server(endpoint = "organization/create")]
 pub async fn create_organization(name: String, invite_code: String) -> Result<(), PortalError> {
     use crate::state::org_error;
     let (state, user, context, now) = super::caller()?;

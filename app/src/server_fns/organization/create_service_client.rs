@@ -12,8 +12,8 @@ pub struct ServiceCredentialView {
     pub client_secret: String,
 }
 
-/// Creates a service client for the caller's team (owner and admins, Pro).
-#[server(endpoint = "team/service_client_create")]
+/// Creates a service client for the caller's organisation (owner and admins, Pro).
+#[server(endpoint = "organization/service_client_create")]
 pub async fn create_service_client(name: String) -> Result<ServiceCredentialView, PortalError> {
     let (state, user, context, now) = super::caller()?;
     let credential = domain::oauth::service_clients::create(&state.db, &user, &name, &context, now)

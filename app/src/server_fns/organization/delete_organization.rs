@@ -2,8 +2,8 @@ use leptos::prelude::*;
 
 use crate::error::PortalError;
 
-/// Deletes the caller's team (owner only) once they typed its name.
-#[server(endpoint = "team/delete")]
+/// Deletes the caller's organisation (owner only) once they typed its name.
+#[server(endpoint = "organization/delete")]
 pub async fn delete_organization(confirm_name: String) -> Result<(), PortalError> {
     use crate::state::org_error;
     let (state, user, context, now) = super::caller()?;

@@ -83,8 +83,8 @@ pub fn parse_audit_filter(
     Ok(filter)
 }
 
-/// A page of the caller's team's audit log (owner and admins, Pro).
-#[server(endpoint = "team/audit")]
+/// A page of the caller's organisation's audit log (owner and admins, Pro).
+#[server(endpoint = "organization/audit")]
 pub async fn get_audit_log(
     actor: String,
     action: String,

@@ -14,12 +14,12 @@ pub enum InvitationProblemKind {
     Revoked,
     /// Every use taken.
     UsedUp,
-    /// Already in this team.
+    /// Already in this organisation.
     AlreadyMember,
-    /// In another team.
-    InAnotherTeam,
-    /// The (Free) team is full.
-    TeamFull,
+    /// In another organisation.
+    InAnotherOrganization,
+    /// The (Free) organisation is full.
+    OrganizationFull,
 }
 
 /// What `/invite/<token>` shows.
@@ -27,14 +27,14 @@ pub enum InvitationProblemKind {
 pub enum InvitationView {
     /// The link can be accepted.
     Open {
-        /// The team.
-        team: String,
+        /// The organisation.
+        organization: String,
         /// Who invited.
         inviter: String,
         /// The role on joining ("Member", "Admin").
         role: String,
-        /// The department on joining.
-        department: Option<String>,
+        /// The team on joining.
+        team: Option<String>,
         /// When the link expires (RFC 3339).
         expires_at: String,
     },
@@ -57,8 +57,8 @@ pub(crate) fn problem_view(problem: &domain::organizations::InvitationProblem) -
         P::Revoked { .. } => InvitationProblemKind::Revoked,
         P::UsedUp { .. } => InvitationProblemKind::UsedUp,
         P::AlreadyMember { .. } => InvitationProblemKind::AlreadyMember,
-        P::InAnotherOrganization { .. } => InvitationProblemKind::InAnotherTeam,
-        P::MemberLimit { .. } => InvitationProblemKind::TeamFull,
+        P::InAnotherOrganization { .. } => InvitationProblemKind::InAnotherOrganization,
+        P::MemberLimit { .. } => InvitationProblemKind::OrganizationFull,
     };
     InvitationView::Problem {
         kind,
@@ -67,7 +67,7 @@ pub(crate) fn problem_view(problem: &domain::organizations::InvitationProblem) -
 }
 
 /// What the signed-in visitor would join with this link.
-#[server(endpoint = "team/invitation")]
+#[server(endpoint = "organization/invitation")]
 pub async fn get_invitation(token: String) -> Result<InvitationView, PortalError> {
     use crate::state::db_error;
     let (state, user, _, now) = super::caller()?;
@@ -76,10 +76,10 @@ pub async fn get_invitation(token: String) -> Result<InvitationView, PortalError
         .map_err(db_error)?;
     Ok(match found {
         Ok(preview) => InvitationView::Open {
-            team: preview.organization_name,
+            organization: preview.organization_name,
             inviter: preview.inviter_name,
             role: preview.role.label().to_owned(),
-            department: preview.team,
+            team: preview.team,
             expires_at: super::rfc3339(preview.expires_at),
         },
         Err(problem) => problem_view(&problem),

@@ -2,8 +2,8 @@ use leptos::prelude::*;
 
 use crate::error::PortalError;
 
-/// The caller leaves their team (not its owner).
-#[server(endpoint = "team/leave")]
+/// The caller leaves their organisation (not its owner).
+#[server(endpoint = "organization/leave")]
 pub async fn leave_organization() -> Result<(), PortalError> {
     use crate::state::org_error;
     let (state, user, context, now) = super::caller()?;

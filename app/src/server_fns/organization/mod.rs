@@ -1,44 +1,44 @@
-//! The team (organisation) pages: overview, members, departments, invite links, plan, audit log.
+//! The organisation pages: overview, members, teams, invite links, plan, audit log.
 //! Every function re-reads the caller's membership in the domain and checks the permission
 //! matrix there; ids from the browser are only ever looked up inside the caller's organisation.
 
 mod accept_invitation;
-mod add_department_member;
+mod add_team_member;
 mod change_member_role;
-mod create_department;
 mod create_invitation;
 mod create_organization;
 mod create_service_client;
-mod delete_department;
+mod create_team;
 mod delete_organization;
 mod delete_service_client;
+mod delete_team;
 mod get_audit_log;
 mod get_invitation;
-mod get_team_overview;
+mod get_organization_overview;
 mod leave_organization;
-mod remove_department_member;
 mod remove_member;
+mod remove_team_member;
 mod revoke_invitation;
 mod rotate_service_client;
 mod transfer_ownership;
 mod upgrade_plan;
 
 pub use accept_invitation::*;
-pub use add_department_member::*;
+pub use add_team_member::*;
 pub use change_member_role::*;
-pub use create_department::*;
 pub use create_invitation::*;
 pub use create_organization::*;
 pub use create_service_client::*;
-pub use delete_department::*;
+pub use create_team::*;
 pub use delete_organization::*;
 pub use delete_service_client::*;
+pub use delete_team::*;
 pub use get_audit_log::*;
 pub use get_invitation::*;
-pub use get_team_overview::*;
+pub use get_organization_overview::*;
 pub use leave_organization::*;
-pub use remove_department_member::*;
 pub use remove_member::*;
+pub use remove_team_member::*;
 pub use revoke_invitation::*;
 pub use rotate_service_client::*;
 pub use transfer_ownership::*;

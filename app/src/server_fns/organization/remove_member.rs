@@ -2,8 +2,8 @@ use leptos::prelude::*;
 
 use crate::error::PortalError;
 
-/// Removes a member from the team (owner and admins; never the owner).
-#[server(endpoint = "team/member_remove")]
+/// Removes a member from the organisation (owner and admins; never the owner).
+#[server(endpoint = "organization/member_remove")]
 pub async fn remove_member(user_id: String) -> Result<(), PortalError> {
     use crate::state::{org_error, parse_id};
     let (state, user, context, now) = super::caller()?;

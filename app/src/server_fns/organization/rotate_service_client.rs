@@ -3,8 +3,8 @@ use leptos::prelude::*;
 use super::ServiceCredentialView;
 use crate::error::PortalError;
 
-/// A new secret for one of the team's service clients; the old secret and its tokens stop.
-#[server(endpoint = "team/service_client_rotate")]
+/// A new secret for one of the organisation's service clients; the old secret and its tokens stop.
+#[server(endpoint = "organization/service_client_rotate")]
 pub async fn rotate_service_client(
     client_id: String,
 ) -> Result<ServiceCredentialView, PortalError> {

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use crate::error::PortalError;
 
 /// Makes another member the owner; the caller (the owner) becomes an admin.
-#[server(endpoint = "team/transfer")]
+#[server(endpoint = "organization/transfer")]
 pub async fn transfer_ownership(user_id: String) -> Result<(), PortalError> {
     use crate::state::{org_error, parse_id};
     let (state, user, context, now) = super::caller()?;

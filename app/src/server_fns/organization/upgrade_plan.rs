@@ -2,8 +2,8 @@ use leptos::prelude::*;
 
 use crate::error::PortalError;
 
-/// Upgrades the caller's team to Pro with an invite code (owner only).
-#[server(endpoint = "team/upgrade")]
+/// Upgrades the caller's organisation to Pro with an invite code (owner only).
+#[server(endpoint = "organization/upgrade")]
 pub async fn upgrade_plan(invite_code: String) -> Result<(), PortalError> {
     use crate::state::org_error;
     let (state, user, context, now) = super::caller()?;

@@ -1,4 +1,4 @@
-//! `/teams/audit`: the team's audit log (owner and admins, Pro) — filters by person, action and
+//! `/organisation/audit`: the organisation's audit log (owner and admins, Pro) — filters by person, action and
 //! dates (a GET form: the filter is in the URL, shareable and working without JavaScript),
 //! pages of 50, and the same filter as a CSV download.
 
@@ -55,7 +55,7 @@ impl Query {
 
 /// The audit page.
 #[component]
-pub fn TeamAuditPage() -> impl IntoView {
+pub fn OrganizationAuditPage() -> impl IntoView {
     let query = use_query_map();
     let current = Memo::new(move |_| {
         query.with(|q| Query {
@@ -75,10 +75,10 @@ pub fn TeamAuditPage() -> impl IntoView {
         <div class="page-header">
             <h1>"Audit log"</h1>
             <p class="muted">
-                "Security events of your team: sign-ins, membership and role changes, invitations, plan changes. "
+                "Security events of your organisation: sign-ins, membership and role changes, invitations, plan changes. "
                 "Never secrets or tool arguments."
             </p>
-            <p><a href=routes::TEAMS>"← Back to the team"</a></p>
+            <p><a href=routes::ORGANISATION>"← Back to the organisation"</a></p>
         </div>
         <Transition fallback=|| view! { <Loading label="Loading the audit log…" /> }>
             {move || Suspend::new(async move {
@@ -86,7 +86,7 @@ pub fn TeamAuditPage() -> impl IntoView {
                 match log.await {
                     Ok(view) => view! { <Log view q /> }.into_any(),
                     Err(PortalError::Unauthorized) => {
-                        view! { <Redirect path=routes::login_with_next(routes::TEAM_AUDIT) /> }.into_any()
+                        view! { <Redirect path=routes::login_with_next(routes::ORGANISATION_AUDIT) /> }.into_any()
                     }
                     Err(PortalError::Invalid(message)) => view! {
                         <Filters q actors=Vec::new() actions=Vec::new() />
@@ -118,7 +118,7 @@ fn Filters(
         ..
     } = q;
     view! {
-        <Form method="GET" action=routes::TEAM_AUDIT attr:class="card form-grid filters" attr:aria-label="Filter events">
+        <Form method="GET" action=routes::ORGANISATION_AUDIT attr:class="card form-grid filters" attr:aria-label="Filter events">
             <div class="field">
                 <label for="filter-actor">"Person"</label>
                 <select id="filter-actor" name="actor" class="input">
@@ -156,7 +156,7 @@ fn Filters(
             </div>
             <div class="form-actions">
                 <button type="submit" class="btn btn-primary">"Apply filters"</button>
-                <a class="btn btn-ghost" href=routes::TEAM_AUDIT>"Clear"</a>
+                <a class="btn btn-ghost" href=routes::ORGANISATION_AUDIT>"Clear"</a>
             </div>
         </Form>
     }
@@ -174,7 +174,7 @@ fn Log(view: AuditLogView, q: Query) -> impl IntoView {
     } = view;
     let export = format!(
         "{}{}",
-        routes::TEAM_AUDIT_EXPORT,
+        routes::ORGANISATION_AUDIT_EXPORT,
         Query {
             page: 1,
             ..q.clone()
@@ -237,9 +237,9 @@ fn Log(view: AuditLogView, q: Query) -> impl IntoView {
             </div>
             {rows}
             <nav class="pagination" aria-label="Pages">
-                {previous.map(|href| view! { <A href=format!("{}{href}", routes::TEAM_AUDIT)>"← Newer"</A> })}
+                {previous.map(|href| view! { <A href=format!("{}{href}", routes::ORGANISATION_AUDIT)>"← Newer"</A> })}
                 <span aria-current="page">{format!("Page {page} of {pages}")}</span>
-                {next.map(|href| view! { <A href=format!("{}{href}", routes::TEAM_AUDIT)>"Older →"</A> })}
+                {next.map(|href| view! { <A href=format!("{}{href}", routes::ORGANISATION_AUDIT)>"Older →"</A> })}
             </nav>
         </section>
     }

@@ -14,17 +14,17 @@ pub struct Capabilities {
     pub manage_members: Refusal,
     /// Create and revoke invite links.
     pub manage_invitations: Refusal,
-    /// Create and delete departments and choose their members.
-    pub manage_departments: Refusal,
+    /// Create and delete teams and choose their members.
+    pub manage_teams: Refusal,
     /// Read the audit log.
     pub view_audit_log: Refusal,
     /// Transfer ownership.
     pub transfer_ownership: Refusal,
-    /// Delete the team.
-    pub delete_team: Refusal,
+    /// Delete the organisation.
+    pub delete_organization: Refusal,
     /// Upgrade with an invite code.
     pub change_plan: Refusal,
-    /// Leave the team.
+    /// Leave the organisation.
     pub leave: Refusal,
     /// Create, rotate and delete service clients.
     pub manage_service_clients: Refusal,
@@ -60,15 +60,15 @@ pub struct MemberRow {
     pub joined_at: String,
     /// Last request (RFC 3339).
     pub last_active_at: Option<String>,
-    /// Departments, by name.
-    pub departments: Vec<String>,
+    /// Teams, by name.
+    pub teams: Vec<String>,
     /// Whether this is the caller.
     pub is_me: bool,
 }
 
-/// A department and its members.
+/// A team and its members.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DepartmentRow {
+pub struct TeamRow {
     /// Its id.
     pub id: String,
     /// Its name.
@@ -84,8 +84,8 @@ pub struct InvitationRow {
     pub id: String,
     /// "Member" or "Admin".
     pub role_label: String,
-    /// Department it puts people in.
-    pub department: Option<String>,
+    /// Team it puts people in.
+    pub team: Option<String>,
     /// Who created it.
     pub inviter: String,
     /// Created (RFC 3339).
@@ -98,10 +98,10 @@ pub struct InvitationRow {
     pub status: String,
 }
 
-/// Everything the team page shows.
+/// Everything the organisation page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TeamOverview {
-    /// The team's name.
+pub struct OrganizationOverview {
+    /// The organisation's name.
     pub name: String,
     /// "Free" or "Pro".
     pub plan: String,
@@ -113,17 +113,17 @@ pub struct TeamOverview {
     pub can: Capabilities,
     /// Members, owner first.
     pub members: Vec<MemberRow>,
-    /// Departments, by name.
-    pub departments: Vec<DepartmentRow>,
+    /// Teams, by name.
+    pub teams: Vec<TeamRow>,
     /// Invite links (only for those who manage them).
     pub invitations: Vec<InvitationRow>,
     /// Service clients (only for those who manage them).
     pub service_clients: Vec<ServiceClientRow>,
 }
 
-/// The caller's team, or `None` when they are in none.
-#[server(endpoint = "team/overview")]
-pub async fn get_team_overview() -> Result<Option<TeamOverview>, PortalError> {
+/// The caller's organisation, or `None` when they are in none.
+#[server(endpoint = "organization/overview")]
+pub async fn get_organization_overview() -> Result<Option<OrganizationOverview>, PortalError> {
     use super::rfc3339;
     use crate::state::db_error;
     use domain::organizations::{self as orgs, InvitationStatus, Permission, Role};
@@ -138,14 +138,14 @@ pub async fn get_team_overview() -> Result<Option<TeamOverview>, PortalError> {
     let can = Capabilities {
         manage_members: refusal(Permission::ManageMembers),
         manage_invitations: refusal(Permission::ManageInvitations),
-        manage_departments: refusal(Permission::ManageTeams),
+        manage_teams: refusal(Permission::ManageTeams),
         view_audit_log: refusal(Permission::ViewAuditLog),
         transfer_ownership: refusal(Permission::TransferOwnership),
-        delete_team: refusal(Permission::DeleteOrganization),
+        delete_organization: refusal(Permission::DeleteOrganization),
         change_plan: refusal(Permission::ChangePlan),
         manage_service_clients: refusal(Permission::ManageServiceClients),
         leave: (membership.role == Role::Owner).then(|| {
-            "You own this team: transfer ownership to another member first, or delete the team."
+            "You own this organisation: transfer ownership to another member first, or delete the organisation."
                 .to_owned()
         }),
     };
@@ -153,7 +153,7 @@ pub async fn get_team_overview() -> Result<Option<TeamOverview>, PortalError> {
     let members = orgs::list_members(&state.db, organization_id)
         .await
         .map_err(db_error)?;
-    let departments = orgs::list_teams(&state.db, organization_id)
+    let teams = orgs::list_teams(&state.db, organization_id)
         .await
         .map_err(db_error)?;
     let invitations = if can.manage_invitations.is_none() {
@@ -170,7 +170,7 @@ pub async fn get_team_overview() -> Result<Option<TeamOverview>, PortalError> {
     } else {
         Vec::new()
     };
-    Ok(Some(TeamOverview {
+    Ok(Some(OrganizationOverview {
         service_clients: service_clients
             .into_iter()
             .map(|c| ServiceClientRow {
@@ -195,12 +195,12 @@ pub async fn get_team_overview() -> Result<Option<TeamOverview>, PortalError> {
                 role_label: m.role.label().to_owned(),
                 joined_at: rfc3339(m.joined_at),
                 last_active_at: m.last_active_at.map(rfc3339),
-                departments: m.teams,
+                teams: m.teams,
             })
             .collect(),
-        departments: departments
+        teams: teams
             .into_iter()
-            .map(|t| DepartmentRow {
+            .map(|t| TeamRow {
                 id: t.id.to_string(),
                 name: t.name,
                 members: t
@@ -215,7 +215,7 @@ pub async fn get_team_overview() -> Result<Option<TeamOverview>, PortalError> {
             .map(|i| InvitationRow {
                 id: i.id.to_string(),
                 role_label: i.role.label().to_owned(),
-                department: i.team,
+                team: i.team,
                 inviter: i.inviter_name,
                 created_at: rfc3339(i.created_at),
                 expires_at: rfc3339(i.expires_at),

@@ -1,30 +1,30 @@
-//! Invite links: create (role, department, expiry, maximum uses), copy once, list with status,
-//! revoke. Owners and admins of a Pro team.
+//! Invite links: create (role, team, expiry, maximum uses), copy once, list with status,
+//! revoke. Owners and admins of a Pro organisation.
 
 use leptos::prelude::*;
 
-use super::{TeamActions, Unavailable};
+use super::{OrganizationActions, Unavailable};
 use crate::{
     components::{
         copy_button::CreatedValue,
         form::{action_error, FormError},
         timestamp::{readable_time, Timestamp},
     },
-    server_fns::organization::{Capabilities, DepartmentRow, InvitationRow},
+    server_fns::organization::{Capabilities, InvitationRow, TeamRow},
 };
 
 /// The invitations section.
 #[component]
 pub fn Invitations(
     invitations: Vec<InvitationRow>,
-    departments: Vec<DepartmentRow>,
+    teams: Vec<TeamRow>,
     can: Capabilities,
-    actions: TeamActions,
+    actions: OrganizationActions,
 ) -> impl IntoView {
     let body = match can.manage_invitations {
         Some(reason) => view! { <Unavailable reason id="invitations-unavailable" /> }.into_any(),
         None => view! {
-            <CreateInvitationForm departments actions />
+            <CreateInvitationForm teams actions />
             <InvitationList invitations actions />
         }
         .into_any(),
@@ -38,7 +38,7 @@ pub fn Invitations(
 }
 
 #[component]
-fn CreateInvitationForm(departments: Vec<DepartmentRow>, actions: TeamActions) -> impl IntoView {
+fn CreateInvitationForm(teams: Vec<TeamRow>, actions: OrganizationActions) -> impl IntoView {
     let action = actions.create_invitation;
     let error = action_error(action);
     let pending = action.pending();
@@ -53,10 +53,10 @@ fn CreateInvitationForm(departments: Vec<DepartmentRow>, actions: TeamActions) -
                 </select>
             </div>
             <div class="field">
-                <label for="invite-department">"Department"</label>
-                <select id="invite-department" name="team_id" class="input">
+                <label for="invite-team">"Team"</label>
+                <select id="invite-team" name="team_id" class="input">
                     <option value="" selected>"None"</option>
-                    {departments
+                    {teams
                         .into_iter()
                         .map(|d| view! { <option value=d.id>{d.name}</option> })
                         .collect_view()}
@@ -108,7 +108,7 @@ fn CreateInvitationForm(departments: Vec<DepartmentRow>, actions: TeamActions) -
 }
 
 #[component]
-fn InvitationList(invitations: Vec<InvitationRow>, actions: TeamActions) -> impl IntoView {
+fn InvitationList(invitations: Vec<InvitationRow>, actions: OrganizationActions) -> impl IntoView {
     let revoke_error = action_error(actions.revoke_invitation);
     if invitations.is_empty() {
         return view! { <p class="empty-note">"No invite links yet."</p> }.into_any();
@@ -120,7 +120,7 @@ fn InvitationList(invitations: Vec<InvitationRow>, actions: TeamActions) -> impl
                 <thead>
                     <tr>
                         <th scope="col">"Role"</th>
-                        <th scope="col">"Department"</th>
+                        <th scope="col">"Team"</th>
                         <th scope="col">"Created"</th>
                         <th scope="col">"Expires"</th>
                         <th scope="col">"Uses"</th>
@@ -150,7 +150,7 @@ fn InvitationList(invitations: Vec<InvitationRow>, actions: TeamActions) -> impl
                             view! {
                                 <tr data-invitation=i.id.clone()>
                                     <th scope="row">{i.role_label}</th>
-                                    <td>{i.department.unwrap_or_else(|| "—".into())}</td>
+                                    <td>{i.team.unwrap_or_else(|| "—".into())}</td>
                                     <td>
                                         <Timestamp rfc3339=i.created_at />
                                         <span class="cell-note">{format!("by {}", i.inviter)}</span>

@@ -1,9 +1,10 @@
 //! Service clients: machine identities for the API and automation (`client_credentials`; not
-//! for Claude's connectors). Create, rotate the secret, delete. Owners and admins of a Pro team.
+//! for Claude's connectors). Create, rotate the secret, delete. Owners and admins of a Pro
+//! organisation.
 
 use leptos::prelude::*;
 
-use super::{TeamActions, Unavailable};
+use super::{OrganizationActions, Unavailable};
 use crate::{
     components::{
         copy_button::CreatedValue,
@@ -18,7 +19,7 @@ use crate::{
 pub fn ServiceClients(
     clients: Vec<ServiceClientRow>,
     can: Capabilities,
-    actions: TeamActions,
+    actions: OrganizationActions,
 ) -> impl IntoView {
     let body = match can.manage_service_clients {
         Some(reason) => {
@@ -31,7 +32,7 @@ pub fn ServiceClients(
             <h2 id="service-clients-title">"Service clients"</h2>
             <p class="muted">
                 "Machine identities for scripts and automation: they get tokens with the client-credentials grant and "
-                "act for the team with its shared connections. They do not work in Claude's connectors."
+                "act for the organisation with its shared connections. They do not work in Claude's connectors."
             </p>
             {body}
         </section>
@@ -39,7 +40,7 @@ pub fn ServiceClients(
 }
 
 #[component]
-fn Manage(clients: Vec<ServiceClientRow>, actions: TeamActions) -> impl IntoView {
+fn Manage(clients: Vec<ServiceClientRow>, actions: OrganizationActions) -> impl IntoView {
     let create_error = action_error(actions.create_service_client);
     let errors = [
         action_error(actions.rotate_service_client),

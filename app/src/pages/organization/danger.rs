@@ -1,9 +1,9 @@
-//! Ownership and deletion: transfer ownership to another member; delete the team after typing
-//! its name. Owner only.
+//! Ownership and deletion: transfer ownership to another member; delete the organisation after
+//! typing its name. Owner only.
 
 use leptos::prelude::*;
 
-use super::{TeamActions, Unavailable};
+use super::{OrganizationActions, Unavailable};
 use crate::{
     components::form::{action_error, FormError},
     server_fns::organization::{Capabilities, MemberRow},
@@ -15,10 +15,10 @@ pub fn DangerZone(
     name: String,
     members: Vec<MemberRow>,
     can: Capabilities,
-    actions: TeamActions,
+    actions: OrganizationActions,
 ) -> impl IntoView {
     let transfer_error = action_error(actions.transfer);
-    let delete_error = action_error(actions.delete_team);
+    let delete_error = action_error(actions.delete_organization);
     let others: Vec<MemberRow> = members.into_iter().filter(|m| !m.is_me).collect();
     let transfer = match (can.transfer_ownership, others.is_empty()) {
         (Some(reason), _) => view! { <Unavailable reason id="transfer-unavailable" /> }.into_any(),
@@ -36,19 +36,19 @@ pub fn DangerZone(
                         </select>
                         <button type="submit" class="btn btn-secondary">"Transfer ownership"</button>
                     </div>
-                    <p class="field-hint" id="transfer-hint">"You become an admin of the team."</p>
+                    <p class="field-hint" id="transfer-hint">"You become an admin of the organisation."</p>
                     <FormError error=transfer_error id="transfer-error" />
                 </div>
             </ActionForm>
         }
         .into_any(),
     };
-    let delete = match can.delete_team {
+    let delete = match can.delete_organization {
         Some(reason) => view! { <Unavailable reason id="delete-unavailable" /> }.into_any(),
         None => view! {
-            <ActionForm action=actions.delete_team>
+            <ActionForm action=actions.delete_organization>
                 <div class="field">
-                    <label for="confirm-name">{format!("Type “{name}” to delete the team")}</label>
+                    <label for="confirm-name">{format!("Type “{name}” to delete the organisation")}</label>
                     <div class="input-group">
                         <input
                             id="confirm-name"
@@ -59,10 +59,10 @@ pub fn DangerZone(
                             autocomplete="off"
                             aria-describedby="delete-hint"
                         />
-                        <button type="submit" class="btn btn-danger">"Delete team"</button>
+                        <button type="submit" class="btn btn-danger">"Delete organisation"</button>
                     </div>
                     <p class="field-hint" id="delete-hint">
-                        "Removes every member, department, invite link and shared connection. The audit log is kept."
+                        "Removes every member, team, invite link and shared connection. The audit log is kept."
                     </p>
                     <FormError error=delete_error id="delete-error" />
                 </div>
@@ -75,7 +75,7 @@ pub fn DangerZone(
             <h2 id="danger-title">"Ownership and deletion"</h2>
             <h3>"Transfer ownership"</h3>
             {transfer}
-            <h3>"Delete team"</h3>
+            <h3>"Delete organisation"</h3>
             {delete}
         </section>
     }

@@ -2,9 +2,9 @@ use leptos::prelude::*;
 
 use crate::error::PortalError;
 
-/// Puts a member of the team into a department.
-#[server(endpoint = "team/department_member_add")]
-pub async fn add_department_member(team_id: String, user_id: String) -> Result<(), PortalError> {
+/// Puts a member of the organisation into one of its teams.
+#[server(endpoint = "organization/team_member_add")]
+pub async fn add_team_member(team_id: String, user_id: String) -> Result<(), PortalError> {
     use crate::state::{org_error, parse_id};
     let (state, user, context, now) = super::caller()?;
     domain::organizations::add_team_member(

@@ -1,35 +1,35 @@
-//! Departments (teams inside the team): create, delete, add and remove members. They scope
-//! shared connections and tool access.
+//! Teams (groups of the organisation's members): create, delete, add and remove members. They
+//! scope shared connections and tool access.
 
 use leptos::prelude::*;
 
-use super::{dom_id, TeamActions, Unavailable};
+use super::{dom_id, OrganizationActions, Unavailable};
 use crate::{
     components::form::{action_error, FormError},
-    server_fns::organization::{Capabilities, DepartmentRow, MemberRow},
+    server_fns::organization::{Capabilities, MemberRow, TeamRow},
 };
 
-/// The departments section.
+/// The teams section.
 #[component]
-pub fn Departments(
-    departments: Vec<DepartmentRow>,
+pub fn Teams(
+    teams: Vec<TeamRow>,
     members: Vec<MemberRow>,
     can: Capabilities,
-    actions: TeamActions,
+    actions: OrganizationActions,
 ) -> impl IntoView {
-    let manage = can.manage_departments.is_none();
-    let create_error = action_error(actions.create_department);
+    let manage = can.manage_teams.is_none();
+    let create_error = action_error(actions.create_team);
     let errors = [
-        action_error(actions.delete_department),
-        action_error(actions.add_to_department),
-        action_error(actions.remove_from_department),
+        action_error(actions.delete_team),
+        action_error(actions.add_to_team),
+        action_error(actions.remove_from_team),
     ];
     let error = Signal::derive(move || errors.iter().find_map(|e| e.get()));
-    // A created department empties the name field for the next one (a refusal keeps it).
+    // A created team empties the name field for the next one (a refusal keeps it).
     let create_form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
         if actions
-            .create_department
+            .create_team
             .value()
             .with(|v| matches!(v, Some(Ok(()))))
         {
@@ -38,15 +38,15 @@ pub fn Departments(
             }
         }
     });
-    let list = if departments.is_empty() {
-        view! { <p class="empty-note">"No departments yet."</p> }.into_any()
+    let list = if teams.is_empty() {
+        view! { <p class="empty-note">"No teams yet."</p> }.into_any()
     } else {
         view! {
-            <ul class="department-list" id="departments">
-                {departments
+            <ul class="team-list" id="teams">
+                {teams
                     .into_iter()
-                    .map(|department| {
-                        view! { <DepartmentView department members=members.clone() manage actions /> }
+                    .map(|team| {
+                        view! { <TeamView team members=members.clone() manage actions /> }
                     })
                     .collect_view()}
             </ul>
@@ -54,65 +54,65 @@ pub fn Departments(
         .into_any()
     };
     view! {
-        <section class="card" aria-labelledby="departments-title">
-            <h2 id="departments-title">"Departments"</h2>
+        <section class="card" aria-labelledby="teams-title">
+            <h2 id="teams-title">"Teams"</h2>
             <p class="muted">
-                "Departments group members so connections and tool access can be shared with just them."
+                "Teams group members so connections and tool access can be shared with just them."
             </p>
-            {match can.manage_departments {
-                Some(reason) => view! { <Unavailable reason id="departments-unavailable" /> }.into_any(),
+            {match can.manage_teams {
+                Some(reason) => view! { <Unavailable reason id="teams-unavailable" /> }.into_any(),
                 None => {
                     view! {
-                        <ActionForm action=actions.create_department node_ref=create_form>
+                        <ActionForm action=actions.create_team node_ref=create_form>
                             <div class="field">
-                                <label for="department-name">"New department"</label>
+                                <label for="team-name">"New team"</label>
                                 <div class="input-group">
-                                    <input id="department-name" name="name" class="input" type="text" required maxlength="100" />
-                                    <button type="submit" class="btn btn-secondary">"Create department"</button>
+                                    <input id="team-name" name="name" class="input" type="text" required maxlength="100" />
+                                    <button type="submit" class="btn btn-secondary">"Create team"</button>
                                 </div>
-                                <FormError error=create_error id="department-error" />
+                                <FormError error=create_error id="team-error" />
                             </div>
                         </ActionForm>
                     }
                         .into_any()
                 }
             }}
-            <FormError error id="department-change-error" />
+            <FormError error id="team-change-error" />
             {list}
         </section>
     }
 }
 
 #[component]
-fn DepartmentView(
-    department: DepartmentRow,
+fn TeamView(
+    team: TeamRow,
     members: Vec<MemberRow>,
     manage: bool,
-    actions: TeamActions,
+    actions: OrganizationActions,
 ) -> impl IntoView {
-    let DepartmentRow {
+    let TeamRow {
         id,
         name,
         members: inside,
-    } = department;
+    } = team;
     let outside: Vec<MemberRow> = members
         .into_iter()
         .filter(|m| !inside.iter().any(|(uid, _)| *uid == m.user_id))
         .collect();
     let select_id = format!("add-to-{}", dom_id(&id));
-    let heading_id = format!("department-{}", dom_id(&id));
+    let heading_id = format!("team-{}", dom_id(&id));
     let labelled_by = heading_id.clone();
     let data_name = name.clone();
     let delete = if manage {
         let (team_id, question, confirm) = (
             id.clone(),
-            format!("Delete “{name}”? Its members stay in the team."),
+            format!("Delete “{name}”? Its members stay in the organisation."),
             format!("Delete {name}"),
         );
         Some(view! {
             <details class="inline-confirm">
-                <summary class="btn btn-ghost btn-small" aria-label=format!("Delete department {name}…")>"Delete…"</summary>
-                <ActionForm action=actions.delete_department attr:class="confirm">
+                <summary class="btn btn-ghost btn-small" aria-label=format!("Delete team {name}…")>"Delete…"</summary>
+                <ActionForm action=actions.delete_team attr:class="confirm">
                     <input type="hidden" name="team_id" value=team_id />
                     <p>{question}</p>
                     <button type="submit" class="btn btn-danger btn-small">{confirm}</button>
@@ -131,7 +131,7 @@ fn DepartmentView(
                 let remove = if manage {
                     let (team_id, label) = (id.clone(), format!("Remove {member} from {name}"));
                     Some(view! {
-                        <ActionForm action=actions.remove_from_department attr:class="inline-form">
+                        <ActionForm action=actions.remove_from_team attr:class="inline-form">
                             <input type="hidden" name="team_id" value=team_id />
                             <input type="hidden" name="user_id" value=uid />
                             <button type="submit" class="chip-remove" aria-label=label>
@@ -158,7 +158,7 @@ fn DepartmentView(
             .map(|m| view! { <option value=m.user_id>{m.name}</option> })
             .collect_view();
         Some(view! {
-            <ActionForm action=actions.add_to_department attr:class="inline-form">
+            <ActionForm action=actions.add_to_team attr:class="inline-form">
                 <input type="hidden" name="team_id" value=team_id />
                 <label class="visually-hidden" for=select_id.clone()>{label}</label>
                 <select id=select_id name="user_id" class="input input-small">
@@ -171,8 +171,8 @@ fn DepartmentView(
         None
     };
     view! {
-        <li class="department" aria-labelledby=labelled_by data-department=data_name>
-            <div class="department-header">
+        <li class="team" aria-labelledby=labelled_by data-team=data_name>
+            <div class="team-header">
                 <h3 id=heading_id>{name}</h3>
                 {delete}
             </div>

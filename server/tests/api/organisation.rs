@@ -1,6 +1,7 @@
-//! Teams over HTTP: the authorisation matrix (every role, a non-member and another team's owner
-//! × every action, through the server functions with real ids), plan limits, invite codes,
-//! invite links and their pages, immediate effect of removals, and the audit log's CSV export.
+//! Organisations over HTTP: the authorisation matrix (every role, a non-member and another
+//! organisation's owner × every action, through the server functions with real ids), plan limits,
+//! invite codes, invite links and their pages, immediate effect of removals, and the audit log's
+//! CSV export.
 
 use domain::{
     audit::Actor,
@@ -52,22 +53,22 @@ async fn join(app: &TestApp, inviter: &User, person: &User, role: Role) {
         .unwrap();
 }
 
-/// Acme (Pro): owner, admin, member and a target member in department "Desk", one active invite
-/// link; Other (Pro) with its owner; and a person in no team. Everyone unique per `case`.
-struct Fixture {
-    owner: (Browser, User),
-    admin: (Browser, User),
-    member: (Browser, User),
-    outsider: (Browser, User),
-    other_owner: (Browser, User),
-    target: User,
-    acme: uuid::Uuid,
-    desk: uuid::Uuid,
-    invitation: uuid::Uuid,
+/// Acme (Pro): owner, admin, member and a target member in team "Desk", one active invite
+/// link; Other (Pro) with its owner; and a person in no organisation. Everyone unique per `case`.
+pub(crate) struct Fixture {
+    pub owner: (Browser, User),
+    pub admin: (Browser, User),
+    pub member: (Browser, User),
+    pub outsider: (Browser, User),
+    pub other_owner: (Browser, User),
+    pub target: User,
+    pub acme: uuid::Uuid,
+    pub desk: uuid::Uuid,
+    pub invitation: uuid::Uuid,
 }
 
 impl Fixture {
-    async fn new(app: &TestApp, case: usize) -> Self {
+    pub async fn new(app: &TestApp, case: usize) -> Self {
         let person = |role: &str| {
             (
                 format!("{role} {case}"),
@@ -194,14 +195,20 @@ const GONE: u16 = 404;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_role_and_outsider_against_every_action_is_decided_on_the_server() {
     let app = spawn_app().await;
-    // (endpoint, form builder, expected status for owner, admin, member, outsider, other team's
-    // owner, whether an allowed call changes Acme). Another team's owner sends Acme's ids: they
-    // are "not found" (IDOR), or the action applies to their own team and Acme is untouched.
+    // (endpoint, form builder, expected status for owner, admin, member, outsider, other
+    // organisation's owner, whether an allowed call changes Acme). Another organisation's owner
+    // sends Acme's ids: they are "not found" (IDOR), or the action applies to their own
+    // organisation and Acme is untouched.
     type Form = fn(&Fixture) -> Vec<(&'static str, String)>;
     let cases: Vec<(&str, Form, [u16; 5], bool)> = vec![
-        ("team/overview", |_| vec![], [OK, OK, OK, OK, OK], false),
         (
-            "team/member_role",
+            "organization/overview",
+            |_| vec![],
+            [OK, OK, OK, OK, OK],
+            false,
+        ),
+        (
+            "organization/member_role",
             |f| {
                 vec![
                     ("user_id", f.target.id.to_string()),
@@ -212,13 +219,13 @@ async fn every_role_and_outsider_against_every_action_is_decided_on_the_server()
             true,
         ),
         (
-            "team/member_remove",
+            "organization/member_remove",
             |f| vec![("user_id", f.target.id.to_string())],
             [OK, OK, DENIED, DENIED, GONE],
             true,
         ),
         (
-            "team/invitation_create",
+            "organization/invitation_create",
             |_| {
                 vec![
                     ("role", "member".into()),
@@ -231,25 +238,25 @@ async fn every_role_and_outsider_against_every_action_is_decided_on_the_server()
             true,
         ),
         (
-            "team/invitation_revoke",
+            "organization/invitation_revoke",
             |f| vec![("invitation_id", f.invitation.to_string())],
             [OK, OK, DENIED, DENIED, GONE],
             true,
         ),
         (
-            "team/department_create",
+            "organization/team_create",
             |_| vec![("name", "Projects".into())],
             [OK, OK, DENIED, DENIED, OK],
             true,
         ),
         (
-            "team/department_delete",
+            "organization/team_delete",
             |f| vec![("team_id", f.desk.to_string())],
             [OK, OK, DENIED, DENIED, GONE],
             true,
         ),
         (
-            "team/department_member_add",
+            "organization/team_member_add",
             |f| {
                 vec![
                     ("team_id", f.desk.to_string()),
@@ -260,7 +267,7 @@ async fn every_role_and_outsider_against_every_action_is_decided_on_the_server()
             true,
         ),
         (
-            "team/department_member_remove",
+            "organization/team_member_remove",
             |f| {
                 vec![
                     ("team_id", f.desk.to_string()),
@@ -271,19 +278,19 @@ async fn every_role_and_outsider_against_every_action_is_decided_on_the_server()
             true,
         ),
         (
-            "team/transfer",
+            "organization/transfer",
             |f| vec![("user_id", f.target.id.to_string())],
             [OK, DENIED, DENIED, DENIED, GONE],
             true,
         ),
         (
-            "team/delete",
+            "organization/delete",
             |_| vec![("confirm_name", "Acme".into())],
             [OK, DENIED, DENIED, DENIED, BAD],
             true,
         ),
         (
-            "team/audit",
+            "organization/audit",
             |_| {
                 vec![
                     ("actor", String::new()),
@@ -297,13 +304,13 @@ async fn every_role_and_outsider_against_every_action_is_decided_on_the_server()
             false,
         ),
         (
-            "team/leave",
+            "organization/leave",
             |_| vec![],
             [DENIED, OK, OK, DENIED, DENIED],
             true,
         ),
         (
-            "team/upgrade",
+            "organization/upgrade",
             |_| vec![("invite_code", "PRO-00000-00000-00000-00000".into())],
             [BAD, DENIED, DENIED, DENIED, BAD],
             false,
@@ -312,9 +319,15 @@ async fn every_role_and_outsider_against_every_action_is_decided_on_the_server()
     let mut case = 0;
     let mut failures = Vec::new();
     for (endpoint, form, expected, changes) in cases {
-        for (index, who) in ["owner", "admin", "member", "outsider", "other team's owner"]
-            .iter()
-            .enumerate()
+        for (index, who) in [
+            "owner",
+            "admin",
+            "member",
+            "outsider",
+            "other organisation's owner",
+        ]
+        .iter()
+        .enumerate()
         {
             case += 1;
             let fixture = Fixture::new(&app, case).await;
@@ -354,7 +367,7 @@ async fn every_role_and_outsider_against_every_action_is_decided_on_the_server()
                 }
             }
             // What the others read about Acme: nothing.
-            if endpoint == "team/overview" || endpoint == "team/audit" {
+            if endpoint == "organization/overview" || endpoint == "organization/audit" {
                 let text = body.to_string();
                 if index >= 3 && text.contains("Acme") {
                     failures.push(format!("{endpoint} by {who} shows Acme: {text}"));
@@ -373,7 +386,7 @@ async fn a_removed_member_and_a_demoted_admin_lose_access_on_their_next_request(
     let (status, _) = f
         .admin
         .0
-        .call("team/department_create", &[("name", "Ops")])
+        .call("organization/team_create", &[("name", "Ops")])
         .await;
     assert_eq!(status, StatusCode::OK);
     let admin_id = f.admin.1.id.to_string();
@@ -381,7 +394,7 @@ async fn a_removed_member_and_a_demoted_admin_lose_access_on_their_next_request(
         .owner
         .0
         .call(
-            "team/member_role",
+            "organization/member_role",
             &[("user_id", &admin_id), ("role", "member")],
         )
         .await;
@@ -389,18 +402,18 @@ async fn a_removed_member_and_a_demoted_admin_lose_access_on_their_next_request(
     let (status, body) = f
         .admin
         .0
-        .call("team/department_create", &[("name", "Ops 2")])
+        .call("organization/team_create", &[("name", "Ops 2")])
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    // The member is removed; their next overview shows no team.
+    // The member is removed; their next overview shows no organisation.
     let member_id = f.member.1.id.to_string();
     let (status, _) = f
         .owner
         .0
-        .call("team/member_remove", &[("user_id", &member_id)])
+        .call("organization/member_remove", &[("user_id", &member_id)])
         .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, body) = f.member.0.call("team/overview", &[]).await;
+    let (status, body) = f.member.0.call("organization/overview", &[]).await;
     assert_eq!((status, body), (StatusCode::OK, Value::Null));
     // The audit rows carry the request's id and address.
     let row = domain::entity::audit_events::Entity::find()
@@ -416,27 +429,27 @@ async fn a_removed_member_and_a_demoted_admin_lose_access_on_their_next_request(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn plans_limit_free_teams_and_an_invite_code_upgrades_them() {
+async fn plans_limit_free_organisations_and_an_invite_code_upgrades_them() {
     let app = spawn_app().await;
     let (ada, _) = app.browser("Ada", "ada@example.com").await;
-    // A wrong code: 400, and no team is created.
+    // A wrong code: 400, and no organisation is created.
     let (status, body) = ada
         .call(
-            "team/create",
+            "organization/create",
             &[("name", "Ada's shop"), ("invite_code", "PRO-WRONG")],
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert_eq!(ada.call("team/overview", &[]).await.1, Value::Null);
-    // Free by default: no invite links, departments or audit log, each refusal naming the limit.
+    assert_eq!(ada.call("organization/overview", &[]).await.1, Value::Null);
+    // Free by default: no invite links, teams or audit log, each refusal naming the limit.
     let (status, _) = ada
         .call(
-            "team/create",
+            "organization/create",
             &[("name", "Ada's shop"), ("invite_code", "")],
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let overview = ada.call("team/overview", &[]).await.1;
+    let overview = ada.call("organization/overview", &[]).await.1;
     assert_eq!(overview["plan"], "Free");
     assert!(overview["can"]["manage_invitations"]
         .as_str()
@@ -445,7 +458,7 @@ async fn plans_limit_free_teams_and_an_invite_code_upgrades_them() {
     assert!(overview["can"]["manage_members"].is_null());
     let (status, body) = ada
         .call(
-            "team/invitation_create",
+            "organization/invitation_create",
             &[
                 ("role", "member"),
                 ("team_id", ""),
@@ -457,15 +470,14 @@ async fn plans_limit_free_teams_and_an_invite_code_upgrades_them() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(body.to_string().contains("Free plan"), "{body}");
     let (status, body) = ada
-        .call("team/department_create", &[("name", "Desk")])
+        .call("organization/team_create", &[("name", "Desk")])
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(
-        body.to_string()
-            .contains("Departments are part of the Pro plan"),
+        body.to_string().contains("Teams are part of the Pro plan"),
         "{body}"
     );
-    let audit = ada.get("/teams/audit/export.csv").await;
+    let audit = ada.get("/organisation/audit/export.csv").await;
     assert_eq!(audit.status(), StatusCode::FORBIDDEN);
     assert!(audit
         .text()
@@ -475,26 +487,41 @@ async fn plans_limit_free_teams_and_an_invite_code_upgrades_them() {
     // The owner upgrades with a code; the same calls work now.
     let code = pro_code(&app).await;
     let (status, body) = ada
-        .call("team/upgrade", &[("invite_code", &code.to_lowercase())])
+        .call(
+            "organization/upgrade",
+            &[("invite_code", &code.to_lowercase())],
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(ada.call("team/overview", &[]).await.1["plan"], "Pro");
+    assert_eq!(
+        ada.call("organization/overview", &[]).await.1["plan"],
+        "Pro"
+    );
     let (status, _) = ada
-        .call("team/department_create", &[("name", "Desk")])
+        .call("organization/team_create", &[("name", "Desk")])
         .await;
     assert_eq!(status, StatusCode::OK);
-    // A code at team creation makes it Pro at once.
+    // A code at the organisation's creation makes it Pro at once.
     let (bob, _) = app.browser("Bob", "bob@example.com").await;
     let code = pro_code(&app).await;
     let (status, _) = bob
-        .call("team/create", &[("name", "Bobco"), ("invite_code", &code)])
+        .call(
+            "organization/create",
+            &[("name", "Bobco"), ("invite_code", &code)],
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(bob.call("team/overview", &[]).await.1["plan"], "Pro");
+    assert_eq!(
+        bob.call("organization/overview", &[]).await.1["plan"],
+        "Pro"
+    );
     // Input that is not a name: 400 with the reason.
     let (carol, _) = app.browser("Carol", "carol@example.com").await;
     let (status, body) = carol
-        .call("team/create", &[("name", "  "), ("invite_code", "")])
+        .call(
+            "organization/create",
+            &[("name", "  "), ("invite_code", "")],
+        )
         .await;
     assert_eq!(
         (status, body.to_string().contains("Enter a name")),
@@ -509,13 +536,13 @@ async fn an_invite_link_signs_the_visitor_in_then_joins_and_each_dead_end_has_it
     let code = pro_code(&app).await;
     owner
         .call(
-            "team/create",
+            "organization/create",
             &[("name", "Acme IT"), ("invite_code", &code)],
         )
         .await;
     let (status, created) = owner
         .call(
-            "team/invitation_create",
+            "organization/invitation_create",
             &[
                 ("role", "admin"),
                 ("team_id", ""),
@@ -548,16 +575,17 @@ async fn an_invite_link_signs_the_visitor_in_then_joins_and_each_dead_end_has_it
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&response), app::routes::login_with_next(&path));
 
-    // Signed in: the page names the team and the inviter; accepting joins at once, as admin.
+    // Signed in: the page names the organisation and the inviter; accepting joins at once, as admin.
     let (bob, bob_user) = app.browser("Bob", "bob@example.com").await;
     let page = bob.get(&path).await.text().await.unwrap();
     assert!(
-        page.contains("Accept &amp; Join Team") || page.contains("Accept & Join Team"),
+        page.contains("Accept &amp; Join Organisation")
+            || page.contains("Accept & Join Organisation"),
         "{page}"
     );
     assert!(page.contains("Acme IT") && page.contains("Olivia"));
     let (status, body) = bob
-        .call("team/invitation_accept", &[("token", &token)])
+        .call("organization/invitation_accept", &[("token", &token)])
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
@@ -568,15 +596,18 @@ async fn an_invite_link_signs_the_visitor_in_then_joins_and_each_dead_end_has_it
             .role,
         Role::Admin
     );
-    let members = owner.call("team/overview", &[]).await.1["members"]
+    let members = owner.call("organization/overview", &[]).await.1["members"]
         .as_array()
         .unwrap()
         .len();
     assert_eq!(members, 2);
 
-    // Each dead end: already a member; used up; in another team; revoked; expired; not a link.
+    // Each dead end: already a member; used up; in another organisation; revoked; expired; not a link.
     let page = bob.get(&path).await.text().await.unwrap();
-    assert!(page.contains("You are already in this team"), "{page}");
+    assert!(
+        page.contains("You are already in this organisation"),
+        "{page}"
+    );
     let (carol, carol_user) = app.browser("Carol", "carol@example.com").await;
     assert!(carol
         .get(&path)
@@ -586,7 +617,7 @@ async fn an_invite_link_signs_the_visitor_in_then_joins_and_each_dead_end_has_it
         .unwrap()
         .contains("This invite link has been used up"));
     let (status, body) = carol
-        .call("team/invitation_accept", &[("token", &token)])
+        .call("organization/invitation_accept", &[("token", &token)])
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
@@ -600,7 +631,7 @@ async fn an_invite_link_signs_the_visitor_in_then_joins_and_each_dead_end_has_it
         async move {
             let (_, created) = owner
                 .call(
-                    "team/invitation_create",
+                    "organization/invitation_create",
                     &[
                         ("role", "member"),
                         ("team_id", ""),
@@ -619,25 +650,25 @@ async fn an_invite_link_signs_the_visitor_in_then_joins_and_each_dead_end_has_it
     };
     let (dave, _) = app.browser("Dave", "dave@example.com").await;
     dave.call(
-        "team/create",
-        &[("name", "Dave's team"), ("invite_code", "")],
+        "organization/create",
+        &[("name", "Dave's shop"), ("invite_code", "")],
     )
     .await;
     let other = fresh("").await;
     let page = dave.get(&other).await.text().await.unwrap();
     assert!(
-        page.contains("You are in another team") && page.contains("Dave&#x27;s team")
-            || page.contains("Dave's team"),
+        page.contains("You are in another organisation")
+            && (page.contains("Dave&#x27;s shop") || page.contains("Dave's shop")),
         "{page}"
     );
 
     let revoked = fresh("").await;
-    let id = owner.call("team/overview", &[]).await.1["invitations"][0]["id"]
+    let id = owner.call("organization/overview", &[]).await.1["invitations"][0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let (status, _) = owner
-        .call("team/invitation_revoke", &[("invitation_id", &id)])
+        .call("organization/invitation_revoke", &[("invitation_id", &id)])
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(carol
@@ -690,21 +721,21 @@ async fn an_invite_link_signs_the_visitor_in_then_joins_and_each_dead_end_has_it
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_audit_export_is_csv_of_the_callers_team_with_the_pages_filter() {
+async fn the_audit_export_is_csv_of_the_callers_organisation_with_the_pages_filter() {
     let app = spawn_app().await;
     let f = Fixture::new(&app, 1).await;
     let target = f.target.id.to_string();
     f.owner
         .0
         .call(
-            "team/member_role",
+            "organization/member_role",
             &[("user_id", &target), ("role", "admin")],
         )
         .await;
     let response = f
         .admin
         .0
-        .get("/teams/audit/export.csv?action=member.role_change")
+        .get("/organisation/audit/export.csv?action=member.role_change")
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
@@ -726,7 +757,7 @@ async fn the_audit_export_is_csv_of_the_callers_team_with_the_pages_filter() {
     let all = f
         .owner
         .0
-        .get("/teams/audit/export.csv")
+        .get("/organisation/audit/export.csv")
         .await
         .text()
         .await
@@ -735,19 +766,23 @@ async fn the_audit_export_is_csv_of_the_callers_team_with_the_pages_filter() {
     assert!(!all.contains("Other 1"), "{all}");
     // Refusals: a member, a bad filter, nobody signed in.
     assert_eq!(
-        f.member.0.get("/teams/audit/export.csv").await.status(),
+        f.member
+            .0
+            .get("/organisation/audit/export.csv")
+            .await
+            .status(),
         StatusCode::FORBIDDEN
     );
     assert_eq!(
         f.owner
             .0
-            .get("/teams/audit/export.csv?from=26/11/2026")
+            .get("/organisation/audit/export.csv?from=26/11/2026")
             .await
             .status(),
         StatusCode::BAD_REQUEST
     );
     let anonymous = crate::helpers::client()
-        .get(app.url("/teams/audit/export.csv"))
+        .get(app.url("/organisation/audit/export.csv"))
         .send()
         .await
         .unwrap();
@@ -764,7 +799,7 @@ async fn the_audit_export_is_csv_of_the_callers_team_with_the_pages_filter() {
         .owner
         .0
         .call(
-            "team/audit",
+            "organization/audit",
             &[
                 ("actor", &f.owner.1.id.to_string()),
                 ("action", "invitation.create"),
@@ -780,7 +815,7 @@ async fn the_audit_export_is_csv_of_the_callers_team_with_the_pages_filter() {
         .owner
         .0
         .call(
-            "team/audit",
+            "organization/audit",
             &[
                 ("actor", ""),
                 ("action", "made.up"),

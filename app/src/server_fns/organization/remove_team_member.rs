@@ -2,9 +2,9 @@ use leptos::prelude::*;
 
 use crate::error::PortalError;
 
-/// Takes a member out of a department.
-#[server(endpoint = "team/department_member_remove")]
-pub async fn remove_department_member(team_id: String, user_id: String) -> Result<(), PortalError> {
+/// Takes a member out of a team (they stay in the organisation).
+#[server(endpoint = "organization/team_member_remove")]
+pub async fn remove_team_member(team_id: String, user_id: String) -> Result<(), PortalError> {
     use crate::state::{org_error, parse_id};
     let (state, user, context, now) = super::caller()?;
     domain::organizations::remove_team_member(

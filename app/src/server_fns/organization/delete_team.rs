@@ -2,9 +2,9 @@ use leptos::prelude::*;
 
 use crate::error::PortalError;
 
-/// Deletes a department; its members stay in the team.
-#[server(endpoint = "team/department_delete")]
-pub async fn delete_department(team_id: String) -> Result<(), PortalError> {
+/// Deletes a team; its members stay in the organisation.
+#[server(endpoint = "organization/team_delete")]
+pub async fn delete_team(team_id: String) -> Result<(), PortalError> {
     use crate::state::{org_error, parse_id};
     let (state, user, context, now) = super::caller()?;
     domain::organizations::delete_team(&state.db, &user, parse_id(&team_id)?, &context, now)

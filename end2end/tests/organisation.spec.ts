@@ -1,5 +1,5 @@
-// Teams: an operator creates a Pro invite code; the owner creates a team with it and invites a
-// colleague; the colleague (another browser) accepts through the link; the owner changes their
+// Organisations: an operator creates a Pro invite code; the owner creates an organisation with it
+// and invites a colleague; the colleague (another browser) accepts through the link; the owner changes their
 // role and removes them. Also the audit log page, and what a member is told instead of getting
 // controls. Own gateway (development sign-in on, Olivia is an operator), serial.
 import type { Browser, Page } from "@playwright/test";
@@ -43,7 +43,7 @@ async function newBrowserPage(browser: Browser, problems: string[]) {
   return { context, page };
 }
 
-test("the owner creates a Pro team with an operator's invite code and invites a colleague", async ({ page, context }) => {
+test("the owner creates a Pro organisation with an operator's invite code and invites a colleague", async ({ page, context }) => {
   await context.grantPermissions(["clipboard-read", "clipboard-write"]);
   await signIn(page, "/admin", "Olivia Owner", "olivia@example.com");
   await expect(page).toHaveURL(url("/admin"));
@@ -56,33 +56,35 @@ test("the owner creates a Pro team with an operator's invite code and invites a 
   await expect(codeField).toHaveValue(/^PRO-[0-9A-Z]{5}(-[0-9A-Z]{5}){3}$/);
   const code = await codeField.inputValue();
   await expect(page.locator("#invite-codes-table").getByRole("row", { name: /Acme pilot/ })).toContainText("0 of 1");
-  await checkPage(page, "teams-01-admin-invite-code");
+  await checkPage(page, "organisation-01-admin-invite-code");
 
-  // Settings: no team yet, so "Create a team"; a wrong code is refused and the name kept.
+  // Settings: no organisation yet, so "Create an organisation"; a wrong code is refused and the
+  // name kept.
   await page.goto(url("/settings"));
   await waitForHydration(page);
-  await page.getByLabel("Team name").fill("Acme IT");
+  await page.getByLabel("Organisation name").fill("Acme IT");
   await page.getByLabel("Invite code (optional)").fill("PRO-WRONG");
-  await page.getByRole("button", { name: "Create a team" }).click();
+  await page.getByRole("button", { name: "Create an organisation" }).click();
   await expect(page.getByRole("alert").filter({ hasText: "That invite code is not valid" })).toBeVisible();
-  await expect(page.getByLabel("Team name")).toHaveValue("Acme IT");
+  await expect(page.getByLabel("Organisation name")).toHaveValue("Acme IT");
   await page.getByLabel("Invite code (optional)").fill(code.toLowerCase());
-  await page.getByRole("button", { name: "Create a team" }).click();
-  await expect(page.locator("#team-plan")).toHaveText("Pro");
-  await expect(page.locator("#team-role")).toHaveText("Owner");
-  await expect(page.getByRole("button", { name: "Leave team" })).toBeDisabled();
-  await expect(page.getByText("You own this team: transfer ownership")).toBeVisible();
-  await checkPage(page, "teams-02-settings-with-team");
+  await page.getByRole("button", { name: "Create an organisation" }).click();
+  await expect(page.locator("#organization-plan")).toHaveText("Pro");
+  await expect(page.locator("#organization-role")).toHaveText("Owner");
+  await expect(page.getByRole("button", { name: "Leave organisation" })).toBeDisabled();
+  await expect(page.getByText("You own this organisation: transfer ownership")).toBeVisible();
+  await checkPage(page, "organisation-02-settings-with-organisation");
 
-  // The team page: create a department and an invite link (admin role, 1 use).
-  await page.getByRole("link", { name: "Manage team" }).click();
+  // The organisation page: create a team and an invite link (admin role, 1 use).
+  await page.getByRole("link", { name: "Manage organisation" }).click();
+  await expect(page).toHaveURL(url("/organisation"));
   await expect(page.getByRole("heading", { name: "Acme IT", level: 1 })).toBeVisible();
   await waitForHydration(page);
-  await page.getByLabel("New department").fill("Service Desk");
-  await page.getByRole("button", { name: "Create department" }).click();
+  await page.getByLabel("New team").fill("Service Desk");
+  await page.getByRole("button", { name: "Create team" }).click();
   await expect(page.getByRole("heading", { name: "Service Desk", level: 3 })).toBeVisible();
   await page.getByLabel("Role", { exact: true }).selectOption("admin");
-  await page.getByLabel("Department", { exact: true }).selectOption({ label: "Service Desk" });
+  await page.getByLabel("Team", { exact: true }).selectOption({ label: "Service Desk" });
   await page.getByLabel("Maximum uses").fill("1");
   await page.getByRole("button", { name: "Create invite link" }).click();
   const linkField = page.getByRole("textbox", { name: "New invite link" });
@@ -94,7 +96,7 @@ test("the owner creates a Pro team with an operator's invite code and invites a 
   await expect(invitations.getByRole("row")).toHaveCount(2);
   await expect(invitations).toContainText("Active");
   await expect(invitations).toContainText("0 of 1");
-  await checkPage(page, "teams-03-team-page-owner");
+  await checkPage(page, "organisation-03-organisation-page-owner");
 });
 
 test("the colleague opens the link, signs in, sees who invites them and joins at once", async ({ browser, problems }) => {
@@ -106,29 +108,29 @@ test("the colleague opens the link, signs in, sees who invites them and joins at
   await expect(page).toHaveURL(inviteLink);
   await expect(page.getByRole("heading", { name: "Join “Acme IT”" })).toBeVisible();
   await expect(page.getByText("Olivia Owner")).toBeVisible();
-  await expect(page.getByText("as admin, in the department “Service Desk”")).toBeVisible();
-  await checkPage(page, "teams-04-accept-invitation");
-  await page.getByRole("button", { name: "Accept & Join Team" }).click();
-  await expect(page).toHaveURL(url("/teams"));
+  await expect(page.getByText("as admin, in the team “Service Desk”")).toBeVisible();
+  await checkPage(page, "organisation-04-accept-invitation");
+  await page.getByRole("button", { name: "Accept & Join Organisation" }).click();
+  await expect(page).toHaveURL(url("/organisation"));
   await expect(page.getByRole("heading", { name: "Acme IT", level: 1 })).toBeVisible();
   await expect(page.locator("#my-role")).toHaveText("Admin");
-  // An admin cannot transfer ownership or delete the team: told why, no controls.
-  await expect(page.locator("#transfer-unavailable")).toHaveText("Only the team's owner can transfer ownership.");
-  await expect(page.locator("#delete-unavailable")).toHaveText("Only the team's owner can delete it.");
-  await expect(page.getByRole("button", { name: "Delete team" })).toHaveCount(0);
+  // An admin cannot transfer ownership or delete the organisation: told why, no controls.
+  await expect(page.locator("#transfer-unavailable")).toHaveText("Only the organisation's owner can transfer ownership.");
+  await expect(page.locator("#delete-unavailable")).toHaveText("Only the organisation's owner can delete it.");
+  await expect(page.getByRole("button", { name: "Delete organisation" })).toHaveCount(0);
 
   // The link is used up now: a third person gets its own page.
   const third = await newBrowserPage(browser, problems);
   await third.page.goto(inviteLink);
   await devSignIn(third.page, "Carol", "carol@example.com");
   await expect(third.page.getByRole("heading", { name: "This invite link has been used up" })).toBeVisible();
-  await checkPage(third.page, "teams-05-invitation-used-up");
+  await checkPage(third.page, "organisation-05-invitation-used-up");
   await third.context.close();
   await context.close();
 });
 
 test("the owner sees the new member, changes their role, then removes them; the log shows it all", async ({ page, browser, problems }) => {
-  await signIn(page, "/teams", "Olivia Owner", "olivia@example.com");
+  await signIn(page, "/organisation", "Olivia Owner", "olivia@example.com");
   await waitForHydration(page);
   const bob = page.locator("#members-table").getByRole("row", { name: /Bob Builder/ });
   await expect(bob).toContainText("Admin");
@@ -142,20 +144,20 @@ test("the owner sees the new member, changes their role, then removes them; the 
 
   // Bob, as a member now, is told why he cannot manage members.
   const bobs = await newBrowserPage(browser, problems);
-  await signIn(bobs.page, "/teams", "Bob Builder", "bob@example.com");
-  await expect(bobs.page.locator("#members-unavailable")).toHaveText("Only the team's owner and admins can manage members.");
-  await expect(bobs.page.locator("#invitations-unavailable")).toHaveText("Only the team's owner and admins can manage invitations.");
-  await checkPage(bobs.page, "teams-06-team-page-member");
+  await signIn(bobs.page, "/organisation", "Bob Builder", "bob@example.com");
+  await expect(bobs.page.locator("#members-unavailable")).toHaveText("Only the organisation's owner and admins can manage members.");
+  await expect(bobs.page.locator("#invitations-unavailable")).toHaveText("Only the organisation's owner and admins can manage invitations.");
+  await checkPage(bobs.page, "organisation-06-organisation-page-member");
 
   await page.getByText("Remove…").click();
   await page.getByRole("button", { name: "Remove Bob Builder", exact: true }).click();
   await expect(page.locator("#members-table").getByRole("row", { name: /Bob Builder/ })).toHaveCount(0);
   await expect(page.getByRole("heading", { name: "Members (1)" })).toBeVisible();
-  await checkPage(page, "teams-07-after-removal");
+  await checkPage(page, "organisation-07-after-removal");
 
-  // Bob's next request: no team.
+  // Bob's next request: no organisation.
   await bobs.page.reload();
-  await expect(bobs.page.getByRole("heading", { name: "You are not in a team yet" })).toBeVisible();
+  await expect(bobs.page.getByRole("heading", { name: "You are not in an organisation yet" })).toBeVisible();
   await bobs.context.close();
 
   // The audit log: every step, filterable, exportable.
@@ -165,10 +167,10 @@ test("the owner sees the new member, changes their role, then removes them; the 
   for (const action of ["organization.create", "team.create", "invitation.create", "invitation.accept", "member.role_change", "member.remove"]) {
     await expect(log.locator(`tr[data-action="${action}"]`).first()).toBeVisible();
   }
-  await checkPage(page, "teams-08-audit-log");
+  await checkPage(page, "organisation-08-audit-log");
   await page.getByLabel("Action").selectOption("member.remove");
   await page.getByRole("button", { name: "Apply filters" }).click();
-  await expect(page).toHaveURL(/action=member\.remove/);
+  await expect(page).toHaveURL(/\/organisation\/audit\?.*action=member\.remove/);
   await expect(log.locator("tbody tr")).toHaveCount(1);
   const download = page.waitForEvent("download");
   await page.getByRole("link", { name: "Export CSV" }).click();
@@ -178,15 +180,20 @@ test("the owner sees the new member, changes their role, then removes them; the 
   expect(text.split("\n")[0]).toBe("occurred_at,actor,actor_user_id,action,target,outcome,detail,request_id,ip");
   expect(text).toContain("member.remove");
   expect(text).not.toContain("member.role_change");
+
+  // Old links keep working: the /teams paths redirect permanently, filters included.
+  await page.goto(url("/teams/audit?action=member.remove"));
+  await expect(page).toHaveURL(url("/organisation/audit?action=member.remove"));
+  await expect(log.locator("tbody tr")).toHaveCount(1);
 });
 
-test("the team page works on a phone-sized screen", async ({ browser, problems }) => {
+test("the organisation page works on a phone-sized screen", async ({ browser, problems }) => {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
   const page = await context.newPage();
   watchForProblems(page, problems);
-  await signIn(page, "/teams", "Olivia Owner", "olivia@example.com");
+  await signIn(page, "/organisation", "Olivia Owner", "olivia@example.com");
   await expect(page.getByRole("heading", { name: "Acme IT", level: 1 })).toBeVisible();
-  await checkPage(page, "teams-09-mobile");
+  await checkPage(page, "organisation-09-mobile");
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow, "no horizontal scrolling of the page").toBeLessThanOrEqual(0);
   await context.close();

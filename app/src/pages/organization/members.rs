@@ -1,9 +1,9 @@
-//! Members: name, email, role, departments, joined, last active; role changes and removal for
+//! Members: name, email, role, teams, joined, last active; role changes and removal for
 //! the owner and admins (never on the owner, never on oneself).
 
 use leptos::prelude::*;
 
-use super::{dom_id, TeamActions, Unavailable};
+use super::{dom_id, OrganizationActions, Unavailable};
 use crate::{
     components::{
         form::{action_error, FormError},
@@ -14,7 +14,11 @@ use crate::{
 
 /// The members section.
 #[component]
-pub fn Members(members: Vec<MemberRow>, can: Capabilities, actions: TeamActions) -> impl IntoView {
+pub fn Members(
+    members: Vec<MemberRow>,
+    can: Capabilities,
+    actions: OrganizationActions,
+) -> impl IntoView {
     let role_error = action_error(actions.change_role);
     let remove_error = action_error(actions.remove_member);
     let manage = can.manage_members.is_none();
@@ -31,7 +35,7 @@ pub fn Members(members: Vec<MemberRow>, can: Capabilities, actions: TeamActions)
                         <tr>
                             <th scope="col">"Name"</th>
                             <th scope="col">"Role"</th>
-                            <th scope="col">"Departments"</th>
+                            <th scope="col">"Teams"</th>
                             <th scope="col">"Joined"</th>
                             <th scope="col">"Last active"</th>
                             {manage.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}
@@ -50,7 +54,7 @@ pub fn Members(members: Vec<MemberRow>, can: Capabilities, actions: TeamActions)
 }
 
 #[component]
-fn MemberRowView(member: MemberRow, manage: bool, actions: TeamActions) -> impl IntoView {
+fn MemberRowView(member: MemberRow, manage: bool, actions: OrganizationActions) -> impl IntoView {
     let MemberRow {
         user_id,
         name,
@@ -59,7 +63,7 @@ fn MemberRowView(member: MemberRow, manage: bool, actions: TeamActions) -> impl 
         role_label,
         joined_at,
         last_active_at,
-        departments,
+        teams,
         is_me,
     } = member;
     let id = dom_id(&user_id);
@@ -84,7 +88,7 @@ fn MemberRowView(member: MemberRow, manage: bool, actions: TeamActions) -> impl 
         let (role_label_text, save_label) = (format!("Role of {name}"), format!("Save role of {name}"));
         let (remove_summary, question, confirm) = (
             format!("Remove {name}…"),
-            format!("Remove {name} from the team? Their access to shared connections ends at once."),
+            format!("Remove {name} from the organisation? Their access to shared connections ends at once."),
             format!("Remove {name}"),
         );
         let (is_member, is_admin) = (role == "member", role == "admin");
@@ -122,10 +126,10 @@ fn MemberRowView(member: MemberRow, manage: bool, actions: TeamActions) -> impl 
             </th>
             <td data-role=role.clone()>{role_label}</td>
             <td>
-                {if departments.is_empty() {
+                {if teams.is_empty() {
                     view! { <span class="muted">"—"</span> }.into_any()
                 } else {
-                    departments.join(", ").into_any()
+                    teams.join(", ").into_any()
                 }}
             </td>
             <td>
