@@ -22,7 +22,7 @@ pub mod tenants;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 pub mod users;
-pub mod vendors;
 pub mod vault;
+pub mod vendors;
 
 pub use time::OffsetDateTime;

@@ -19,31 +19,66 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let ts = |c: Connections| ColumnDef::new(c).timestamp_with_time_zone().not_null().to_owned();
-        let ts_null = |c: Connections| ColumnDef::new(c).timestamp_with_time_zone().null().to_owned();
+        let ts = |c: Connections| {
+            ColumnDef::new(c)
+                .timestamp_with_time_zone()
+                .not_null()
+                .to_owned()
+        };
+        let ts_null = |c: Connections| {
+            ColumnDef::new(c)
+                .timestamp_with_time_zone()
+                .null()
+                .to_owned()
+        };
         manager
             .create_table(
                 Table::create()
                     .table(Connections::Table)
-                    .col(ColumnDef::new(Connections::Id).uuid().not_null().primary_key())
+                    .col(
+                        ColumnDef::new(Connections::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(Connections::Tier).string_len(16).not_null())
                     .col(ColumnDef::new(Connections::OwnerId).uuid().not_null())
                     .col(ColumnDef::new(Connections::UserId).uuid().null())
                     .col(ColumnDef::new(Connections::TeamId).uuid().null())
                     .col(ColumnDef::new(Connections::OrganizationId).uuid().null())
-                    .col(ColumnDef::new(Connections::Vendor).string_len(64).not_null())
+                    .col(
+                        ColumnDef::new(Connections::Vendor)
+                            .string_len(64)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Connections::Slug).string_len(64).not_null())
                     .col(ColumnDef::new(Connections::Name).string_len(200).not_null())
                     .col(ColumnDef::new(Connections::Settings).text().not_null())
                     .col(ColumnDef::new(Connections::SecretSealed).text().not_null())
-                    .col(ColumnDef::new(Connections::SecretHint).string_len(64).not_null())
+                    .col(
+                        ColumnDef::new(Connections::SecretHint)
+                            .string_len(64)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Connections::Tools).text().null())
-                    .col(ColumnDef::new(Connections::Status).string_len(16).not_null())
+                    .col(
+                        ColumnDef::new(Connections::Status)
+                            .string_len(16)
+                            .not_null(),
+                    )
                     .col(ts_null(Connections::LastCheckedAt))
-                    .col(ColumnDef::new(Connections::LastCheckClass).string_len(32).null())
+                    .col(
+                        ColumnDef::new(Connections::LastCheckClass)
+                            .string_len(32)
+                            .null(),
+                    )
                     .col(ColumnDef::new(Connections::LastCheckMessage).text().null())
                     .col(ColumnDef::new(Connections::CreatedBy).uuid().null())
-                    .col(ColumnDef::new(Connections::CreatedByName).string_len(200).not_null())
+                    .col(
+                        ColumnDef::new(Connections::CreatedByName)
+                            .string_len(200)
+                            .not_null(),
+                    )
                     .col(ts(Connections::CreatedAt))
                     .col(ts(Connections::UpdatedAt))
                     .foreign_key(

@@ -19,8 +19,16 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(ConnectionDefaults::Table)
                     .col(ColumnDef::new(ConnectionDefaults::UserId).uuid().not_null())
-                    .col(ColumnDef::new(ConnectionDefaults::Slug).string_len(64).not_null())
-                    .col(ColumnDef::new(ConnectionDefaults::ConnectionId).uuid().not_null())
+                    .col(
+                        ColumnDef::new(ConnectionDefaults::Slug)
+                            .string_len(64)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(ConnectionDefaults::ConnectionId)
+                            .uuid()
+                            .not_null(),
+                    )
                     .col(
                         ColumnDef::new(ConnectionDefaults::CreatedAt)
                             .timestamp_with_time_zone()

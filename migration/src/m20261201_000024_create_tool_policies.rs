@@ -19,12 +19,33 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(ToolPolicies::Table)
-                    .col(ColumnDef::new(ToolPolicies::Id).uuid().not_null().primary_key())
-                    .col(ColumnDef::new(ToolPolicies::OrganizationId).uuid().not_null())
-                    .col(ColumnDef::new(ToolPolicies::SubjectKey).string_len(64).not_null())
-                    .col(ColumnDef::new(ToolPolicies::Vendor).string_len(64).not_null())
+                    .col(
+                        ColumnDef::new(ToolPolicies::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(ToolPolicies::OrganizationId)
+                            .uuid()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(ToolPolicies::SubjectKey)
+                            .string_len(64)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(ToolPolicies::Vendor)
+                            .string_len(64)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(ToolPolicies::AllowedTools).text().not_null())
-                    .col(ColumnDef::new(ToolPolicies::UpdatedBy).string_len(200).not_null())
+                    .col(
+                        ColumnDef::new(ToolPolicies::UpdatedBy)
+                            .string_len(200)
+                            .not_null(),
+                    )
                     .col(
                         ColumnDef::new(ToolPolicies::CreatedAt)
                             .timestamp_with_time_zone()

@@ -12,8 +12,8 @@ use axum::Router;
 use domain::{
     auth::oidc::IdentityProviders,
     config::Settings,
-    db,
     connections::{tools::ToolCache, Deps, GatewayTools},
+    db,
     mcp::{McpEndpoint, ToolProvider},
     outbound::Outbound,
     vault::Vault,
@@ -76,7 +76,8 @@ fn connection_deps(
     db: &sea_orm::DatabaseConnection,
     outbound: Outbound,
 ) -> anyhow::Result<Deps> {
-    let copy = |key: &domain::crypto::MasterKey| domain::crypto::MasterKey::from_bytes(*key.expose());
+    let copy =
+        |key: &domain::crypto::MasterKey| domain::crypto::MasterKey::from_bytes(*key.expose());
     let vault = Vault::new(
         copy(&settings.master_key),
         settings.previous_master_key.as_ref().map(copy),

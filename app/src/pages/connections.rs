@@ -42,7 +42,9 @@ impl ConnectionActions {
     fn new() -> Self {
         let (create, update) = (ServerAction::new(), ServerAction::new());
         let (delete, set_default) = (ServerAction::new(), ServerAction::new());
-        toast_on_success(create, || "Connected: the vendor accepted the credential".into());
+        toast_on_success(create, || {
+            "Connected: the vendor accepted the credential".into()
+        });
         toast_on_success(update, || "Connection updated".into());
         toast_on_success(delete, || "Disconnected".into());
         toast_on_success(set_default, || "Default saved".into());

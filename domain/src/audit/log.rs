@@ -60,6 +60,16 @@ pub const ACTIONS: &[(&str, &str)] = &[
         "vault.key_rotation",
         "Master key rotated (data keys re-wrapped)",
     ),
+    ("connection.create", "Vendor connected (or a refused check)"),
+    ("connection.update", "Vendor connection changed"),
+    ("connection.test", "Vendor connection re-tested"),
+    ("connection.delete", "Vendor disconnected"),
+    ("connection.default", "Default connection chosen"),
+    ("tool_access.update", "Tool access changed"),
+    (
+        "vault.integrity_failure",
+        "A stored credential failed its integrity check",
+    ),
 ];
 
 /// What to show; every field narrows.

@@ -20,7 +20,10 @@ use crate::{
 };
 
 /// An organisation's allowlists as one value.
-pub async fn load_policy<C: ConnectionTrait>(db: &C, organization_id: Uuid) -> Result<ToolPolicy, DbErr> {
+pub async fn load_policy<C: ConnectionTrait>(
+    db: &C,
+    organization_id: Uuid,
+) -> Result<ToolPolicy, DbErr> {
     let deny_by_default = organization_tool_defaults::Entity::find_by_id(organization_id)
         .one(db)
         .await?
@@ -69,7 +72,10 @@ pub async fn tool_access(
     })?;
     let policy = load_policy(db, membership.organization.id).await?;
     let mut subjects = vec![
-        (PolicySubject::Organization, "Everyone in the organisation".to_owned()),
+        (
+            PolicySubject::Organization,
+            "Everyone in the organisation".to_owned(),
+        ),
         (PolicySubject::Role(Role::Admin), "Admins".to_owned()),
         (PolicySubject::Role(Role::Member), "Members".to_owned()),
     ];
@@ -224,4 +230,3 @@ pub async fn set_tool_default(
     txn.commit().await?;
     Ok(())
 }
-

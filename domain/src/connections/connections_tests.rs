@@ -78,7 +78,16 @@ fn demo_fields(key: &str) -> BTreeMap<String, String> {
     let def = def.get("demo").unwrap();
     def.form
         .iter()
-        .map(|f| (f.name.clone(), if f.name.contains("key") { key.to_owned() } else { f.default.clone().unwrap_or_default() }))
+        .map(|f| {
+            (
+                f.name.clone(),
+                if f.name.contains("key") {
+                    key.to_owned()
+                } else {
+                    f.default.clone().unwrap_or_default()
+                },
+            )
+        })
         .collect()
 }
 
@@ -93,12 +102,21 @@ struct Org {
 
 async fn pro_org(db: &DatabaseConnection) -> Org {
     let owner = user(db, "Olga").await;
-    let (_, code) = organizations::create_invite_code(db, "t", Some(1), Actor::CommandLine, &ctx(), at(0))
-        .await
-        .unwrap();
-    organizations::create(db, &owner, "Acme IT", Some(&code), Plan::Free, &ctx(), at(0))
-        .await
-        .unwrap();
+    let (_, code) =
+        organizations::create_invite_code(db, "t", Some(1), Actor::CommandLine, &ctx(), at(0))
+            .await
+            .unwrap();
+    organizations::create(
+        db,
+        &owner,
+        "Acme IT",
+        Some(&code),
+        Plan::Free,
+        &ctx(),
+        at(0),
+    )
+    .await
+    .unwrap();
     let join = |role| NewInvitation {
         role,
         team_id: None,
@@ -115,8 +133,14 @@ async fn pro_org(db: &DatabaseConnection) -> Org {
             .await
             .unwrap();
     }
-    let red = organizations::create_team(db, &owner, "Red", &ctx(), at(3)).await.unwrap().id;
-    let blue = organizations::create_team(db, &owner, "Blue", &ctx(), at(3)).await.unwrap().id;
+    let red = organizations::create_team(db, &owner, "Red", &ctx(), at(3))
+        .await
+        .unwrap()
+        .id;
+    let blue = organizations::create_team(db, &owner, "Blue", &ctx(), at(3))
+        .await
+        .unwrap()
+        .id;
     organizations::add_team_member(db, &owner, red, member.id, &ctx(), at(4))
         .await
         .unwrap();
@@ -132,7 +156,10 @@ async fn pro_org(db: &DatabaseConnection) -> Org {
 async fn dump(db: &DatabaseConnection) -> String {
     let backend = db.get_database_backend();
     let rows = db
-        .query_all(Statement::from_string(backend, "SELECT * FROM connections".to_owned()))
+        .query_all(Statement::from_string(
+            backend,
+            "SELECT * FROM connections".to_owned(),
+        ))
         .await
         .unwrap();
     format!("{rows:?}")
@@ -143,12 +170,22 @@ async fn a_demo_connection_is_checked_sealed_and_in_effect() {
     let db = test_db().await;
     let deps = deps(&db);
     let alice = user(&db, "Alice").await;
-    let row = create(&deps, &alice, Placement::Personal, demo("demo"), &ctx(), at(10))
-        .await
-        .unwrap();
+    let row = create(
+        &deps,
+        &alice,
+        Placement::Personal,
+        demo("demo"),
+        &ctx(),
+        at(10),
+    )
+    .await
+    .unwrap();
     assert_eq!(row.status, "ok");
     assert_eq!(row.last_check_class.as_deref(), Some("authenticated"));
-    assert!(!dump(&db).await.contains(CANARY), "the secret is stored sealed only");
+    assert!(
+        !dump(&db).await.contains(CANARY),
+        "the secret is stored sealed only"
+    );
     assert!(!row.secret_hint.contains(&CANARY[..8]));
     let view = overview(&deps.db, alice.id).await.unwrap();
     assert_eq!(view.personal.len(), 1);
@@ -156,7 +193,9 @@ async fn a_demo_connection_is_checked_sealed_and_in_effect() {
     assert_eq!(view.effective[0].slug, "demo");
     assert_eq!(view.effective[0].reason, Reason::Personal);
     // The credential decrypts for the call that needs it.
-    let creds = super::store::credentials(&deps, &row).await.unwrap();
+    let creds = super::store::credentials(&deps, &row, at(11))
+        .await
+        .unwrap();
     assert_eq!(
         secrecy::ExposeSecret::expose_secret(creds.secrets.values().next().unwrap()),
         CANARY
@@ -189,19 +228,53 @@ async fn the_free_plan_allows_three_personal_connections_and_slugs_are_unique() 
     let deps = deps(&db);
     let alice = user(&db, "Alice").await;
     for slug in ["demo", "demo-two", "demo-three"] {
-        create(&deps, &alice, Placement::Personal, demo(slug), &ctx(), at(0))
-            .await
-            .unwrap();
-    }
-    assert!(matches!(
-        create(&deps, &alice, Placement::Personal, demo("demo-four"), &ctx(), at(0)).await,
-        Err(ConnectionError::PlanLimit(_))
-    ));
-    delete(&deps, &alice, rows::Entity::find().one(&deps.db).await.unwrap().unwrap().id, &ctx(), at(1))
+        create(
+            &deps,
+            &alice,
+            Placement::Personal,
+            demo(slug),
+            &ctx(),
+            at(0),
+        )
         .await
         .unwrap();
+    }
     assert!(matches!(
-        create(&deps, &alice, Placement::Personal, demo("demo-two"), &ctx(), at(2)).await,
+        create(
+            &deps,
+            &alice,
+            Placement::Personal,
+            demo("demo-four"),
+            &ctx(),
+            at(0)
+        )
+        .await,
+        Err(ConnectionError::PlanLimit(_))
+    ));
+    delete(
+        &deps,
+        &alice,
+        rows::Entity::find()
+            .one(&deps.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        &ctx(),
+        at(1),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        create(
+            &deps,
+            &alice,
+            Placement::Personal,
+            demo("demo-two"),
+            &ctx(),
+            at(2)
+        )
+        .await,
         Err(ConnectionError::SlugTaken(_))
     ));
 }
@@ -212,29 +285,63 @@ async fn shared_connections_need_an_owner_or_admin() {
     let deps = deps(&db);
     let org = pro_org(&db).await;
     assert!(matches!(
-        create(&deps, &org.member, Placement::Organization, demo("demo"), &ctx(), at(10)).await,
+        create(
+            &deps,
+            &org.member,
+            Placement::Organization,
+            demo("demo"),
+            &ctx(),
+            at(10)
+        )
+        .await,
         Err(ConnectionError::NotAllowed(_))
     ));
     assert!(matches!(
-        create(&deps, &org.member, Placement::Team(org.red), demo("demo"), &ctx(), at(10)).await,
+        create(
+            &deps,
+            &org.member,
+            Placement::Team(org.red),
+            demo("demo"),
+            &ctx(),
+            at(10)
+        )
+        .await,
         Err(ConnectionError::NotAllowed(_))
     ));
-    create(&deps, &org.admin, Placement::Team(org.red), demo("demo"), &ctx(), at(10))
-        .await
-        .unwrap();
+    create(
+        &deps,
+        &org.admin,
+        Placement::Team(org.red),
+        demo("demo"),
+        &ctx(),
+        at(10),
+    )
+    .await
+    .unwrap();
     // A team of another organisation is not found.
     let stranger = user(&db, "Sam").await;
     organizations::create(&db, &stranger, "Other", None, Plan::Pro, &ctx(), at(0))
         .await
         .unwrap();
     assert!(matches!(
-        create(&deps, &stranger, Placement::Team(org.red), demo("demo"), &ctx(), at(10)).await,
+        create(
+            &deps,
+            &stranger,
+            Placement::Team(org.red),
+            demo("demo"),
+            &ctx(),
+            at(10)
+        )
+        .await,
         Err(ConnectionError::NotFound)
     ));
     // The member sees the team connection in effect; the owner (not in Red) does not use it.
     let member_view = overview(&deps.db, org.member.id).await.unwrap();
     assert_eq!(member_view.effective.len(), 1);
-    assert!(matches!(member_view.effective[0].reason, Reason::OnlyTeam { .. }));
+    assert!(matches!(
+        member_view.effective[0].reason,
+        Reason::OnlyTeam { .. }
+    ));
     let owner_view = overview(&deps.db, org.owner.id).await.unwrap();
     assert!(owner_view.effective.is_empty());
     assert_eq!(owner_view.teams.len(), 2, "owners see every team");
@@ -246,16 +353,41 @@ async fn other_peoples_connections_are_not_found_and_unchanged() {
     let deps = deps(&db);
     let org = pro_org(&db).await;
     let alice = user(&db, "Alice").await;
-    let mine = create(&deps, &alice, Placement::Personal, demo("demo"), &ctx(), at(10))
-        .await
-        .unwrap();
-    let shared = create(&deps, &org.owner, Placement::Team(org.blue), demo("demo"), &ctx(), at(10))
-        .await
-        .unwrap();
+    let mine = create(
+        &deps,
+        &alice,
+        Placement::Personal,
+        demo("demo"),
+        &ctx(),
+        at(10),
+    )
+    .await
+    .unwrap();
+    let shared = create(
+        &deps,
+        &org.owner,
+        Placement::Team(org.blue),
+        demo("demo"),
+        &ctx(),
+        at(10),
+    )
+    .await
+    .unwrap();
     // Alice (no organisation) and the member (not in Blue) try the others' ids.
-    for (who, id) in [(&alice, shared.id), (&org.member, shared.id), (&org.member, mine.id), (&org.owner, mine.id)] {
-        assert!(matches!(retest(&deps, who, id, &ctx(), at(20)).await, Err(ConnectionError::NotFound)));
-        assert!(matches!(delete(&deps, who, id, &ctx(), at(20)).await, Err(ConnectionError::NotFound)));
+    for (who, id) in [
+        (&alice, shared.id),
+        (&org.member, shared.id),
+        (&org.member, mine.id),
+        (&org.owner, mine.id),
+    ] {
+        assert!(matches!(
+            retest(&deps, who, id, &ctx(), at(20)).await,
+            Err(ConnectionError::NotFound)
+        ));
+        assert!(matches!(
+            delete(&deps, who, id, &ctx(), at(20)).await,
+            Err(ConnectionError::NotFound)
+        ));
         assert!(matches!(
             update(&deps, who, id, demo("stolen"), &ctx(), at(20)).await,
             Err(ConnectionError::NotFound)
@@ -267,17 +399,28 @@ async fn other_peoples_connections_are_not_found_and_unchanged() {
     }
     let after: Vec<rows::Model> = rows::Entity::find().all(&deps.db).await.unwrap();
     assert_eq!(after.len(), 2);
-    assert!(after.iter().all(|r| r.slug == "demo" && r.updated_at == at(10)));
+    assert!(after
+        .iter()
+        .all(|r| r.slug == "demo" && r.updated_at == at(10)));
     // A member cannot edit a team connection of their own team either (owners and admins do).
-    let red = create(&deps, &org.admin, Placement::Team(org.red), demo("red"), &ctx(), at(11))
-        .await
-        .unwrap();
+    let red = create(
+        &deps,
+        &org.admin,
+        Placement::Team(org.red),
+        demo("red"),
+        &ctx(),
+        at(11),
+    )
+    .await
+    .unwrap();
     assert!(matches!(
         delete(&deps, &org.member, red.id, &ctx(), at(20)).await,
         Err(ConnectionError::NotAllowed(_))
     ));
     // …but may re-test it.
-    retest(&deps, &org.member, red.id, &ctx(), at(20)).await.unwrap();
+    retest(&deps, &org.member, red.id, &ctx(), at(20))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -285,29 +428,72 @@ async fn a_ciphertext_moved_to_another_row_does_not_decrypt() {
     let db = test_db().await;
     let deps = deps(&db);
     let alice = user(&db, "Alice").await;
-    let a = create(&deps, &alice, Placement::Personal, demo("one"), &ctx(), at(0))
-        .await
-        .unwrap();
-    let b = create(&deps, &alice, Placement::Personal, demo("two"), &ctx(), at(0))
-        .await
-        .unwrap();
+    let a = create(
+        &deps,
+        &alice,
+        Placement::Personal,
+        demo("one"),
+        &ctx(),
+        at(0),
+    )
+    .await
+    .unwrap();
+    let b = create(
+        &deps,
+        &alice,
+        Placement::Personal,
+        demo("two"),
+        &ctx(),
+        at(0),
+    )
+    .await
+    .unwrap();
     let mut swapped: rows::ActiveModel = b.clone().into();
     swapped.secret_sealed = Set(a.secret_sealed.clone());
     swapped.update(&deps.db).await.unwrap();
-    let b = rows::Entity::find_by_id(b.id).one(&deps.db).await.unwrap().unwrap();
+    let b = rows::Entity::find_by_id(b.id)
+        .one(&deps.db)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(matches!(
-        super::store::credentials(&deps, &b).await,
+        super::store::credentials(&deps, &b, at(1)).await,
         Err(ConnectionError::Vault(_))
     ));
     let snapshot = tools::load(&deps, alice.id).await.unwrap();
-    let result = tools::call(&deps, &snapshot, "two__list_companies", json!({}), true, at(1))
-        .await
-        .unwrap();
+    let result = tools::call(
+        &deps,
+        &snapshot,
+        "two__list_companies",
+        json!({}),
+        true,
+        at(1),
+    )
+    .await
+    .unwrap();
     assert!(result.is_error);
     assert!(result.text.contains("Reconnect"), "{}", result.text);
-    let ok = tools::call(&deps, &snapshot, "one__list_companies", json!({}), true, at(1))
+    let integrity: Vec<_> = crate::entity::audit_events::Entity::find()
+        .all(&deps.db)
         .await
-        .unwrap();
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "vault.integrity_failure")
+        .collect();
+    assert!(!integrity.is_empty(), "the integrity failure is audited");
+    assert!(integrity
+        .iter()
+        .all(|e| e.target == format!("connection:{}", b.id)));
+    let ok = tools::call(
+        &deps,
+        &snapshot,
+        "one__list_companies",
+        json!({}),
+        true,
+        at(1),
+    )
+    .await
+    .unwrap();
     assert!(!ok.is_error, "{}", ok.text);
 }
 
@@ -316,15 +502,24 @@ async fn tools_are_prefixed_filtered_by_allowlists_and_guarded_by_scope() {
     let db = test_db().await;
     let deps = deps(&db);
     let org = pro_org(&db).await;
-    create(&deps, &org.owner, Placement::Organization, demo("demo"), &ctx(), at(10))
-        .await
-        .unwrap();
+    create(
+        &deps,
+        &org.owner,
+        Placement::Organization,
+        demo("demo"),
+        &ctx(),
+        at(10),
+    )
+    .await
+    .unwrap();
     let member_tools = tools::load(&deps, org.member.id).await.unwrap();
     let names: Vec<&str> = member_tools.tools.iter().map(|t| t.name.as_str()).collect();
     assert!(names.contains(&"demo__list_companies"), "{names:?}");
     assert!(names.contains(&"gateway__list_connections"));
     assert!(names.windows(2).all(|w| w[0] < w[1]), "stable order");
-    assert!(names.iter().all(|n| n.len() <= 64 && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')));
+    assert!(names.iter().all(|n| n.len() <= 64
+        && n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')));
     let destructive = member_tools
         .tools
         .iter()
@@ -365,17 +560,42 @@ async fn tools_are_prefixed_filtered_by_allowlists_and_guarded_by_scope() {
     assert!(owner_tools.tools.len() > member_tools.tools.len());
     // Members cannot change lists, and unknown tools are refused.
     assert!(matches!(
-        set_allowlist(&deps.db, &deps.catalog, &org.member, PolicySubject::Organization, "demo", None, &ctx(), at(13)).await,
+        set_allowlist(
+            &deps.db,
+            &deps.catalog,
+            &org.member,
+            PolicySubject::Organization,
+            "demo",
+            None,
+            &ctx(),
+            at(13)
+        )
+        .await,
         Err(ConnectionError::NotAllowed(_))
     ));
     assert!(matches!(
-        set_allowlist(&deps.db, &deps.catalog, &org.owner, PolicySubject::Organization, "demo", Some(vec!["rm_rf".into()]), &ctx(), at(13)).await,
+        set_allowlist(
+            &deps.db,
+            &deps.catalog,
+            &org.owner,
+            PolicySubject::Organization,
+            "demo",
+            Some(vec!["rm_rf".into()]),
+            &ctx(),
+            at(13)
+        )
+        .await,
         Err(ConnectionError::Fields(_))
     ));
     // Deny by default hides the vendor from members until the organisation lists its tools.
-    set_tool_default(&deps.db, &org.owner, true, &ctx(), at(14)).await.unwrap();
+    set_tool_default(&deps.db, &org.owner, true, &ctx(), at(14))
+        .await
+        .unwrap();
     let member_tools = tools::load(&deps, org.member.id).await.unwrap();
-    assert!(!member_tools.tools.iter().any(|t| t.name.starts_with("demo__")));
+    assert!(!member_tools
+        .tools
+        .iter()
+        .any(|t| t.name.starts_with("demo__")));
 }
 
 #[tokio::test]
@@ -383,24 +603,132 @@ async fn a_demo_write_is_seen_by_a_later_read_and_the_meta_tools_answer() {
     let db = test_db().await;
     let deps = deps(&db);
     let alice = user(&db, "Alice").await;
-    create(&deps, &alice, Placement::Personal, demo("demo"), &ctx(), at(0))
-        .await
-        .unwrap();
+    create(
+        &deps,
+        &alice,
+        Placement::Personal,
+        demo("demo"),
+        &ctx(),
+        at(0),
+    )
+    .await
+    .unwrap();
     let cache = ToolCache::default();
     let snapshot = cache.get(&deps, alice.id).await.unwrap();
     let again = cache.get(&deps, alice.id).await.unwrap();
-    assert!(std::sync::Arc::ptr_eq(&snapshot, &again), "a warm snapshot is reused");
-    let listed = tools::call(&deps, &snapshot, "gateway__list_connections", json!({}), false, at(1))
-        .await
-        .unwrap();
-    assert!(listed.text.contains("\"prefix\": \"demo\""), "{}", listed.text);
-    let found = tools::call(&deps, &snapshot, "gateway__search_tools", json!({"query": "ticket"}), false, at(1))
-        .await
-        .unwrap();
+    assert!(
+        std::sync::Arc::ptr_eq(&snapshot, &again),
+        "a warm snapshot is reused"
+    );
+    let listed = tools::call(
+        &deps,
+        &snapshot,
+        "gateway__list_connections",
+        json!({}),
+        false,
+        at(1),
+    )
+    .await
+    .unwrap();
+    assert!(
+        listed.text.contains("\"prefix\": \"demo\""),
+        "{}",
+        listed.text
+    );
+    let found = tools::call(
+        &deps,
+        &snapshot,
+        "gateway__search_tools",
+        json!({"query": "ticket"}),
+        false,
+        at(1),
+    )
+    .await
+    .unwrap();
     assert!(found.text.contains("demo__"), "{}", found.text);
     let mut rx = cache.subscribe();
     cache.invalidate_user(alice.id);
     assert_eq!(rx.try_recv().unwrap(), alice.id);
     let fresh = cache.get(&deps, alice.id).await.unwrap();
     assert!(!std::sync::Arc::ptr_eq(&snapshot, &fresh));
+}
+
+#[tokio::test]
+async fn deleting_a_team_or_the_organisation_removes_its_connections_and_shreds_their_keys() {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let db = test_db().await;
+    let deps = deps(&db);
+    let org = pro_org(&db).await;
+    let team = create(
+        &deps,
+        &org.owner,
+        Placement::Team(org.blue),
+        demo("blue"),
+        &ctx(),
+        at(10),
+    )
+    .await
+    .unwrap();
+    let shared = create(
+        &deps,
+        &org.owner,
+        Placement::Organization,
+        demo("demo"),
+        &ctx(),
+        at(10),
+    )
+    .await
+    .unwrap();
+    let personal = create(
+        &deps,
+        &org.member,
+        Placement::Personal,
+        demo("mine"),
+        &ctx(),
+        at(10),
+    )
+    .await
+    .unwrap();
+    let keys = |kind: &'static str, id: Uuid| {
+        let db = deps.db.clone();
+        async move {
+            crate::entity::data_keys::Entity::find()
+                .filter(crate::entity::data_keys::Column::ScopeKind.eq(kind))
+                .filter(crate::entity::data_keys::Column::ScopeId.eq(id))
+                .all(&db)
+                .await
+                .unwrap()
+                .len()
+        }
+    };
+    assert_eq!(keys("team", org.blue).await, 1);
+    organizations::delete_team(&db, &org.owner, org.blue, &ctx(), at(11))
+        .await
+        .unwrap();
+    assert!(rows::Entity::find_by_id(team.id)
+        .one(&deps.db)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(keys("team", org.blue).await, 0);
+    let organization_id = shared.owner_id;
+    assert_eq!(keys("organization", organization_id).await, 1);
+    organizations::delete(&db, &org.owner, "Acme IT", &ctx(), at(12))
+        .await
+        .unwrap();
+    assert!(rows::Entity::find_by_id(shared.id)
+        .one(&deps.db)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(keys("organization", organization_id).await, 0);
+    // A member's personal connection is theirs, not the organisation's: it stays and still works.
+    let still = rows::Entity::find_by_id(personal.id)
+        .one(&deps.db)
+        .await
+        .unwrap()
+        .unwrap();
+    super::store::credentials(&deps, &still, at(13))
+        .await
+        .unwrap();
 }

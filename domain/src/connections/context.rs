@@ -46,7 +46,11 @@ impl Caller {
                     .into_iter()
                     .map(|m| m.team_id)
                     .collect();
-                let teams = all.iter().filter(|t| mine.contains(&t.id)).cloned().collect();
+                let teams = all
+                    .iter()
+                    .filter(|t| mine.contains(&t.id))
+                    .cloned()
+                    .collect();
                 (teams, all)
             }
             None => (Vec::new(), Vec::new()),
@@ -61,9 +65,10 @@ impl Caller {
 
     /// Whether team and organisation connections apply to this user (plan and role).
     pub fn shared_allowed(&self) -> bool {
-        self.membership
-            .as_ref()
-            .is_some_and(|m| m.check(Permission::UseSharedConnections).is_ok() && m.organization.plan.limits().shared_connections)
+        self.membership.as_ref().is_some_and(|m| {
+            m.check(Permission::UseSharedConnections).is_ok()
+                && m.organization.plan.limits().shared_connections
+        })
     }
 
     /// Why the caller may not manage shared connections, if they may not.

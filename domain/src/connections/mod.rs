@@ -10,11 +10,11 @@ mod context;
 mod error;
 mod overview;
 mod policy;
+mod provider;
 mod resolve;
 mod store;
 mod tier;
 pub mod tools;
-mod provider;
 
 pub use access::{load_policy, set_allowlist, set_tool_default, tool_access, ToolAccess};
 pub use context::Caller;

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -96,9 +98,13 @@ fn info(row: &connections::Model, caller: &Caller) -> ConnectionInfo {
     ConnectionInfo {
         id: row.id,
         tier,
-        team: row
-            .team_id
-            .and_then(|id| caller.organization_teams.iter().find(|t| t.id == id).cloned()),
+        team: row.team_id.and_then(|id| {
+            caller
+                .organization_teams
+                .iter()
+                .find(|t| t.id == id)
+                .cloned()
+        }),
         vendor: row.vendor.clone(),
         slug: row.slug.clone(),
         name: row.name.clone(),
@@ -215,7 +221,11 @@ pub async fn overview<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<Overv
                 tier: r.tier,
                 reason: r.reason,
                 overridden: r.overridden,
-                choices: if choices.len() > 1 { choices } else { Vec::new() },
+                choices: if choices.len() > 1 {
+                    choices
+                } else {
+                    Vec::new()
+                },
                 chosen_default,
             }
         })
@@ -248,7 +258,10 @@ pub async fn overview<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<Overv
         .as_ref()
         .map_or(crate::organizations::Plan::Free, |m| m.organization.plan);
     Ok(Overview {
-        organization: caller.membership.as_ref().map(|m| m.organization.name.clone()),
+        organization: caller
+            .membership
+            .as_ref()
+            .map(|m| m.organization.name.clone()),
         role: caller.membership.as_ref().map(|m| m.role),
         personal: of_tier(Tier::Personal),
         teams,

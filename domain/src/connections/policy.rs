@@ -123,9 +123,10 @@ mod tests {
             (PolicySubject::Organization, "itglue".into()),
             set(&["a", "b", "c"]),
         );
-        policy
-            .lists
-            .insert((PolicySubject::Role(Role::Member), "itglue".into()), set(&["a", "b"]));
+        policy.lists.insert(
+            (PolicySubject::Role(Role::Member), "itglue".into()),
+            set(&["a", "b"]),
+        );
         policy
             .lists
             .insert((PolicySubject::Team(red), "itglue".into()), set(&["a"]));
@@ -140,7 +141,7 @@ mod tests {
             (Role::Member, &[red], "b", false), // red's list leaves b out
             (Role::Member, &[red, blue], "b", true), // one of the teams allows it
             (Role::Member, &[grey], "b", true), // grey has no list
-            (Role::Admin, &[red], "c", false), // org allows, red does not
+            (Role::Admin, &[red], "c", false),  // org allows, red does not
             (Role::Owner, &[red], "zzz", true),
             (Role::Member, &[], "d", false), // not in the organisation list
         ];

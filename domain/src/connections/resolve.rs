@@ -141,7 +141,8 @@ fn usable(subject: &Subject, candidate: &Candidate) -> bool {
 
 fn resolve_slug(subject: &Subject, slug: &str, options: &[&Candidate]) -> Option<Resolution> {
     let of_tier = |tier: Tier| -> Vec<&Candidate> {
-        let mut found: Vec<&Candidate> = options.iter().copied().filter(|c| c.tier == tier).collect();
+        let mut found: Vec<&Candidate> =
+            options.iter().copied().filter(|c| c.tier == tier).collect();
         found.sort_by_key(|c| (c.created_at, c.id));
         found
     };
@@ -160,13 +161,23 @@ fn resolve_slug(subject: &Subject, slug: &str, options: &[&Candidate]) -> Option
         teams.sort_by_key(|c| (team_name(c).to_lowercase(), c.created_at, c.id));
         match teams.as_slice() {
             [] => (*of_tier(Tier::Organization).first()?, Reason::Organization),
-            [only] => (*only, Reason::OnlyTeam { team: team_name(only) }),
+            [only] => (
+                *only,
+                Reason::OnlyTeam {
+                    team: team_name(only),
+                },
+            ),
             several => match subject
                 .defaults
                 .get(slug)
                 .and_then(|id| several.iter().find(|c| c.id == *id))
             {
-                Some(chosen) => (*chosen, Reason::ChosenDefault { team: team_name(chosen) }),
+                Some(chosen) => (
+                    *chosen,
+                    Reason::ChosenDefault {
+                        team: team_name(chosen),
+                    },
+                ),
                 None => (
                     several[0],
                     Reason::FirstTeam {

@@ -73,7 +73,10 @@ fn a_single_team_connection_beats_the_organisation() {
     let w = world();
     let shared = candidate(Tier::Team, w.red.id, "itglue");
     let org = candidate(Tier::Organization, w.org, "itglue");
-    let out = resolve(&subject(&w, vec![w.red.clone()], true), &[org, shared.clone()]);
+    let out = resolve(
+        &subject(&w, vec![w.red.clone()], true),
+        &[org, shared.clone()],
+    );
     assert_eq!(out[0].chosen, shared.id);
     assert_eq!(out[0].reason, Reason::OnlyTeam { team: "Red".into() });
 }
@@ -141,7 +144,10 @@ fn a_user_without_an_organisation_gets_only_personal_connections() {
         ..Subject::default()
     };
     let out = resolve(&s, &[personal.clone(), org]);
-    assert_eq!(out.iter().map(|r| r.chosen).collect::<Vec<_>>(), vec![personal.id]);
+    assert_eq!(
+        out.iter().map(|r| r.chosen).collect::<Vec<_>>(),
+        vec![personal.id]
+    );
 }
 
 #[test]

@@ -109,13 +109,39 @@ async fn seal(
 pub(crate) async fn credentials(
     deps: &Deps,
     row: &connections::Model,
+    now: OffsetDateTime,
 ) -> Result<ConnectionCredentials, ConnectionError> {
     let context = SealContext {
         connection_id: row.id,
         scope: key_scope(row),
         vendor: &row.vendor,
     };
-    let plaintext = deps.vault.open(&deps.db, &context, &row.secret_sealed).await?;
+    let plaintext = match deps
+        .vault
+        .open(&deps.db, &context, &row.secret_sealed)
+        .await
+    {
+        Ok(plaintext) => plaintext,
+        Err(error) => {
+            if matches!(error, crate::vault::VaultError::Integrity) {
+                // VAULT-2: a ciphertext that does not belong to its row is a security event.
+                let event = AuditEvent {
+                    actor: Actor::Anonymous,
+                    action: "vault.integrity_failure",
+                    target: format!("connection:{}", row.id),
+                    outcome: Outcome::Failure,
+                    detail: Some(format!("vendor={} tier={}", row.vendor, row.tier)),
+                };
+                let context = RequestContext::default();
+                let recorded =
+                    audit::record_in(&deps.db, row.organization_id, event, &context, now).await;
+                if let Err(e) = recorded {
+                    tracing::warn!(error = %e, "recording a vault integrity failure failed");
+                }
+            }
+            return Err(error.into());
+        }
+    };
     let secrets: BTreeMap<String, String> = serde_json::from_slice(&plaintext).unwrap_or_default();
     Ok(ConnectionCredentials {
         connection_id: row.id,
@@ -143,14 +169,20 @@ fn secret_hint(def: &VendorDefinition, secrets: &BTreeMap<String, SecretString>)
         .map(|s| s.expose_secret().chars().collect::<Vec<char>>());
     match first {
         Some(chars) if chars.len() >= 12 => {
-            format!("••••{}", chars[chars.len() - 4..].iter().collect::<String>())
+            format!(
+                "••••{}",
+                chars[chars.len() - 4..].iter().collect::<String>()
+            )
         }
         _ => "••••".into(),
     }
 }
 
 /// Checks slug and name, with the vendor's longest tool name (`{slug}__{tool}` ≤ 64).
-fn parse_names(def: &VendorDefinition, input: &ConnectionInput) -> Result<(ConnectionSlug, String), ConnectionError> {
+fn parse_names(
+    def: &VendorDefinition,
+    input: &ConnectionInput,
+) -> Result<(ConnectionSlug, String), ConnectionError> {
     let mut errors = BTreeMap::new();
     let slug_text = if input.slug.trim().is_empty() {
         def.slug.as_str()
@@ -159,7 +191,12 @@ fn parse_names(def: &VendorDefinition, input: &ConnectionInput) -> Result<(Conne
     };
     let slug = match ConnectionSlug::parse(slug_text) {
         Ok(slug) => {
-            let longest = def.tools.iter().map(|t| t.name.chars().count()).max().unwrap_or(0);
+            let longest = def
+                .tools
+                .iter()
+                .map(|t| t.name.chars().count())
+                .max()
+                .unwrap_or(0);
             if slug.as_str().len() + 2 + longest > MAX_TOOL_NAME_CHARS {
                 errors.insert(
                     "slug".to_owned(),
@@ -177,7 +214,11 @@ fn parse_names(def: &VendorDefinition, input: &ConnectionInput) -> Result<(Conne
         }
     };
     let name = input.name.trim();
-    let name = if name.is_empty() { def.name.clone() } else { name.to_owned() };
+    let name = if name.is_empty() {
+        def.name.clone()
+    } else {
+        name.to_owned()
+    };
     if name.chars().count() > 100 || name.chars().any(char::is_control) {
         errors.insert("name".into(), "A name has at most 100 characters.".into());
     }
@@ -218,7 +259,11 @@ async fn check(
 }
 
 /// Where the caller may put a connection: the owner id and scope, or why not.
-fn place(caller: &Caller, placement: Placement, personal_count: u64) -> Result<(Tier, Uuid, Option<Uuid>, Option<Uuid>), ConnectionError> {
+fn place(
+    caller: &Caller,
+    placement: Placement,
+    personal_count: u64,
+) -> Result<(Tier, Uuid, Option<Uuid>, Option<Uuid>), ConnectionError> {
     match placement {
         Placement::Personal => {
             let limit = caller
@@ -251,9 +296,10 @@ fn place(caller: &Caller, placement: Placement, personal_count: u64) -> Result<(
 }
 
 fn manage_shared(caller: &Caller) -> Result<Uuid, ConnectionError> {
-    let membership = caller.membership.as_ref().ok_or_else(|| {
-        ConnectionError::NotAllowed(caller.shared_refusal().unwrap_or_default())
-    })?;
+    let membership = caller
+        .membership
+        .as_ref()
+        .ok_or_else(|| ConnectionError::NotAllowed(caller.shared_refusal().unwrap_or_default()))?;
     membership.check(Permission::ManageSharedConnections)?;
     Ok(membership.organization.id)
 }
@@ -301,7 +347,19 @@ pub async fn create(
     let status = match verdict {
         Ok(status) => status,
         Err(refusal) => {
-            audit_connection(deps, user, "connection.create", &def.slug, tier, slug.as_str(), Outcome::Failure, Some(outcome.class()), context, now).await?;
+            audit_connection(
+                deps,
+                user,
+                "connection.create",
+                &def.slug,
+                tier,
+                slug.as_str(),
+                Outcome::Failure,
+                Some(outcome.class()),
+                context,
+                now,
+            )
+            .await?;
             return Err(refusal);
         }
     };
@@ -341,7 +399,19 @@ pub async fn create(
         }
         Err(e) => return Err(e.into()),
     };
-    audit_connection(deps, user, "connection.create", &def.slug, tier, slug.as_str(), Outcome::Success, Some(outcome.class()), context, now).await?;
+    audit_connection(
+        deps,
+        user,
+        "connection.create",
+        &def.slug,
+        tier,
+        slug.as_str(),
+        Outcome::Success,
+        Some(outcome.class()),
+        context,
+        now,
+    )
+    .await?;
     Ok(row)
 }
 
@@ -360,7 +430,10 @@ pub(crate) async fn find_for(
     let visible = match Tier::parse(&row.tier) {
         Some(Tier::Personal) => row.owner_id == caller.user_id,
         Some(Tier::Team) => {
-            caller.organization_teams.iter().any(|t| t.id == row.owner_id)
+            caller
+                .organization_teams
+                .iter()
+                .any(|t| t.id == row.owner_id)
                 && (caller.teams.iter().any(|t| t.id == row.owner_id)
                     || caller.shared_refusal().is_none())
         }
@@ -416,7 +489,19 @@ pub async fn update(
     let status = match verdict {
         Ok(status) => status,
         Err(refusal) => {
-            audit_connection(deps, user, "connection.update", &row.vendor, tier, &row.slug, Outcome::Failure, Some(outcome.class()), context, now).await?;
+            audit_connection(
+                deps,
+                user,
+                "connection.update",
+                &row.vendor,
+                tier,
+                &row.slug,
+                Outcome::Failure,
+                Some(outcome.class()),
+                context,
+                now,
+            )
+            .await?;
             return Err(refusal);
         }
     };
@@ -440,7 +525,19 @@ pub async fn update(
         }
         Err(e) => return Err(e.into()),
     };
-    audit_connection(deps, user, "connection.update", &row.vendor, tier, updated.slug.as_str(), Outcome::Success, Some(outcome.class()), context, now).await?;
+    audit_connection(
+        deps,
+        user,
+        "connection.update",
+        &row.vendor,
+        tier,
+        updated.slug.as_str(),
+        Outcome::Success,
+        Some(outcome.class()),
+        context,
+        now,
+    )
+    .await?;
     Ok(updated)
 }
 
@@ -457,7 +554,7 @@ pub async fn retest(
     let caller = Caller::load(&deps.db, user.id).await?;
     let row = find_for(deps, &caller, id, false).await?;
     let def = vendor(deps, &row.vendor)?;
-    let creds = credentials(deps, &row).await?;
+    let creds = credentials(deps, &row, now).await?;
     let outcome = deps.engine.check(&def, &creds, now).await;
     let mut active: connections::ActiveModel = row.clone().into();
     active.status = Set(if outcome.is_ok() { "ok" } else { "failing" }.to_owned());
@@ -466,8 +563,24 @@ pub async fn retest(
     active.last_check_message = Set(Some(outcome.message()));
     let updated = active.update(&deps.db).await?;
     let tier = Tier::parse(&row.tier).unwrap_or(Tier::Personal);
-    let result = if outcome.is_ok() { Outcome::Success } else { Outcome::Failure };
-    audit_connection(deps, user, "connection.test", &row.vendor, tier, &row.slug, result, Some(outcome.class()), context, now).await?;
+    let result = if outcome.is_ok() {
+        Outcome::Success
+    } else {
+        Outcome::Failure
+    };
+    audit_connection(
+        deps,
+        user,
+        "connection.test",
+        &row.vendor,
+        tier,
+        &row.slug,
+        result,
+        Some(outcome.class()),
+        context,
+        now,
+    )
+    .await?;
     Ok((updated, outcome))
 }
 
@@ -484,7 +597,19 @@ pub async fn delete(
     let row = find_for(deps, &caller, id, true).await?;
     connections::Entity::delete_by_id(id).exec(&deps.db).await?;
     let tier = Tier::parse(&row.tier).unwrap_or(Tier::Personal);
-    audit_connection(deps, user, "connection.delete", &row.vendor, tier, &row.slug, Outcome::Success, None, context, now).await?;
+    audit_connection(
+        deps,
+        user,
+        "connection.delete",
+        &row.vendor,
+        tier,
+        &row.slug,
+        Outcome::Success,
+        None,
+        context,
+        now,
+    )
+    .await?;
     Ok(row)
 }
 

@@ -113,7 +113,16 @@ mod tests {
             assert!(ConnectionSlug::parse(good).is_ok(), "{good}");
         }
         for bad in [
-            "", "Autotask", "auto_task", "-a", "a-", "a--b", "1abc", "gateway", "a b", "é",
+            "",
+            "Autotask",
+            "auto_task",
+            "-a",
+            "a-",
+            "a--b",
+            "1abc",
+            "gateway",
+            "a b",
+            "é",
             "abcdefghijklmnopqrstuvwxy",
         ] {
             assert!(ConnectionSlug::parse(bad).is_err(), "{bad}");

@@ -292,7 +292,11 @@ pub struct ToolCache {
 
 impl ToolCache {
     /// The user's snapshot: cached while fresh, else rebuilt.
-    pub async fn get(&self, deps: &store::Deps, user_id: Uuid) -> Result<Arc<UserTools>, ConnectionError> {
+    pub async fn get(
+        &self,
+        deps: &store::Deps,
+        user_id: Uuid,
+    ) -> Result<Arc<UserTools>, ConnectionError> {
         let cached = self
             .entries
             .lock()
@@ -411,7 +415,7 @@ async fn call_vendor(
     arguments: Value,
     now: OffsetDateTime,
 ) -> CallResult {
-    let creds = match store::credentials(deps, &connection.row).await {
+    let creds = match store::credentials(deps, &connection.row, now).await {
         Ok(creds) => creds,
         Err(e) => {
             tracing::error!(error = %e, connection = %connection.row.id, "credential could not be decrypted");
@@ -425,7 +429,11 @@ async fn call_vendor(
             );
         }
     };
-    match deps.engine.call(&connection.def, &creds, tool, arguments, now).await {
+    match deps
+        .engine
+        .call(&connection.def, &creds, tool, arguments, now)
+        .await
+    {
         Ok(output) => CallResult {
             text: output.text,
             structured: output.structured,
@@ -472,8 +480,7 @@ fn list_connections(deps: &store::Deps, snapshot: &UserTools) -> CallResult {
         })
         .collect();
     CallResult {
-        text: serde_json::to_string_pretty(&json!({ "connections": list }))
-            .unwrap_or_default(),
+        text: serde_json::to_string_pretty(&json!({ "connections": list })).unwrap_or_default(),
         structured: None,
         is_error: false,
         class: "ok",

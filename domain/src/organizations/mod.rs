@@ -452,6 +452,14 @@ pub async fn delete(
     // memberships and team members are deleted explicitly as well, so no access outlives it even
     // where a cascade is not enforced.
     let txn = db.begin().await?;
+    // Shared credentials go with the organisation, and their data keys are shredded.
+    crate::entity::connections::Entity::delete_many()
+        .filter(crate::entity::connections::Column::OrganizationId.eq(organization.id))
+        .exec(&txn)
+        .await?;
+    let mut scopes = vec![crate::vault::KeyScope::Organization(organization.id)];
+    scopes.extend(team_ids.iter().map(|id| crate::vault::KeyScope::Team(*id)));
+    crate::vault::shred_scopes(&txn, &scopes).await?;
     organizations::Entity::delete_by_id(organization.id)
         .exec(&txn)
         .await?;

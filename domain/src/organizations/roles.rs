@@ -73,7 +73,7 @@ pub enum Permission {
     ManageInvitations,
     /// Create and delete teams and choose their members.
     ManageTeams,
-    /// Connect and disconnect team and organisation credentials.
+    /// Connect and disconnect team and organisation credentials; edit the tool allowlists.
     ManageSharedConnections,
     /// Read and export the audit log.
     ViewAuditLog,
@@ -116,7 +116,9 @@ impl Permission {
             }
             Permission::ManageInvitations => "Create, list and revoke invite links",
             Permission::ManageTeams => "Create and delete teams, choose their members",
-            Permission::ManageSharedConnections => "Connect and disconnect shared connections",
+            Permission::ManageSharedConnections => {
+                "Connect and disconnect shared connections, set tool access"
+            }
             Permission::ViewAuditLog => "Read and export the audit log",
             Permission::ManageServiceClients => "Create, rotate and delete service clients",
             Permission::RenameOrganization => "Rename the organisation",
@@ -140,7 +142,7 @@ impl Permission {
                     "Only the organisation's owner and admins can manage teams."
                 }
                 Permission::ManageSharedConnections => {
-                    "Only the organisation's owner and admins can manage shared connections."
+                    "Only the organisation's owner and admins can manage shared connections and tool access."
                 }
                 Permission::ViewAuditLog => {
                     "Only the organisation's owner and admins can see the audit log."

@@ -161,6 +161,12 @@ pub async fn delete_team(
         .filter(team_members::Column::TeamId.eq(team.id))
         .exec(&txn)
         .await?;
+    // The team's connections go with it, and their data key is shredded.
+    crate::entity::connections::Entity::delete_many()
+        .filter(crate::entity::connections::Column::TeamId.eq(team.id))
+        .exec(&txn)
+        .await?;
+    crate::vault::shred_scopes(&txn, &[crate::vault::KeyScope::Team(team.id)]).await?;
     let deleted = teams::Entity::delete_many()
         .filter(teams::Column::Id.eq(team.id))
         .filter(teams::Column::OrganizationId.eq(organization_id))

@@ -260,6 +260,20 @@ impl Vault {
     }
 }
 
+/// Crypto-shredding inside a caller's transaction: deletes the data keys of `scopes`, so every
+/// ciphertext sealed under them is unreadable from then on. Used when a team or an organisation is
+/// deleted (its connection rows go in the same transaction). A process's cached copy of a key
+/// expires with the cache's lifetime; no ciphertext is left for it to open.
+pub async fn shred_scopes<C: ConnectionTrait>(
+    db: &C,
+    scopes: &[KeyScope],
+) -> Result<(), sea_orm::DbErr> {
+    for scope in scopes {
+        store::delete_scope(db, *scope).await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 #[path = "vault_tests.rs"]
 mod tests;

@@ -9,7 +9,12 @@ use crate::helpers::{spawn_app, TestApp};
 const CANARY: &str = "canary-demo-key-5b1e9f0c";
 
 /// Calls a JSON-encoded server function (`/api/<endpoint>`) as the page's JavaScript does.
-pub async fn call_json(client: &reqwest::Client, base: &str, endpoint: &str, body: Value) -> (StatusCode, Value) {
+pub async fn call_json(
+    client: &reqwest::Client,
+    base: &str,
+    endpoint: &str,
+    body: Value,
+) -> (StatusCode, Value) {
     let response = client
         .post(format!("{base}/api/{endpoint}"))
         .header("sec-fetch-site", "same-origin")
@@ -34,28 +39,46 @@ fn demo(placement: &str, slug: &str, key: &str) -> Value {
 
 async fn signed_in(app: &TestApp, name: &str) {
     let email = format!("{}@example.com", name.to_lowercase());
-    assert!(app.dev_login(name, &email, "").await.status().is_redirection());
+    assert!(app
+        .dev_login(name, &email, "")
+        .await
+        .status()
+        .is_redirection());
 }
 
 #[tokio::test]
 async fn connecting_the_demo_vendor_shows_it_in_effect_without_its_secret() {
     let app = spawn_app().await;
     signed_in(&app, "Alice").await;
-    let (status, id) = call_json(&app.client, &app.base, "connections/create", demo("personal", "demo", CANARY)).await;
+    let (status, id) = call_json(
+        &app.client,
+        &app.base,
+        "connections/create",
+        demo("personal", "demo", CANARY),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{id}");
     let (status, view) = app.call("connections/get", &[]).await;
     assert_eq!(status, StatusCode::OK);
     let text = view.to_string();
-    assert!(!text.contains(CANARY), "the secret never goes back to the browser");
+    assert!(
+        !text.contains(CANARY),
+        "the secret never goes back to the browser"
+    );
     assert_eq!(view["personal"][0]["id"], id);
     assert_eq!(view["personal"][0]["status"], "ok");
     assert_eq!(view["effective"][0]["slug"], "demo");
     let page = app.get("/connections").await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
-    assert!(html.contains("In effect for your AI clients"), "the page renders its sections");
+    assert!(
+        html.contains("In effect for your AI clients"),
+        "the page renders its sections"
+    );
     assert!(!html.contains(CANARY));
-    let (status, result) = app.call("connections/test", &[("id", id.as_str().unwrap())]).await;
+    let (status, result) = app
+        .call("connections/test", &[("id", id.as_str().unwrap())])
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(result["ok"], true);
 }
@@ -64,13 +87,28 @@ async fn connecting_the_demo_vendor_shows_it_in_effect_without_its_secret() {
 async fn refusals_name_the_field_or_the_reason_and_save_nothing() {
     let app = spawn_app().await;
     signed_in(&app, "Alice").await;
-    let (status, error) = call_json(&app.client, &app.base, "connections/create", demo("personal", "Bad Slug", "")).await;
+    let (status, error) = call_json(
+        &app.client,
+        &app.base,
+        "connections/create",
+        demo("personal", "Bad Slug", ""),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
-    let fields = error["Fields"].as_array().expect("per-field errors").clone();
+    let fields = error["Fields"]
+        .as_array()
+        .expect("per-field errors")
+        .clone();
     let named: Vec<&str> = fields.iter().filter_map(|f| f[0].as_str()).collect();
     assert!(named.contains(&"slug"), "{error}");
     // Shared connections belong to an organisation.
-    let (status, error) = call_json(&app.client, &app.base, "connections/create", demo("organization", "demo", CANARY)).await;
+    let (status, error) = call_json(
+        &app.client,
+        &app.base,
+        "connections/create",
+        demo("organization", "demo", CANARY),
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
     assert!(error.to_string().contains("organisation"), "{error}");
     let (_, view) = app.call("connections/get", &[]).await;
@@ -81,7 +119,13 @@ async fn refusals_name_the_field_or_the_reason_and_save_nothing() {
 async fn another_users_connection_is_not_found_and_stays() {
     let app = spawn_app().await;
     signed_in(&app, "Alice").await;
-    let (_, id) = call_json(&app.client, &app.base, "connections/create", demo("personal", "demo", CANARY)).await;
+    let (_, id) = call_json(
+        &app.client,
+        &app.base,
+        "connections/create",
+        demo("personal", "demo", CANARY),
+    )
+    .await;
     let id = id.as_str().unwrap().to_owned();
     let (bob, _) = app.browser("Bob", "bob@example.com").await;
     for endpoint in ["connections/delete", "connections/test"] {
@@ -109,7 +153,13 @@ async fn another_users_connection_is_not_found_and_stays() {
 async fn connection_changes_are_audited_without_secrets() {
     let app = spawn_app().await;
     signed_in(&app, "Alice").await;
-    call_json(&app.client, &app.base, "connections/create", demo("personal", "demo", CANARY)).await;
+    call_json(
+        &app.client,
+        &app.base,
+        "connections/create",
+        demo("personal", "demo", CANARY),
+    )
+    .await;
     let events: Vec<domain::entity::audit_events::Model> =
         <domain::entity::audit_events::Entity as sea_orm::EntityTrait>::find()
             .all(&app.db.db)
@@ -120,6 +170,10 @@ async fn connection_changes_are_audited_without_secrets() {
         .find(|e| e.action == "connection.create")
         .expect("connection.create recorded");
     assert_eq!(created.outcome, "success");
-    assert!(created.detail.as_deref().unwrap_or_default().contains("vendor=demo"));
+    assert!(created
+        .detail
+        .as_deref()
+        .unwrap_or_default()
+        .contains("vendor=demo"));
     assert!(events.iter().all(|e| !format!("{e:?}").contains(CANARY)));
 }

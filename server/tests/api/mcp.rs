@@ -23,7 +23,10 @@ async fn spawn(tools: Arc<FixtureTools>) -> TestApp {
 
 /// A user signed in through the portal who authorized a new public client for both scopes:
 /// (access token, the browser, user id).
-pub(crate) async fn sign_in_and_authorize(app: &TestApp, name: &str) -> (String, Browser, uuid::Uuid) {
+pub(crate) async fn sign_in_and_authorize(
+    app: &TestApp,
+    name: &str,
+) -> (String, Browser, uuid::Uuid) {
     let (browser, user) = app
         .browser(name, &format!("{}@example.com", name.to_lowercase()))
         .await;
@@ -60,7 +63,10 @@ impl Call<'_> {
         request
     }
 
-    pub(crate) async fn post(&self, body: Value) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+    pub(crate) async fn post(
+        &self,
+        body: Value,
+    ) -> (StatusCode, Value, reqwest::header::HeaderMap) {
         let response = self
             .request(reqwest::Method::POST)
             .json(&body)

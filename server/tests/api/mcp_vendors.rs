@@ -39,11 +39,18 @@ async fn a_connected_vendors_tools_are_listed_and_called_with_the_stored_credent
     let (token, ada, _) = sign_in_and_authorize(&app, "Ada").await;
     connect_demo(&app, &ada.client, "demo").await;
     let (session, _) = initialize(&app, &token, "2025-11-25").await;
-    let call = Call { app: &app, token: &token, session: Some(&session) };
+    let call = Call {
+        app: &app,
+        token: &token,
+        session: Some(&session),
+    };
     let (status, listed, _) = call.post(rpc(2, "tools/list", json!({}))).await;
     assert_eq!(status, StatusCode::OK, "{listed}");
     let names = tool_names(&listed);
-    assert!(names.contains(&"demo__list_companies".to_owned()), "{names:?}");
+    assert!(
+        names.contains(&"demo__list_companies".to_owned()),
+        "{names:?}"
+    );
     assert!(names.contains(&"gateway__list_connections".to_owned()));
     let write = listed["result"]["tools"]
         .as_array()
@@ -54,7 +61,11 @@ async fn a_connected_vendors_tools_are_listed_and_called_with_the_stored_credent
     assert!(write["name"].as_str().unwrap().starts_with("demo__"));
 
     let (status, called, _) = call
-        .post(rpc(3, "tools/call", json!({"name": "demo__list_companies", "arguments": {}})))
+        .post(rpc(
+            3,
+            "tools/call",
+            json!({"name": "demo__list_companies", "arguments": {}}),
+        ))
         .await;
     assert_eq!(status, StatusCode::OK, "{called}");
     assert_ne!(called["result"]["isError"], true, "{called}");
@@ -62,19 +73,38 @@ async fn a_connected_vendors_tools_are_listed_and_called_with_the_stored_credent
     assert!(text.contains("name"), "vendor data comes back: {text}");
 
     let (_, listed_connections, _) = call
-        .post(rpc(4, "tools/call", json!({"name": "gateway__list_connections", "arguments": {}})))
+        .post(rpc(
+            4,
+            "tools/call",
+            json!({"name": "gateway__list_connections", "arguments": {}}),
+        ))
         .await;
-    let text = listed_connections["result"]["content"][0]["text"].as_str().unwrap();
+    let text = listed_connections["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap();
     assert!(text.contains("\"tier\": \"personal\""), "{text}");
 
     // Another user sees none of Ada's vendor tools, and cannot call them by name.
     let (bob_token, _, _) = sign_in_and_authorize(&app, "Bob").await;
     let (bob_session, _) = initialize(&app, &bob_token, "2025-11-25").await;
-    let bob = Call { app: &app, token: &bob_token, session: Some(&bob_session) };
+    let bob = Call {
+        app: &app,
+        token: &bob_token,
+        session: Some(&bob_session),
+    };
     let (_, bob_list, _) = bob.post(rpc(2, "tools/list", json!({}))).await;
-    assert!(tool_names(&bob_list).iter().all(|n| n.starts_with("gateway__")), "{bob_list}");
+    assert!(
+        tool_names(&bob_list)
+            .iter()
+            .all(|n| n.starts_with("gateway__")),
+        "{bob_list}"
+    );
     let (_, refused, _) = bob
-        .post(rpc(3, "tools/call", json!({"name": "demo__list_companies", "arguments": {}})))
+        .post(rpc(
+            3,
+            "tools/call",
+            json!({"name": "demo__list_companies", "arguments": {}}),
+        ))
         .await;
     assert_eq!(refused["error"]["code"], -32602, "{refused}");
 }
@@ -86,7 +116,11 @@ async fn a_read_only_token_is_asked_to_step_up_for_a_write_tool() {
     connect_demo(&app, &ada.client, "demo").await;
     let token = authorize(&app, &ada, "mcp:read").await;
     let (session, _) = initialize(&app, &token, "2025-11-25").await;
-    let call = Call { app: &app, token: &token, session: Some(&session) };
+    let call = Call {
+        app: &app,
+        token: &token,
+        session: Some(&session),
+    };
     let (_, listed, _) = call.post(rpc(2, "tools/list", json!({}))).await;
     let write = listed["result"]["tools"]
         .as_array()
@@ -98,11 +132,18 @@ async fn a_read_only_token_is_asked_to_step_up_for_a_write_tool() {
         .unwrap()
         .to_owned();
     let (status, _, headers) = call
-        .post(rpc(3, "tools/call", json!({"name": write, "arguments": {}})))
+        .post(rpc(
+            3,
+            "tools/call",
+            json!({"name": write, "arguments": {}}),
+        ))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let challenge = headers["www-authenticate"].to_str().unwrap();
-    assert!(challenge.contains("insufficient_scope") && challenge.contains("mcp:write"), "{challenge}");
+    assert!(
+        challenge.contains("insufficient_scope") && challenge.contains("mcp:write"),
+        "{challenge}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -110,7 +151,11 @@ async fn connecting_a_vendor_in_the_portal_tells_open_sessions_their_tools_chang
     let app = spawn_app().await;
     let (token, ada, _) = sign_in_and_authorize(&app, "Ada").await;
     let (session, _) = initialize(&app, &token, "2025-11-25").await;
-    let call = Call { app: &app, token: &token, session: Some(&session) };
+    let call = Call {
+        app: &app,
+        token: &token,
+        session: Some(&session),
+    };
     let (_, before, _) = call.post(rpc(2, "tools/list", json!({}))).await;
     assert!(!tool_names(&before).iter().any(|n| n.starts_with("demo__")));
     let mut stream = call
@@ -134,5 +179,8 @@ async fn connecting_a_vendor_in_the_portal_tells_open_sessions_their_tools_chang
         seen.push_str(&String::from_utf8_lossy(&chunk));
     }
     let (_, after, _) = call.post(rpc(3, "tools/list", json!({}))).await;
-    assert!(tool_names(&after).contains(&"demo__list_companies".to_owned()), "{after}");
+    assert!(
+        tool_names(&after).contains(&"demo__list_companies".to_owned()),
+        "{after}"
+    );
 }

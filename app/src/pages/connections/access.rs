@@ -11,9 +11,7 @@ use crate::{
         form::{action_error, hydrated, successes, toast_on_success, FormError},
         status::{ErrorPanel, Loading},
     },
-    server_fns::connections::{
-        get_tool_access, SetToolAllowlist, SetToolDefault, ToolAccessView,
-    },
+    server_fns::connections::{get_tool_access, SetToolAllowlist, SetToolDefault, ToolAccessView},
 };
 
 /// The tool-access section (members of an organisation only).
@@ -24,7 +22,10 @@ pub(crate) fn ToolAccess() -> impl IntoView {
     toast_on_success(save, || "Tool access saved".into());
     toast_on_success(default, || "Default saved".into());
     let (saved, defaulted) = (successes(save), successes(default));
-    let data = Resource::new(move || (saved.get(), defaulted.get()), |_| get_tool_access());
+    let data = Resource::new(
+        move || (saved.get(), defaulted.get()),
+        |_| get_tool_access(),
+    );
     view! {
         <section class="card" aria-labelledby="tool-access-title" id="tool-access">
             <h2 id="tool-access-title">"Tool access"</h2>

@@ -3,12 +3,12 @@
 //! connection is saved only if the vendor accepted the credential. A refusal keeps everything
 //! typed (secrets included, in this browser only) and shows each field's problem beside it.
 
-use leptos::{html, prelude::*};
 use super::{ConnectTarget, ConnectionActions};
 use crate::{
     error::PortalError,
     server_fns::connections::{CreateConnection, FieldView, UpdateConnection},
 };
+use leptos::{html, prelude::*};
 
 /// The panel.
 #[component]
@@ -44,9 +44,15 @@ pub(crate) fn ConnectPanel(
         value
     });
     // Close after a success (the list reloads with the new connection).
-    let seen = StoredValue::new((actions.create.version().get_untracked(), actions.update.version().get_untracked()));
+    let seen = StoredValue::new((
+        actions.create.version().get_untracked(),
+        actions.update.version().get_untracked(),
+    ));
     Effect::new(move |_| {
-        let versions = (actions.create.version().get(), actions.update.version().get());
+        let versions = (
+            actions.create.version().get(),
+            actions.update.version().get(),
+        );
         let ok = if is_edit {
             actions.update.value().with(|v| matches!(v, Some(Ok(_))))
         } else {
@@ -82,7 +88,9 @@ pub(crate) fn ConnectPanel(
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(form) = form_ref.get() else { return };
-        let Ok(data) = web_sys::FormData::new_with_form(&form) else { return };
+        let Ok(data) = web_sys::FormData::new_with_form(&form) else {
+            return;
+        };
         let get = |name: &str| data.get(name).as_string().unwrap_or_default();
         let fields: Vec<(String, String)> = field_names
             .iter()
@@ -235,4 +243,3 @@ fn FieldError(error: Signal<Option<String>>, #[prop(into)] id: String) -> impl I
         </p>
     }
 }
-

@@ -21,9 +21,10 @@ pub async fn create_connection(
         name,
         fields: fields.into_iter().collect(),
     };
-    let row = domain::connections::create(&state.connections, &user, placement, input, &context, now)
-        .await
-        .map_err(|e| ssr::connection_error(&state, e))?;
+    let row =
+        domain::connections::create(&state.connections, &user, placement, input, &context, now)
+            .await
+            .map_err(|e| ssr::connection_error(&state, e))?;
     match placement {
         domain::connections::Placement::Personal => state.tool_cache.invalidate_user(user.id),
         _ => state.tool_cache.invalidate_all(),

@@ -127,7 +127,10 @@ pub(crate) mod ssr {
         let mut placements = vec![("personal".to_owned(), "Personal — only you".to_owned())];
         if o.shared_refusal.is_none() {
             placements.extend(o.teams.iter().map(|(t, _)| {
-                (format!("team:{}", t.id), format!("Team “{}” — its members", t.name))
+                (
+                    format!("team:{}", t.id),
+                    format!("Team “{}” — its members", t.name),
+                )
             }));
             placements.push((
                 "organization".into(),

@@ -5,7 +5,10 @@ use crate::error::PortalError;
 /// Chooses which team's connection serves `slug` for the caller (empty `connection_id` clears
 /// the choice).
 #[server(endpoint = "connections/default")]
-pub async fn set_connection_default(slug: String, connection_id: String) -> Result<(), PortalError> {
+pub async fn set_connection_default(
+    slug: String,
+    connection_id: String,
+) -> Result<(), PortalError> {
     let (state, user, context, now) = crate::server_fns::organization::caller()?;
     let id = if connection_id.trim().is_empty() {
         None
