@@ -30,7 +30,7 @@ step "cargo fmt --check" fmt cargo fmt --all --check
 step "cargo clippy -D warnings" clippy cargo clippy --workspace --all-targets --locked -- -D warnings
 # Not `--workspace`: it would unify `frontend`'s hydrate feature into the server build (leptos then
 # spawns tasks the browser way and the server panics). These are all the crates with host tests.
-RUST_TESTS=(cargo test --locked -p domain -p migration -p app -p server)
+RUST_TESTS=(cargo test --locked -p domain -p migration -p app -p server -p vendor-fakes)
 step "Rust tests on SQLite" sqlite env -u TEST_DATABASE_URL "${RUST_TESTS[@]}"
 
 # shellcheck source=pg-throwaway.sh

@@ -27,6 +27,25 @@ pub async fn call_json(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// Calls a form-encoded server function with any client.
+pub async fn call_json_form(
+    client: &reqwest::Client,
+    base: &str,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, Value) {
+    let response = client
+        .post(format!("{base}/api/{endpoint}"))
+        .header("sec-fetch-site", "same-origin")
+        .header("accept", "application/json")
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
 fn demo(placement: &str, slug: &str, key: &str) -> Value {
     json!({
         "placement": placement,

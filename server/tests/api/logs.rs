@@ -131,3 +131,142 @@ async fn a_sign_in_logs_no_token_code_secret_or_session_id() {
         assert!(!log.contains(secret), "{what} appears in the log");
     }
 }
+
+/// VAULT-7: a vendor credential entered in the portal — accepted, refused by the vendor, re-tested
+/// and used against the vendor's API — never appears in the log at trace level, even in the
+/// outbound requests' headers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vendor_credentials_never_reach_the_log() {
+    let itglue = vendor_fakes::itglue::spawn(vendor_fakes::Options::default())
+        .await
+        .unwrap();
+    let overrides: serde_json::Map<String, serde_json::Value> = itglue
+        .real_origins
+        .iter()
+        .map(|o| (o.clone(), serde_json::Value::String(itglue.origin.clone())))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-gateway"))
+        .arg("serve")
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("GATEWAY_BIND", format!("127.0.0.1:{port}"))
+        .env("GATEWAY_PUBLIC_URL", &base)
+        .env("GATEWAY_MASTER_KEY", MASTER_KEY_B64)
+        .env("GATEWAY_DEV_LOGIN", "true")
+        .env("GATEWAY_LOG_FORMAT", "json")
+        .env("GATEWAY_LOG_FILTER", "trace")
+        .env(
+            "GATEWAY_OUTBOUND_ORIGIN_OVERRIDES",
+            serde_json::Value::Object(overrides).to_string(),
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let drain = |pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let mut pipe = pipe;
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let browser = client();
+    let mut ready = false;
+    for _ in 0..200 {
+        if let Ok(r) = browser.get(format!("{base}/health/ready")).send().await {
+            ready = r.status() == 200;
+            if ready {
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(ready, "the gateway started");
+    let signed_in = browser
+        .post(format!("{base}/auth/dev/login"))
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("name", "Ada"), ("email", "ada@example.com"), ("next", "")])
+        .send()
+        .await
+        .unwrap();
+    assert!(signed_in.status().is_redirection());
+
+    let demo_canary = "demo-canary-3c9e71f4a0b2";
+    let wrong_canary = "ITG.wrong-canary-77a1d0c4";
+    let create = |vendor: &str, slug: &str, fields: serde_json::Value| {
+        crate::connections::call_json(
+            &browser,
+            &base,
+            "connections/create",
+            serde_json::json!({"placement": "personal", "vendor": vendor, "slug": slug, "name": "", "fields": fields}),
+        )
+    };
+    let (status, demo) = create(
+        "demo",
+        "demo",
+        serde_json::json!([["api_key", demo_canary]]),
+    )
+    .await;
+    assert_eq!(status, 200, "{demo}");
+    let (status, refused) = create(
+        "itglue",
+        "itglue",
+        serde_json::json!([["region", "us"], ["api_key", wrong_canary]]),
+    )
+    .await;
+    assert_eq!(status, 400, "the vendor refused the wrong key: {refused}");
+    let (status, itglue_id) = create(
+        "itglue",
+        "itglue",
+        serde_json::json!([["region", "us"], ["api_key", vendor_fakes::itglue::API_KEY]]),
+    )
+    .await;
+    assert_eq!(status, 200, "{itglue_id}");
+    for id in [&demo, &itglue_id] {
+        let (status, tested) = crate::connections::call_json_form(
+            &browser,
+            &base,
+            "connections/test",
+            &[("id", id.as_str().unwrap())],
+        )
+        .await;
+        assert_eq!(status, 200, "{tested}");
+        assert_eq!(tested["ok"], true, "{tested}");
+    }
+    assert!(
+        itglue
+            .requests()
+            .iter()
+            .any(|r| r.header("x-api-key") == Some(vendor_fakes::itglue::API_KEY)),
+        "the key reached the vendor, so it passed through the gateway's outbound path"
+    );
+
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let log = stdout.join().unwrap() + &stderr.join().unwrap();
+    assert!(
+        log.contains("/api/connections/create"),
+        "the log was captured"
+    );
+    for (what, secret) in [
+        ("the Demo key", demo_canary),
+        ("a refused IT Glue key", wrong_canary),
+        ("the IT Glue key", vendor_fakes::itglue::API_KEY),
+    ] {
+        assert!(!log.contains(secret), "{what} appears in the log");
+    }
+}
