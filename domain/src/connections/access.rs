@@ -45,6 +45,9 @@ pub async fn load_policy<C: ConnectionTrait>(
     })
 }
 
+/// A vendor as the tool-access page lists it: slug, name, and its tools (name, title, writes).
+pub type VendorTools = (String, String, Vec<(String, String, bool)>);
+
 /// The tool-access page's data.
 #[derive(Debug, Clone)]
 pub struct ToolAccess {
@@ -55,7 +58,7 @@ pub struct ToolAccess {
     /// Subjects lists may be kept for: key and label.
     pub subjects: Vec<(PolicySubject, String)>,
     /// Vendors with their tools (name, title, destructive), catalog order.
-    pub vendors: Vec<(String, String, Vec<(String, String, bool)>)>,
+    pub vendors: Vec<VendorTools>,
 }
 
 /// Reads the tool-access page's data for a member of an organisation.

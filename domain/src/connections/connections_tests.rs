@@ -1,4 +1,4 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Connections against a real database, the real vault and the real Demo vendor.
 
 use std::collections::BTreeMap;
