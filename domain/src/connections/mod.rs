@@ -14,6 +14,7 @@ mod resolve;
 mod store;
 mod tier;
 pub mod tools;
+mod upstream_tools;
 mod provider;
 
 pub use access::{load_policy, set_allowlist, set_tool_default, tool_access, ToolAccess};

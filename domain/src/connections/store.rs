@@ -14,14 +14,14 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
-use super::{context::Caller, ConnectionError, ConnectionSlug, Tier, MAX_TOOL_NAME_CHARS};
+use super::{context::Caller, upstream_tools, ConnectionError, ConnectionSlug, Tier, MAX_TOOL_NAME_CHARS};
 use crate::{
     audit::{self, Actor, AuditEvent, Outcome, RequestContext},
     entity::{connection_defaults, connections},
     organizations::Permission,
     users::User,
     vault::{KeyScope, SealContext, Vault},
-    vendors::{Catalog, CheckOutcome, ConnectionCredentials, Engine, VendorDefinition},
+    vendors::{Catalog, CheckOutcome, ConnectionCredentials, Engine, UpstreamTool, VendorDefinition},
 };
 
 /// Where a new connection goes.
@@ -193,8 +193,8 @@ async fn check(
     def: &VendorDefinition,
     creds: &ConnectionCredentials,
     now: OffsetDateTime,
-) -> (CheckOutcome, Result<&'static str, ConnectionError>) {
-    let outcome = deps.engine.check(def, creds, now).await;
+) -> (CheckOutcome, Option<Vec<UpstreamTool>>, Result<&'static str, ConnectionError>) {
+    let (outcome, tools) = deps.engine.check_with_tools(def, creds, now).await;
     let unreachable = matches!(
         outcome,
         CheckOutcome::HostNotFound
@@ -214,7 +214,7 @@ async fn check(
             message: outcome.message(),
         })
     };
-    (outcome, verdict)
+    (outcome, tools, verdict)
 }
 
 /// Where the caller may put a connection: the owner id and scope, or why not.
@@ -297,7 +297,7 @@ pub async fn create(
         settings: fields.settings.clone(),
         secrets: fields.secrets.clone(),
     };
-    let (outcome, verdict) = check(deps, def, &creds, now).await;
+    let (outcome, tools, verdict) = check(deps, def, &creds, now).await;
     let status = match verdict {
         Ok(status) => status,
         Err(refusal) => {
@@ -324,7 +324,7 @@ pub async fn create(
         settings: Set(serde_json::to_string(&fields.settings).unwrap_or_else(|_| "{}".into())),
         secret_sealed: Set(sealed),
         secret_hint: Set(secret_hint(def, &fields.secrets)),
-        tools: Set(None),
+        tools: Set(upstream_tools::column(slug.as_str(), tools)),
         status: Set(status.to_owned()),
         last_checked_at: Set(Some(now)),
         last_check_class: Set(Some(outcome.class().to_owned())),
@@ -412,7 +412,7 @@ pub async fn update(
         secrets: fields.secrets.clone(),
     };
     let tier = Tier::parse(&row.tier).unwrap_or(Tier::Personal);
-    let (outcome, verdict) = check(deps, def, &creds, now).await;
+    let (outcome, tools, verdict) = check(deps, def, &creds, now).await;
     let status = match verdict {
         Ok(status) => status,
         Err(refusal) => {
@@ -427,6 +427,9 @@ pub async fn update(
     active.settings = Set(serde_json::to_string(&fields.settings).unwrap_or_else(|_| "{}".into()));
     active.secret_sealed = Set(sealed);
     active.secret_hint = Set(secret_hint(def, &fields.secrets));
+    if let Some(column) = upstream_tools::column(slug.as_str(), tools) {
+        active.tools = Set(Some(column));
+    }
     active.status = Set(status.to_owned());
     active.last_checked_at = Set(Some(now));
     active.last_check_class = Set(Some(outcome.class().to_owned()));
@@ -458,8 +461,13 @@ pub async fn retest(
     let row = find_for(deps, &caller, id, false).await?;
     let def = vendor(deps, &row.vendor)?;
     let creds = credentials(deps, &row).await?;
-    let outcome = deps.engine.check(&def, &creds, now).await;
+    let (outcome, tools) = deps.engine.check_with_tools(&def, &creds, now).await;
     let mut active: connections::ActiveModel = row.clone().into();
+    // A successful re-test refreshes an MCP server's tools; a failed one keeps the last list
+    // (its tools stay listed and answer with the failure).
+    if let Some(column) = upstream_tools::column(&row.slug, tools) {
+        active.tools = Set(Some(column));
+    }
     active.status = Set(if outcome.is_ok() { "ok" } else { "failing" }.to_owned());
     active.last_checked_at = Set(Some(now));
     active.last_check_class = Set(Some(outcome.class().to_owned()));

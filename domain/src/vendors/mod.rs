@@ -15,6 +15,7 @@ mod definition;
 mod demo;
 mod engine;
 mod form;
+mod mcp_upstream;
 mod format;
 mod format_http;
 mod format_tools;
@@ -34,6 +35,7 @@ pub use definition::{
     ToolDefinition, ToolRequest, VendorDefinition, VendorKind,
 };
 pub use engine::Engine;
+pub use mcp_upstream::{UpstreamTool, MAX_TOOLS as MAX_UPSTREAM_TOOLS};
 pub use outcome::{CallError, CheckOutcome, ToolOutput};
 pub use template::Template;
 
