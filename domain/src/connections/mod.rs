@@ -33,3 +33,6 @@ pub const MAX_TOOL_NAME_CHARS: usize = 64;
 #[cfg(test)]
 #[path = "connections_tests.rs"]
 mod tests;
+#[cfg(test)]
+#[path = "mcp_server_tests.rs"]
+mod mcp_server_tests;

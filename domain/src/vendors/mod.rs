@@ -36,6 +36,8 @@ pub use definition::{
 };
 pub use engine::Engine;
 pub use mcp_upstream::{UpstreamTool, MAX_TOOLS as MAX_UPSTREAM_TOOLS};
+#[cfg(test)]
+pub(crate) use mcp_upstream::fixture as mcp_fixture;
 pub use outcome::{CallError, CheckOutcome, ToolOutput};
 pub use template::Template;
 

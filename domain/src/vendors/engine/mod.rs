@@ -21,7 +21,8 @@ use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use super::{
-    demo, mcp_upstream, schema, CallError, CheckOutcome, ConnectionCredentials, ToolOutput, UpstreamTool, VendorDefinition, VendorKind,
+    demo, mcp_upstream, schema, CallError, CheckOutcome, ConnectionCredentials, ToolOutput,
+    UpstreamTool, VendorDefinition, VendorKind,
 };
 use crate::outbound::Outbound;
 

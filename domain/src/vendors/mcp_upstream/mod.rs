@@ -185,7 +185,10 @@ async fn connect(
 ) -> Result<Client, CallError> {
     let (url, header) = settings(creds)?;
     let outbound = engine.outbound();
-    let url = outbound
+    // Refused addresses fail here, before anything is sent. The transport keeps the URL as
+    // configured: each request goes through `Outbound::send`, which checks it again and applies
+    // the operator's origin overrides (connecting to the checked address).
+    outbound
         .check_url(&url)
         .await
         .map_err(answer::transport_call_error)?;
