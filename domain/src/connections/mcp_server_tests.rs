@@ -1,4 +1,4 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! MCP-server connections against a real upstream MCP server (rmcp's own server on
 //! 127.0.0.1, reached through the outbound guard with an origin override, as vendor fakes are),
 //! a real database and the real vault.
