@@ -443,6 +443,8 @@ pub async fn update(
         }
         Err(e) => return Err(e.into()),
     };
+    // Caches of the old credential (tokens, upstream MCP sessions) are of no further use.
+    deps.engine.forget(id);
     audit_connection(deps, user, "connection.update", &row.vendor, tier, updated.slug.as_str(), Outcome::Success, Some(outcome.class()), context, now).await?;
     Ok(updated)
 }
@@ -491,6 +493,7 @@ pub async fn delete(
     let caller = Caller::load(&deps.db, user.id).await?;
     let row = find_for(deps, &caller, id, true).await?;
     connections::Entity::delete_by_id(id).exec(&deps.db).await?;
+    deps.engine.forget(id);
     let tier = Tier::parse(&row.tier).unwrap_or(Tier::Personal);
     audit_connection(deps, user, "connection.delete", &row.vendor, tier, &row.slug, Outcome::Success, None, context, now).await?;
     Ok(row)

@@ -12,6 +12,7 @@
 //! redacted of the connection's secrets and capped; tool text is capped; tool names and
 //! descriptions are fitted and cleaned on the connections side when stored.
 
+mod errors;
 mod http;
 
 use std::{
@@ -23,12 +24,11 @@ use reqwest::header::{HeaderName, HeaderValue};
 use rmcp::{
     model::{
         CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, ContentBlock,
-        ErrorCode, Implementation, PaginatedRequestParams, Tool,
+        Implementation, PaginatedRequestParams, Tool,
     },
-    service::{ClientInitializeError, RunningService, ServiceError},
+    service::RunningService,
     transport::{
-        streamable_http_client::{StreamableHttpClientTransportConfig, StreamableHttpError},
-        StreamableHttpClientTransport,
+        streamable_http_client::StreamableHttpClientTransportConfig, StreamableHttpClientTransport,
     },
     RoleClient, ServiceExt,
 };
@@ -37,12 +37,15 @@ use time::OffsetDateTime;
 use url::Url;
 use uuid::Uuid;
 
-use self::http::{GuardedHttp, UpstreamHttpError};
-use super::{
-    engine::answer::{self, Redactor},
-    CallError, CheckOutcome, ConnectionCredentials, Engine, ToolOutput, VendorDefinition,
+use self::{
+    errors::{init_error, label, redactor, service_error},
+    http::GuardedHttp,
 };
-use crate::outbound::{self, OutboundError};
+use super::{
+    engine::answer, CallError, CheckOutcome, ConnectionCredentials, Engine, ToolOutput,
+    VendorDefinition,
+};
+use crate::outbound;
 
 /// Most tools read from one server; the rest are left out (the check says so).
 pub const MAX_TOOLS: usize = 500;
@@ -151,31 +154,6 @@ fn settings(
     Ok((url, header))
 }
 
-/// Text from the upstream, made safe to show: no control characters, redacted, capped.
-fn label(text: &str, redactor: &Redactor) -> String {
-    let cleaned: String = redactor
-        .apply(text)
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let cleaned = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
-    match cleaned.char_indices().nth(MAX_LABEL) {
-        Some((cut, _)) => format!("{}…", &cleaned[..cut]),
-        None => cleaned,
-    }
-}
-
-fn redactor(creds: &ConnectionCredentials) -> Redactor {
-    use secrecy::ExposeSecret;
-    Redactor::new(
-        creds
-            .secrets
-            .values()
-            .map(|s| s.expose_secret().to_owned())
-            .collect(),
-    )
-}
-
 /// Opens a new session: the URL checked by the guard, then `initialize`.
 async fn connect(
     engine: &Engine,
@@ -207,98 +185,6 @@ async fn connect(
     info.serve(transport)
         .await
         .map_err(|e| init_error(e, creds))
-}
-
-/// The first failure of ours in an error's chain.
-fn find_http(error: &(dyn std::error::Error + 'static)) -> Option<UpstreamHttpError> {
-    let mut next = Some(error);
-    while let Some(e) = next {
-        if let Some(StreamableHttpError::Client(found)) =
-            e.downcast_ref::<StreamableHttpError<UpstreamHttpError>>()
-        {
-            return Some(found.clone());
-        }
-        if let Some(found) = e.downcast_ref::<UpstreamHttpError>() {
-            return Some(found.clone());
-        }
-        next = e.source();
-    }
-    None
-}
-
-fn http_error(error: UpstreamHttpError) -> CallError {
-    match error {
-        UpstreamHttpError::Transport(OutboundError::TooLarge) => CallError::Unexpected(
-            "the MCP server's answer is larger than the gateway accepts".into(),
-        ),
-        UpstreamHttpError::Transport(e) => answer::transport_call_error(e),
-        UpstreamHttpError::Status {
-            status,
-            message,
-            retry_after,
-        } => match status {
-            401 => CallError::Rejected {
-                vendor_message: message,
-            },
-            403 => CallError::Forbidden {
-                vendor_message: message,
-            },
-            404 => CallError::NotFound {
-                vendor_message: message,
-            },
-            429 => CallError::RateLimited { retry_after },
-            status => CallError::VendorError {
-                status,
-                vendor_message: message,
-            },
-        },
-    }
-}
-
-fn transport_error(
-    error: &(dyn std::error::Error + Send + Sync + 'static),
-    what: &str,
-) -> CallError {
-    find_http(error)
-        .map(http_error)
-        .unwrap_or_else(|| CallError::Unexpected(format!("the MCP server {what}")))
-}
-
-fn init_error(error: ClientInitializeError, creds: &ConnectionCredentials) -> CallError {
-    match &error {
-        ClientInitializeError::TransportError { error, .. } => {
-            transport_error(error.error.as_ref(), "could not be initialised")
-        }
-        ClientInitializeError::JsonRpcError(data) => CallError::Unexpected(format!(
-            "the MCP server refused to initialise: {}",
-            label(&data.message, &redactor(creds))
-        )),
-        other => match find_http(other) {
-            Some(e) => http_error(e),
-            None => {
-                CallError::Unexpected("the MCP server did not complete the MCP handshake".into())
-            }
-        },
-    }
-}
-
-fn service_error(error: ServiceError, creds: &ConnectionCredentials) -> CallError {
-    match error {
-        ServiceError::McpError(data) => {
-            let message = label(&data.message, &redactor(creds));
-            match data.code {
-                ErrorCode::METHOD_NOT_FOUND => CallError::UnknownTool,
-                ErrorCode::INVALID_PARAMS => CallError::InvalidArguments(message),
-                _ => CallError::Unexpected(format!("the MCP server answered an error: {message}")),
-            }
-        }
-        ServiceError::TransportSend(e) => transport_error(e.error.as_ref(), "could not be reached"),
-        ServiceError::Timeout { .. } => CallError::TimedOut,
-        ServiceError::TransportClosed => {
-            CallError::Unexpected("the MCP server closed the session".into())
-        }
-        _ => CallError::Unexpected("the MCP server's answer was not usable".into()),
-    }
 }
 
 /// `tools/list`, every page, up to [`MAX_TOOLS`].
