@@ -161,17 +161,6 @@ async fn connecting_reads_the_tools_and_calls_reach_the_upstream() {
         .await
         .unwrap();
     assert_eq!((ran.text.as_str(), ran.is_error), ("long tool ran", false));
-    // An upstream protocol error is a failed call, not a crash.
-    let bad = tools::call(
-        &deps,
-        &snapshot,
-        "files__echo",
-        json!({"text": 5}),
-        false,
-        at(2),
-    )
-    .await;
-    assert!(bad.is_ok());
 }
 
 #[tokio::test]
@@ -375,4 +364,56 @@ async fn a_header_the_transport_sets_itself_is_refused() {
         other => panic!("{other:?}"),
     }
     assert!(upstream.seen().is_empty());
+}
+
+/// The engine alone, its guard sending `ORIGIN` to the fixture, calls limited to `timeout`.
+fn engine(upstream: &Upstream, timeout: Duration) -> Engine {
+    let target = url::Url::parse(&upstream.url).unwrap();
+    let (key, target) =
+        OutboundSettings::parse_override(ORIGIN, &target.origin().ascii_serialization()).unwrap();
+    let settings = OutboundSettings {
+        origin_overrides: [(key, target)].into(),
+        ..OutboundSettings::default()
+    };
+    Engine::with_timeout(Outbound::new(settings).unwrap(), timeout)
+}
+
+fn creds() -> crate::vendors::ConnectionCredentials {
+    crate::vendors::ConnectionCredentials {
+        connection_id: uuid::Uuid::now_v7(),
+        version: 1,
+        settings: BTreeMap::from([
+            ("url".into(), format!("{ORIGIN}/mcp")),
+            ("header_name".into(), "X-API-Key".into()),
+        ]),
+        secrets: BTreeMap::from([("header_value".into(), TOKEN.into())]),
+    }
+}
+
+#[tokio::test]
+async fn upstream_errors_and_slow_tools_have_their_classes() {
+    let upstream = Upstream::start("X-API-Key", TOKEN).await;
+    let engine = engine(&upstream, Duration::from_secs(1));
+    let catalog = Catalog::load(None).unwrap();
+    let def = catalog.get("mcp-server").unwrap();
+    let creds = creds();
+    // The server's JSON-RPC "invalid params" is the model's to fix.
+    let unknown = engine.call(def, &creds, "nope", json!({}), at(0)).await;
+    assert!(
+        matches!(unknown, Err(crate::vendors::CallError::InvalidArguments(ref m)) if m == "no such tool"),
+        "{unknown:?}"
+    );
+    let not_object = engine.call(def, &creds, "echo", json!([1]), at(0)).await;
+    assert!(matches!(
+        not_object,
+        Err(crate::vendors::CallError::InvalidArguments(_))
+    ));
+    let slow = engine.call(def, &creds, "slow", json!({}), at(0)).await;
+    assert_eq!(slow, Err(crate::vendors::CallError::TimedOut));
+    // The session survives a slow tool: the next call works.
+    let echo = engine
+        .call(def, &creds, "echo", json!({"text": "z"}), at(0))
+        .await
+        .unwrap();
+    assert_eq!(echo.text, "echo: z\nsecond block");
 }

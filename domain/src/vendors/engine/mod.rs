@@ -155,6 +155,8 @@ impl Engine {
     ) -> Result<ToolOutput, CallError> {
         if let VendorKind::McpServer = def.kind {
             tracing::Span::current().record("tool", tool);
+            self.admit(def, creds.connection_id, now)?;
+            let _permit = self.permit(def, creds.connection_id).await?;
             return mcp_upstream::call(self, def, creds, tool, args, now).await;
         }
         let tool = def.tool(tool).ok_or(CallError::UnknownTool)?;

@@ -109,6 +109,10 @@ impl ServerHandler for Handler {
             "fail" => CallToolResult::error(vec![ContentBlock::text("it broke")]),
             LONG_TOOL => CallToolResult::success(vec![ContentBlock::text("long tool ran")]),
             "added" => CallToolResult::success(vec![ContentBlock::text("added ran")]),
+            "slow" => {
+                tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                CallToolResult::success(vec![ContentBlock::text("too late")])
+            }
             _ => return Err(ErrorData::invalid_params("no such tool", None)),
         };
         Ok(CallToolResponse::Complete(result))

@@ -53,6 +53,8 @@ pub const MAX_TOOLS: usize = 500;
 const MAX_PAGES: usize = 50;
 /// Largest tool answer text passed on (as the HTTP vendors' shaped answers).
 const MAX_TEXT: usize = 64 * 1024;
+/// Longest wait for a checked session to close.
+const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 /// Longest server name or message passed on.
 const MAX_LABEL: usize = 80;
 
@@ -235,7 +237,8 @@ pub(super) async fn check(
             })
             .unwrap_or_else(|| "unnamed server".into());
         // Ends the session (DELETE); calls open their own, pooled.
-        let _ = client.cancel().await;
+        // Bounded: a server slow to close must not turn a good check into a timeout.
+        let _ = tokio::time::timeout(CLOSE_WAIT, client.cancel()).await;
         let (tools, cut) = listed?;
         let more = if cut { ", more left out" } else { "" };
         let detail = format!("{} tools{more} ({server})", tools.len());
