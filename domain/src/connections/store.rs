@@ -14,14 +14,18 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
-use super::{context::Caller, upstream_tools, ConnectionError, ConnectionSlug, Tier, MAX_TOOL_NAME_CHARS};
+use super::{
+    context::Caller, upstream_tools, ConnectionError, ConnectionSlug, Tier, MAX_TOOL_NAME_CHARS,
+};
 use crate::{
     audit::{self, Actor, AuditEvent, Outcome, RequestContext},
     entity::{connection_defaults, connections},
     organizations::Permission,
     users::User,
     vault::{KeyScope, SealContext, Vault},
-    vendors::{Catalog, CheckOutcome, ConnectionCredentials, Engine, UpstreamTool, VendorDefinition},
+    vendors::{
+        Catalog, CheckOutcome, ConnectionCredentials, Engine, UpstreamTool, VendorDefinition,
+    },
 };
 
 /// Where a new connection goes.
@@ -193,7 +197,11 @@ async fn check(
     def: &VendorDefinition,
     creds: &ConnectionCredentials,
     now: OffsetDateTime,
-) -> (CheckOutcome, Option<Vec<UpstreamTool>>, Result<&'static str, ConnectionError>) {
+) -> (
+    CheckOutcome,
+    Option<Vec<UpstreamTool>>,
+    Result<&'static str, ConnectionError>,
+) {
     let (outcome, tools) = deps.engine.check_with_tools(def, creds, now).await;
     let unreachable = matches!(
         outcome,
