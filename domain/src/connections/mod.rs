@@ -15,6 +15,7 @@ mod resolve;
 mod store;
 mod tier;
 pub mod tools;
+mod upstream_tools;
 
 pub use access::{load_policy, set_allowlist, set_tool_default, tool_access, ToolAccess};
 pub use context::Caller;
@@ -29,6 +30,9 @@ pub use tier::{ConnectionSlug, Tier, MAX_SLUG_CHARS};
 /// The longest tool name MCP clients accept (`^[a-zA-Z0-9_-]{1,64}$`).
 pub const MAX_TOOL_NAME_CHARS: usize = 64;
 
+#[cfg(test)]
+#[path = "mcp_server_tests.rs"]
+mod mcp_server_tests;
 #[cfg(test)]
 #[path = "connections_tests.rs"]
 mod tests;

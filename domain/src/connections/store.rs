@@ -14,14 +14,18 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
-use super::{context::Caller, ConnectionError, ConnectionSlug, Tier, MAX_TOOL_NAME_CHARS};
+use super::{
+    context::Caller, upstream_tools, ConnectionError, ConnectionSlug, Tier, MAX_TOOL_NAME_CHARS,
+};
 use crate::{
     audit::{self, Actor, AuditEvent, Outcome, RequestContext},
     entity::{connection_defaults, connections},
     organizations::Permission,
     users::User,
     vault::{KeyScope, SealContext, Vault},
-    vendors::{Catalog, CheckOutcome, ConnectionCredentials, Engine, VendorDefinition},
+    vendors::{
+        Catalog, CheckOutcome, ConnectionCredentials, Engine, UpstreamTool, VendorDefinition,
+    },
 };
 
 /// Where a new connection goes.
@@ -234,8 +238,12 @@ async fn check(
     def: &VendorDefinition,
     creds: &ConnectionCredentials,
     now: OffsetDateTime,
-) -> (CheckOutcome, Result<&'static str, ConnectionError>) {
-    let outcome = deps.engine.check(def, creds, now).await;
+) -> (
+    CheckOutcome,
+    Option<Vec<UpstreamTool>>,
+    Result<&'static str, ConnectionError>,
+) {
+    let (outcome, tools) = deps.engine.check_with_tools(def, creds, now).await;
     let unreachable = matches!(
         outcome,
         CheckOutcome::HostNotFound
@@ -255,7 +263,7 @@ async fn check(
             message: outcome.message(),
         })
     };
-    (outcome, verdict)
+    (outcome, tools, verdict)
 }
 
 /// Where the caller may put a connection: the owner id and scope, or why not.
@@ -343,7 +351,7 @@ pub async fn create(
         settings: fields.settings.clone(),
         secrets: fields.secrets.clone(),
     };
-    let (outcome, verdict) = check(deps, def, &creds, now).await;
+    let (outcome, tools, verdict) = check(deps, def, &creds, now).await;
     let status = match verdict {
         Ok(status) => status,
         Err(refusal) => {
@@ -382,7 +390,7 @@ pub async fn create(
         settings: Set(serde_json::to_string(&fields.settings).unwrap_or_else(|_| "{}".into())),
         secret_sealed: Set(sealed),
         secret_hint: Set(secret_hint(def, &fields.secrets)),
-        tools: Set(None),
+        tools: Set(upstream_tools::column(slug.as_str(), tools)),
         status: Set(status.to_owned()),
         last_checked_at: Set(Some(now)),
         last_check_class: Set(Some(outcome.class().to_owned())),
@@ -485,7 +493,7 @@ pub async fn update(
         secrets: fields.secrets.clone(),
     };
     let tier = Tier::parse(&row.tier).unwrap_or(Tier::Personal);
-    let (outcome, verdict) = check(deps, def, &creds, now).await;
+    let (outcome, tools, verdict) = check(deps, def, &creds, now).await;
     let status = match verdict {
         Ok(status) => status,
         Err(refusal) => {
@@ -512,6 +520,9 @@ pub async fn update(
     active.settings = Set(serde_json::to_string(&fields.settings).unwrap_or_else(|_| "{}".into()));
     active.secret_sealed = Set(sealed);
     active.secret_hint = Set(secret_hint(def, &fields.secrets));
+    if let Some(column) = upstream_tools::column(slug.as_str(), tools) {
+        active.tools = Set(Some(column));
+    }
     active.status = Set(status.to_owned());
     active.last_checked_at = Set(Some(now));
     active.last_check_class = Set(Some(outcome.class().to_owned()));
@@ -525,6 +536,8 @@ pub async fn update(
         }
         Err(e) => return Err(e.into()),
     };
+    // Caches of the old credential (tokens, upstream MCP sessions) are of no further use.
+    deps.engine.forget(id);
     audit_connection(
         deps,
         user,
@@ -555,8 +568,13 @@ pub async fn retest(
     let row = find_for(deps, &caller, id, false).await?;
     let def = vendor(deps, &row.vendor)?;
     let creds = credentials(deps, &row, now).await?;
-    let outcome = deps.engine.check(&def, &creds, now).await;
+    let (outcome, tools) = deps.engine.check_with_tools(&def, &creds, now).await;
     let mut active: connections::ActiveModel = row.clone().into();
+    // A successful re-test refreshes an MCP server's tools; a failed one keeps the last list
+    // (its tools stay listed and answer with the failure).
+    if let Some(column) = upstream_tools::column(&row.slug, tools) {
+        active.tools = Set(Some(column));
+    }
     active.status = Set(if outcome.is_ok() { "ok" } else { "failing" }.to_owned());
     active.last_checked_at = Set(Some(now));
     active.last_check_class = Set(Some(outcome.class().to_owned()));
@@ -596,6 +614,7 @@ pub async fn delete(
     let caller = Caller::load(&deps.db, user.id).await?;
     let row = find_for(deps, &caller, id, true).await?;
     connections::Entity::delete_by_id(id).exec(&deps.db).await?;
+    deps.engine.forget(id);
     let tier = Tier::parse(&row.tier).unwrap_or(Tier::Personal);
     audit_connection(
         deps,

@@ -145,6 +145,10 @@ pub struct ToolInfo {
     /// Only reads.
     #[serde(default)]
     pub read_only: bool,
+    /// MCP-server tools whose name was shortened to fit `{slug}__{name}`: the name the server
+    /// knows it by (calls are routed with it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream_name: Option<String>,
 }
 
 impl From<&ToolDefinition> for ToolInfo {
@@ -157,6 +161,7 @@ impl From<&ToolDefinition> for ToolInfo {
             output_schema: t.output_schema.clone(),
             destructive: t.destructive,
             read_only: t.read_only,
+            upstream_name: None,
         }
     }
 }
@@ -429,16 +434,26 @@ async fn call_vendor(
             );
         }
     };
+    // An MCP server's tool is called by the name the server knows (listed names may be
+    // shortened to fit the prefix).
+    let tool = match connection.def.kind {
+        VendorKind::McpServer => connection_tools(&connection.row, &connection.def)
+            .into_iter()
+            .find(|t| t.name == tool)
+            .map(|t| t.upstream_name.unwrap_or(t.name))
+            .unwrap_or_else(|| tool.to_owned()),
+        _ => tool.to_owned(),
+    };
     match deps
         .engine
-        .call(&connection.def, &creds, tool, arguments, now)
+        .call(&connection.def, &creds, &tool, arguments, now)
         .await
     {
         Ok(output) => CallResult {
             text: output.text,
             structured: output.structured,
-            is_error: false,
-            class: "ok",
+            is_error: output.is_error,
+            class: if output.is_error { "tool_error" } else { "ok" },
         },
         Err(error) => {
             let mut text = error.message(&connection.def.name);

@@ -18,6 +18,7 @@ mod form;
 mod format;
 mod format_http;
 mod format_tools;
+mod mcp_upstream;
 mod outcome;
 mod schema;
 mod template;
@@ -34,6 +35,9 @@ pub use definition::{
     ToolDefinition, ToolRequest, VendorDefinition, VendorKind,
 };
 pub use engine::Engine;
+#[cfg(test)]
+pub(crate) use mcp_upstream::fixture as mcp_fixture;
+pub use mcp_upstream::{UpstreamTool, MAX_TOOLS as MAX_UPSTREAM_TOOLS};
 pub use outcome::{CallError, CheckOutcome, ToolOutput};
 pub use template::Template;
 

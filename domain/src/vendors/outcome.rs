@@ -127,6 +127,9 @@ pub struct ToolOutput {
     pub structured: Option<serde_json::Value>,
     /// Items or text were left out (the output says so too).
     pub truncated: bool,
+    /// The tool reported a failure (an upstream MCP server's `isError: true`); the text says
+    /// what happened.
+    pub is_error: bool,
 }
 
 /// Why a tool call failed. Messages name the vendor, never a secret.

@@ -21,8 +21,8 @@ use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use super::{
-    demo, schema, CallError, CheckOutcome, ConnectionCredentials, ToolOutput, VendorDefinition,
-    VendorKind,
+    demo, mcp_upstream, schema, CallError, CheckOutcome, ConnectionCredentials, ToolOutput,
+    UpstreamTool, VendorDefinition, VendorKind,
 };
 use crate::outbound::Outbound;
 
@@ -44,6 +44,7 @@ struct Inner {
     slots: Mutex<HashMap<Uuid, Arc<Semaphore>>>,
     windows: Mutex<HashMap<Uuid, (OffsetDateTime, u32)>>,
     demo: demo::DemoStore,
+    upstream: mcp_upstream::Pool,
 }
 
 impl std::fmt::Debug for Engine {
@@ -69,6 +70,7 @@ impl Engine {
                 slots: Mutex::default(),
                 windows: Mutex::default(),
                 demo: demo::DemoStore::default(),
+                upstream: mcp_upstream::Pool::default(),
             }),
         }
     }
@@ -90,6 +92,32 @@ impl Engine {
         lock(&self.inner.slots).remove(&connection_id);
         lock(&self.inner.windows).remove(&connection_id);
         self.inner.demo.forget(connection_id);
+        self.inner.upstream.forget(connection_id);
+    }
+
+    /// The outbound guard (the MCP upstream client sends through it).
+    pub(super) fn outbound(&self) -> &Outbound {
+        &self.inner.outbound
+    }
+
+    /// Pooled upstream MCP sessions.
+    pub(super) fn upstream(&self) -> &mcp_upstream::Pool {
+        &self.inner.upstream
+    }
+
+    /// [`Engine::check`], plus the tools the vendor itself lists (MCP-server connections: read
+    /// with `tools/list`; `None` for vendors whose tools come from their definition, and when
+    /// the check failed).
+    pub async fn check_with_tools(
+        &self,
+        def: &VendorDefinition,
+        creds: &ConnectionCredentials,
+        now: OffsetDateTime,
+    ) -> (CheckOutcome, Option<Vec<UpstreamTool>>) {
+        match &def.kind {
+            VendorKind::McpServer => mcp_upstream::check(self, def, creds, now).await,
+            _ => (self.check(def, creds, now).await, None),
+        }
     }
 
     /// Runs the definition's cheap authenticated check request.
@@ -102,10 +130,7 @@ impl Engine {
     ) -> CheckOutcome {
         match &def.kind {
             VendorKind::Demo => demo::check(def, creds),
-            VendorKind::McpServer => CheckOutcome::Unexpected {
-                status: None,
-                summary: "MCP server connections are checked by the MCP upstream engine.".into(),
-            },
+            VendorKind::McpServer => mcp_upstream::check(self, def, creds, now).await.0,
             VendorKind::Http(spec) => {
                 let _permit = match self.permit(def, creds.connection_id).await {
                     Ok(p) => p,
@@ -116,7 +141,9 @@ impl Engine {
         }
     }
 
-    /// Calls one tool (name without prefix) with JSON arguments (`null` means none).
+    /// Calls one tool (name without prefix) with JSON arguments (`null` means none). For an
+    /// MCP-server connection the name is the upstream's own (the connections side maps a
+    /// shortened listed name back) and the upstream validates the arguments.
     #[tracing::instrument(skip_all, fields(vendor = %def.slug, connection = %creds.connection_id, tool))]
     pub async fn call(
         &self,
@@ -126,6 +153,12 @@ impl Engine {
         args: Value,
         now: OffsetDateTime,
     ) -> Result<ToolOutput, CallError> {
+        if let VendorKind::McpServer = def.kind {
+            tracing::Span::current().record("tool", tool);
+            self.admit(def, creds.connection_id, now)?;
+            let _permit = self.permit(def, creds.connection_id).await?;
+            return mcp_upstream::call(self, def, creds, tool, args, now).await;
+        }
         let tool = def.tool(tool).ok_or(CallError::UnknownTool)?;
         tracing::Span::current().record("tool", tool.name.as_str());
         let mut args = match args {
@@ -141,7 +174,7 @@ impl Engine {
         schema::validate(&tool.input_schema, &args).map_err(CallError::InvalidArguments)?;
         match &def.kind {
             VendorKind::Demo => self.inner.demo.call(def, creds, tool, &args, now),
-            VendorKind::McpServer => Err(CallError::UnknownTool),
+            VendorKind::McpServer => Err(CallError::UnknownTool), // handled above
             VendorKind::Http(spec) => {
                 self.admit(def, creds.connection_id, now)?;
                 let _permit = self.permit(def, creds.connection_id).await?;
@@ -150,7 +183,7 @@ impl Engine {
         }
     }
 
-    fn timeout(&self, def: &VendorDefinition) -> Duration {
+    pub(super) fn timeout(&self, def: &VendorDefinition) -> Duration {
         self.inner.timeout.unwrap_or(def.limits.timeout)
     }
 

@@ -98,12 +98,14 @@ pub(crate) fn list_output(
                     text: out.to_string(),
                     structured: Some(out),
                     truncated: true,
+                    is_error: false,
                 };
             }
             return ToolOutput {
                 text,
                 structured: Some(out),
                 truncated,
+                is_error: false,
             };
         }
         let keep = (selected.len() * MAX_TEXT / text.len()).clamp(1, selected.len() - 1);
@@ -158,6 +160,7 @@ pub(crate) fn object_output(
         text,
         structured: Some(selected),
         truncated: cut,
+        is_error: false,
     }
 }
 
