@@ -45,7 +45,11 @@ pub(crate) fn StatusBadge(#[prop(into)] status: String) -> impl IntoView {
 }
 
 #[component]
-fn Card(card: ConnectionCard, actions: ConnectionActions, edit: Callback<ConnectionCard>) -> impl IntoView {
+fn Card(
+    card: ConnectionCard,
+    actions: ConnectionActions,
+    edit: Callback<ConnectionCard>,
+) -> impl IntoView {
     let hydrated = hydrated();
     let id = card.id.clone();
     let heading = format!("connection-{}", card.id);
@@ -130,4 +134,3 @@ fn Card(card: ConnectionCard, actions: ConnectionActions, edit: Callback<Connect
         </li>
     }
 }
-

@@ -3,12 +3,12 @@
 //! connection is saved only if the vendor accepted the credential. A refusal keeps everything
 //! typed (secrets included, in this browser only) and shows each field's problem beside it.
 
-use leptos::{html, prelude::*};
 use super::{ConnectTarget, ConnectionActions};
 use crate::{
     error::PortalError,
     server_fns::connections::{CreateConnection, FieldView, UpdateConnection},
 };
+use leptos::{html, prelude::*};
 
 /// The panel.
 #[component]
@@ -28,6 +28,9 @@ pub(crate) fn ConnectPanel(
         }
     });
     let is_edit = editing.is_some();
+    // A refusal shown in an earlier panel (another vendor, or one cancelled) is not this form's.
+    actions.create.value().set(None);
+    actions.update.value().set(None);
     let pending = Signal::derive(move || {
         if is_edit {
             actions.update.pending().get()
@@ -36,17 +39,22 @@ pub(crate) fn ConnectPanel(
         }
     });
     let result_error = Signal::derive(move || {
-        let value = if is_edit {
+        if is_edit {
             actions.update.value().get().and_then(|r| r.err())
         } else {
             actions.create.value().get().and_then(|r| r.err())
-        };
-        value
+        }
     });
     // Close after a success (the list reloads with the new connection).
-    let seen = StoredValue::new((actions.create.version().get_untracked(), actions.update.version().get_untracked()));
+    let seen = StoredValue::new((
+        actions.create.version().get_untracked(),
+        actions.update.version().get_untracked(),
+    ));
     Effect::new(move |_| {
-        let versions = (actions.create.version().get(), actions.update.version().get());
+        let versions = (
+            actions.create.version().get(),
+            actions.update.version().get(),
+        );
         let ok = if is_edit {
             actions.update.value().with(|v| matches!(v, Some(Ok(_))))
         } else {
@@ -68,21 +76,32 @@ pub(crate) fn ConnectPanel(
             _ => None,
         })
     };
+    let field_names: Vec<String> = vendor.fields.iter().map(|f| f.name.clone()).collect();
+    // Field problems show beside their field; one about something the form has no field for
+    // (the placement, the vendor) is shown above the button rather than lost.
+    let shown_beside = StoredValue::new(field_names.clone());
     let general_error = Signal::derive(move || match result_error.get() {
-        Some(PortalError::Fields(fields)) => fields
-            .iter()
-            .any(|(f, _)| f == "tools")
-            .then(|| "Some fields need attention.".to_owned()),
+        Some(PortalError::Fields(fields)) => {
+            let elsewhere: Vec<String> = fields
+                .into_iter()
+                .filter(|(f, _)| {
+                    f != "slug" && f != "name" && !shown_beside.with_value(|n| n.contains(f))
+                })
+                .map(|(_, m)| m)
+                .collect();
+            (!elsewhere.is_empty()).then(|| elsewhere.join(" "))
+        }
         Some(other) => Some(other.to_string()),
         None => None,
     });
-    let field_names: Vec<String> = vendor.fields.iter().map(|f| f.name.clone()).collect();
     let vendor_slug = vendor.slug.clone();
     let editing_id = editing.as_ref().map(|c| c.id.clone());
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(form) = form_ref.get() else { return };
-        let Ok(data) = web_sys::FormData::new_with_form(&form) else { return };
+        let Ok(data) = web_sys::FormData::new_with_form(&form) else {
+            return;
+        };
         let get = |name: &str| data.get(name).as_string().unwrap_or_default();
         let fields: Vec<(String, String)> = field_names
             .iter()
@@ -152,7 +171,7 @@ pub(crate) fn ConnectPanel(
                     <div class="field">
                         <label for="connect-slug">"Tool prefix (slug)"</label>
                         <input id="connect-slug" name="slug" class="input mono" type="text" value=slug_value
-                            maxlength="24" pattern="[a-z][a-z0-9-]*" aria-describedby="connect-slug-hint connect-slug-error" />
+                            maxlength="24" pattern="[a-z][a-z0-9\\-]*" aria-describedby="connect-slug-hint connect-slug-error" />
                         <p class="field-hint" id="connect-slug-hint">"Tools are named prefix__tool. Use another prefix to keep two accounts of one vendor apart."</p>
                         <FieldError error=slug_error id="connect-slug-error" />
                     </div>
@@ -235,4 +254,3 @@ fn FieldError(error: Signal<Option<String>>, #[prop(into)] id: String) -> impl I
         </p>
     }
 }
-
