@@ -60,6 +60,7 @@ async function openConnect(page: Page, vendor: string) {
 }
 
 test("a newcomer connects the Demo vendor and sees it in effect", async ({ page }) => {
+  test.setTimeout(90_000);
   await signIn(page, "/connections", "Nina Newcomer", "nina@example.com");
   await waitForHydration(page);
   await expect(page.getByText("Nothing yet: your AI clients see only the gateway's own tools")).toBeVisible();
@@ -79,10 +80,11 @@ test("a newcomer connects the Demo vendor and sees it in effect", async ({ page 
 });
 
 test("IT Glue: a wrong key is refused precisely and the form is kept; the right one connects", async ({ page }) => {
+  test.setTimeout(90_000);
   await signIn(page, "/connections", "Nina Newcomer", "nina@example.com");
   await waitForHydration(page);
   await openConnect(page, "IT Glue");
-  await page.getByLabel("Region").selectOption("us");
+  await page.getByLabel("Data center").selectOption("us");
   await page.getByLabel("API key").fill("ITG.wrong-key");
   await page.getByRole("button", { name: "Test & connect" }).click();
   const error = page.locator("#connect-error");
@@ -105,6 +107,7 @@ test("IT Glue: a wrong key is refused precisely and the form is kept; the right 
 });
 
 test("a member of two teams sees which connection is in effect and chooses a default", async ({ page, browser }) => {
+  test.setTimeout(180_000);
   // Olivia (operator) makes a Pro invite code for herself, creates an organisation and two teams.
   await signIn(page, "/admin", "Olivia Owner", "olivia@example.com");
   await waitForHydration(page);
@@ -116,7 +119,8 @@ test("a member of two teams sees which connection is in effect and chooses a def
   await waitForHydration(page);
   await page.getByLabel("Organisation name").fill("Acme IT");
   await page.getByLabel(/Invite code/).fill(code);
-  await page.getByRole("button", { name: /Create organisation/ }).click();
+  await page.getByRole("button", { name: "Create an organisation" }).click();
+  await expect(page.locator("#organization-plan")).toHaveText("Pro");
   await page.goto(url("/organisation"));
   await waitForHydration(page);
   for (const team of ["Red", "Blue"]) {
@@ -138,9 +142,9 @@ test("a member of two teams sees which connection is in effect and chooses a def
   await page.reload();
   await waitForHydration(page);
   for (const team of ["Red", "Blue"]) {
-    await page.getByLabel(`Add a member to ${team}`).selectOption({ label: "Mia Member" });
+    await page.getByLabel(`Member to add to ${team}`).selectOption({ label: "Mia Member" });
     await page.getByRole("button", { name: `Add to ${team}` }).click();
-    await expect(page.locator("#teams")).toContainText("Mia Member");
+    await expect(page.locator(`#teams li[data-team="${team}"]`)).toContainText("Mia Member");
   }
   await page.goto(url("/connections"));
   await waitForHydration(page);
@@ -148,7 +152,7 @@ test("a member of two teams sees which connection is in effect and chooses a def
     await openConnect(page, "Demo MSP");
     await page.getByLabel("Who uses it").selectOption({ label: `Team “${team}” — its members` });
     await page.getByLabel("API key").fill(`${team}-key-0123456789`);
-    await page.getByLabel("Name").fill(`Demo for ${team}`);
+    await page.getByLabel("Name", { exact: true }).fill(`Demo for ${team}`);
     await page.getByRole("button", { name: "Test & connect" }).click();
     await expect(page.getByRole("heading", { name: `Demo for ${team}` })).toBeVisible();
   }
@@ -176,6 +180,7 @@ test("a member of two teams sees which connection is in effect and chooses a def
   await waitForHydration(page);
   await page.getByLabel("Applies to").selectOption({ label: "Members" });
   await page.getByLabel("Vendor").selectOption({ label: "Demo MSP" });
+  await expect(page.locator("#tool-list_companies")).toBeVisible();
   const tools = page.locator(".tool-checklist input[type=checkbox]");
   const count = await tools.count();
   for (let i = 0; i < count; i++) await tools.nth(i).uncheck();
@@ -187,7 +192,10 @@ test("a member of two teams sees which connection is in effect and chooses a def
   // Phone width: the page still works and stays accessible.
   await mia.page.setViewportSize({ width: 390, height: 844 });
   await mia.page.reload();
+  await expect(mia.page.locator("#effective")).toContainText("Demo for Red");
   await checkPage(mia.page, "connections-07-phone");
+  const overflow = await mia.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow, "no horizontal scrolling of the page").toBeLessThanOrEqual(0);
   await mia.context.close();
   expect(problems).toEqual([]);
 });
