@@ -30,7 +30,7 @@ fn Snippet(
 ) -> impl IntoView {
     view! {
         <div class="snippet">
-            <pre class="mono" id=id.clone() tabindex="0" aria-label=label.clone()><code>{value.clone()}</code></pre>
+            <pre class="mono" id=id.clone() tabindex="0" role="region" aria-label=label.clone()><code>{value.clone()}</code></pre>
             <CopyButton id=format!("copy-{id}") value label=format!("Copy: {label}") confirmation />
         </div>
     }
