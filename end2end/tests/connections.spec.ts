@@ -66,13 +66,13 @@ test("a newcomer connects the Demo vendor and sees it in effect", async ({ page 
   await expect(page.getByText("Nothing yet: your AI clients see only the gateway's own tools")).toBeVisible();
   await checkPage(page, "connections-01-empty");
   await openConnect(page, "Demo MSP");
-  await page.getByLabel("API key").fill("anything-goes-here");
+  await page.getByLabel("API key", { exact: true }).fill("anything-goes-here");
   await checkPage(page, "connections-02-connect-demo");
   await page.getByRole("button", { name: "Test & connect" }).click();
   await expect(page.locator("#effective")).toContainText("demo__…");
   await expect(page.locator("#effective")).toContainText("Your personal connection");
   const card = page.getByRole("listitem").filter({ has: page.getByRole("heading", { name: "Demo MSP" }) });
-  await expect(card.getByText("Working")).toBeVisible();
+  await expect(card.getByText("Working", { exact: true })).toBeVisible();
   await expect(card).not.toContainText("anything-goes-here");
   await card.getByRole("button", { name: /^Re-test/ }).click();
   await expect(page.getByText("Demo MSP (sample data)").first()).toBeVisible();
@@ -85,19 +85,19 @@ test("IT Glue: a wrong key is refused precisely and the form is kept; the right 
   await waitForHydration(page);
   await openConnect(page, "IT Glue");
   await page.getByLabel("Data center").selectOption("us");
-  await page.getByLabel("API key").fill("ITG.wrong-key");
+  await page.getByLabel("API key", { exact: true }).fill("ITG.wrong-key");
   await page.getByRole("button", { name: "Test & connect" }).click();
   const error = page.locator("#connect-error");
   await expect(error).toContainText(/rejected/i);
   // Nothing was saved, and what was typed is still there.
-  await expect(page.getByLabel("API key")).toHaveValue("ITG.wrong-key");
+  await expect(page.getByLabel("API key", { exact: true })).toHaveValue("ITG.wrong-key");
   await expect(page.locator("#effective")).not.toContainText("itglue__");
   await checkPage(page, "connections-04-itglue-rejected");
-  await page.getByLabel("API key").fill(fakes.itglueKey);
+  await page.getByLabel("API key", { exact: true }).fill(fakes.itglueKey);
   await page.getByRole("button", { name: "Test & connect" }).click();
   await expect(page.locator("#effective")).toContainText("itglue__…");
   const card = page.getByRole("listitem").filter({ has: page.getByRole("heading", { name: "IT Glue" }) });
-  await expect(card.getByText("Working")).toBeVisible();
+  await expect(card.getByText("Working", { exact: true })).toBeVisible();
   await expect(card).toContainText("••••");
   await expect(card).not.toContainText(fakes.itglueKey);
   // Disconnect, confirmed in place.
@@ -150,8 +150,8 @@ test("a member of two teams sees which connection is in effect and chooses a def
   await waitForHydration(page);
   for (const team of ["Red", "Blue"]) {
     await openConnect(page, "Demo MSP");
-    await page.getByLabel("Who uses it").selectOption({ label: `Team “${team}” — its members` });
-    await page.getByLabel("API key").fill(`${team}-key-0123456789`);
+    await page.getByLabel("Who uses it", { exact: true }).selectOption({ label: `Team “${team}” — its members` });
+    await page.getByLabel("API key", { exact: true }).fill(`${team}-key-0123456789`);
     await page.getByLabel("Name", { exact: true }).fill(`Demo for ${team}`);
     await page.getByRole("button", { name: "Test & connect" }).click();
     await expect(page.getByRole("heading", { name: `Demo for ${team}` })).toBeVisible();
@@ -178,8 +178,8 @@ test("a member of two teams sees which connection is in effect and chooses a def
   // Olivia restricts members to listing companies.
   await page.reload();
   await waitForHydration(page);
-  await page.getByLabel("Applies to").selectOption({ label: "Members" });
-  await page.getByLabel("Vendor").selectOption({ label: "Demo MSP" });
+  await page.getByLabel("Applies to", { exact: true }).selectOption({ label: "Members" });
+  await page.getByLabel("Vendor", { exact: true }).selectOption({ label: "Demo MSP" });
   await expect(page.locator("#tool-list_companies")).toBeVisible();
   const tools = page.locator(".tool-checklist input[type=checkbox]");
   const count = await tools.count();

@@ -6,7 +6,7 @@
 // answers an actionable isError result naming the vendor and where to reconnect.
 // Own gateway and vendor fakes, serial.
 import type { Page } from "@playwright/test";
-import { test, expect, waitForHydration, devSignIn } from "./support";
+import { test, expect, expectAccessible, screenshot, waitForHydration, devSignIn } from "./support";
 import { startGateway, removeDataDir, Gateway } from "../gateway";
 import { startFakes, Fakes } from "../fakes";
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -156,4 +156,38 @@ test("the SDK client signs in, lists the technician's tools, calls a Demo tool a
     await fakes.setFailure("itglue", "ok");
   }
   await client.close();
+});
+
+test("Settings shows the MCP URL and ready-to-paste setup for each client, with working copy buttons", async ({ page, context }) => {
+  await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+  await page.goto(`${gw.url}/settings`);
+  await devSignIn(page, "Tess Technician", "tess@example.com");
+  await expect(page).toHaveURL(`${gw.url}/settings`);
+  const url = `${gw.url}/v1/mcp`;
+  const card = page.locator("#client-setup");
+  await expect(card.getByRole("heading", { name: "Connect your AI client" })).toBeVisible();
+  await expect(page.getByLabel("MCP server URL")).toHaveValue(url);
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Copy the MCP server URL" }).click();
+  await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(url);
+
+  await card.locator("summary", { hasText: "Claude Desktop and claude.ai" }).click();
+  await expect(card).toContainText("Settings → Connectors → Add custom connector");
+  await page.getByRole("button", { name: "Copy: Claude Desktop configuration with mcp-remote" }).click();
+  await expect
+    .poll(async () => JSON.parse(await page.evaluate(() => navigator.clipboard.readText())))
+    .toEqual({ mcpServers: { gateway: { command: "npx", args: ["mcp-remote", url] } } });
+
+  await card.locator("summary", { hasText: "Claude Code" }).click();
+  await page.getByRole("button", { name: "Copy: Claude Code command" }).click();
+  await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(`claude mcp add --transport http gateway ${url}`);
+
+  await card.locator("summary", { hasText: "Other MCP clients" }).click();
+  await expect(card).toContainText("Streamable HTTP");
+  await expectAccessible(page, "settings with the client setup open");
+  await screenshot(page, "settings-01-client-setup");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await screenshot(page, "settings-02-client-setup-phone");
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow, "no horizontal scrolling of the page").toBeLessThanOrEqual(0);
 });
