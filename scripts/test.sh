@@ -45,6 +45,8 @@ fi
 
 step "IdP stand-in selftest (Entra/Auth0 shaped)" idp bash -c 'cd end2end/idp && npm test'
 step "release build (cargo leptos)" build cargo leptos build --release --cargo-locked
+# The vendor stand-ins the connections and MCP-client specs start (end2end/fakes.ts).
+step "vendor fakes build" fakes cargo build --release --locked -p vendor-fakes
 step "Playwright (Chromium)" e2e bash -c 'cd end2end && npx playwright test'
 
 printf '\n\033[1m=== summary (logs in %s)\033[0m\n' "$LOG_DIR"

@@ -60,18 +60,19 @@ async function openConnect(page: Page, vendor: string) {
 }
 
 test("a newcomer connects the Demo vendor and sees it in effect", async ({ page }) => {
+  test.setTimeout(90_000);
   await signIn(page, "/connections", "Nina Newcomer", "nina@example.com");
   await waitForHydration(page);
   await expect(page.getByText("Nothing yet: your AI clients see only the gateway's own tools")).toBeVisible();
   await checkPage(page, "connections-01-empty");
   await openConnect(page, "Demo MSP");
-  await page.getByLabel("API key").fill("anything-goes-here");
+  await page.getByLabel("API key", { exact: true }).fill("anything-goes-here");
   await checkPage(page, "connections-02-connect-demo");
   await page.getByRole("button", { name: "Test & connect" }).click();
   await expect(page.locator("#effective")).toContainText("demo__…");
   await expect(page.locator("#effective")).toContainText("Your personal connection");
   const card = page.getByRole("listitem").filter({ has: page.getByRole("heading", { name: "Demo MSP" }) });
-  await expect(card.getByText("Working")).toBeVisible();
+  await expect(card.getByText("Working", { exact: true })).toBeVisible();
   await expect(card).not.toContainText("anything-goes-here");
   await card.getByRole("button", { name: /^Re-test/ }).click();
   await expect(page.getByText("Demo MSP (sample data)").first()).toBeVisible();
@@ -79,23 +80,24 @@ test("a newcomer connects the Demo vendor and sees it in effect", async ({ page 
 });
 
 test("IT Glue: a wrong key is refused precisely and the form is kept; the right one connects", async ({ page }) => {
+  test.setTimeout(90_000);
   await signIn(page, "/connections", "Nina Newcomer", "nina@example.com");
   await waitForHydration(page);
   await openConnect(page, "IT Glue");
-  await page.getByLabel("Region").selectOption("us");
-  await page.getByLabel("API key").fill("ITG.wrong-key");
+  await page.getByLabel("Data center").selectOption("us");
+  await page.getByLabel("API key", { exact: true }).fill("ITG.wrong-key");
   await page.getByRole("button", { name: "Test & connect" }).click();
   const error = page.locator("#connect-error");
   await expect(error).toContainText(/rejected/i);
   // Nothing was saved, and what was typed is still there.
-  await expect(page.getByLabel("API key")).toHaveValue("ITG.wrong-key");
+  await expect(page.getByLabel("API key", { exact: true })).toHaveValue("ITG.wrong-key");
   await expect(page.locator("#effective")).not.toContainText("itglue__");
   await checkPage(page, "connections-04-itglue-rejected");
-  await page.getByLabel("API key").fill(fakes.itglueKey);
+  await page.getByLabel("API key", { exact: true }).fill(fakes.itglueKey);
   await page.getByRole("button", { name: "Test & connect" }).click();
   await expect(page.locator("#effective")).toContainText("itglue__…");
   const card = page.getByRole("listitem").filter({ has: page.getByRole("heading", { name: "IT Glue" }) });
-  await expect(card.getByText("Working")).toBeVisible();
+  await expect(card.getByText("Working", { exact: true })).toBeVisible();
   await expect(card).toContainText("••••");
   await expect(card).not.toContainText(fakes.itglueKey);
   // Disconnect, confirmed in place.
@@ -105,6 +107,7 @@ test("IT Glue: a wrong key is refused precisely and the form is kept; the right 
 });
 
 test("a member of two teams sees which connection is in effect and chooses a default", async ({ page, browser }) => {
+  test.setTimeout(180_000);
   // Olivia (operator) makes a Pro invite code for herself, creates an organisation and two teams.
   await signIn(page, "/admin", "Olivia Owner", "olivia@example.com");
   await waitForHydration(page);
@@ -116,7 +119,8 @@ test("a member of two teams sees which connection is in effect and chooses a def
   await waitForHydration(page);
   await page.getByLabel("Organisation name").fill("Acme IT");
   await page.getByLabel(/Invite code/).fill(code);
-  await page.getByRole("button", { name: /Create organisation/ }).click();
+  await page.getByRole("button", { name: "Create an organisation" }).click();
+  await expect(page.locator("#organization-plan")).toHaveText("Pro");
   await page.goto(url("/organisation"));
   await waitForHydration(page);
   for (const team of ["Red", "Blue"]) {
@@ -138,17 +142,17 @@ test("a member of two teams sees which connection is in effect and chooses a def
   await page.reload();
   await waitForHydration(page);
   for (const team of ["Red", "Blue"]) {
-    await page.getByLabel(`Add a member to ${team}`).selectOption({ label: "Mia Member" });
+    await page.getByLabel(`Member to add to ${team}`).selectOption({ label: "Mia Member" });
     await page.getByRole("button", { name: `Add to ${team}` }).click();
-    await expect(page.locator("#teams")).toContainText("Mia Member");
+    await expect(page.locator(`#teams li[data-team="${team}"]`)).toContainText("Mia Member");
   }
   await page.goto(url("/connections"));
   await waitForHydration(page);
   for (const team of ["Red", "Blue"]) {
     await openConnect(page, "Demo MSP");
-    await page.getByLabel("Who uses it").selectOption({ label: `Team “${team}” — its members` });
-    await page.getByLabel("API key").fill(`${team}-key-0123456789`);
-    await page.getByLabel("Name").fill(`Demo for ${team}`);
+    await page.getByLabel("Who uses it", { exact: true }).selectOption({ label: `Team “${team}” — its members` });
+    await page.getByLabel("API key", { exact: true }).fill(`${team}-key-0123456789`);
+    await page.getByLabel("Name", { exact: true }).fill(`Demo for ${team}`);
     await page.getByRole("button", { name: "Test & connect" }).click();
     await expect(page.getByRole("heading", { name: `Demo for ${team}` })).toBeVisible();
   }
@@ -174,8 +178,9 @@ test("a member of two teams sees which connection is in effect and chooses a def
   // Olivia restricts members to listing companies.
   await page.reload();
   await waitForHydration(page);
-  await page.getByLabel("Applies to").selectOption({ label: "Members" });
-  await page.getByLabel("Vendor").selectOption({ label: "Demo MSP" });
+  await page.getByLabel("Applies to", { exact: true }).selectOption({ label: "Members" });
+  await page.getByLabel("Vendor", { exact: true }).selectOption({ label: "Demo MSP" });
+  await expect(page.locator("#tool-list_companies")).toBeVisible();
   const tools = page.locator(".tool-checklist input[type=checkbox]");
   const count = await tools.count();
   for (let i = 0; i < count; i++) await tools.nth(i).uncheck();
@@ -187,7 +192,10 @@ test("a member of two teams sees which connection is in effect and chooses a def
   // Phone width: the page still works and stays accessible.
   await mia.page.setViewportSize({ width: 390, height: 844 });
   await mia.page.reload();
+  await expect(mia.page.locator("#effective")).toContainText("Demo for Red");
   await checkPage(mia.page, "connections-07-phone");
+  const overflow = await mia.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow, "no horizontal scrolling of the page").toBeLessThanOrEqual(0);
   await mia.context.close();
   expect(problems).toEqual([]);
 });

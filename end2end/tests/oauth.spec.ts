@@ -110,8 +110,19 @@ test("the TypeScript SDK client registers, the technician signs in and allows, t
   const first = client.store.tokens;
   expect(first.access_token).toMatch(/^gwat_/);
   expect(first.refresh_token).toMatch(/^gwrt_/);
-  const guarded = await fetch(mcpUrl(), { method: "POST", headers: { authorization: `Bearer ${first.access_token}`, "content-type": "application/json" }, body: "{}" });
-  expect(guarded.status, "the guard accepts the token (the MCP endpoint itself is not built yet)").toBe(501);
+  const initialize = JSON.stringify({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "e2e", version: "1" } },
+  });
+  const guarded = await fetch(mcpUrl(), {
+    method: "POST",
+    headers: { authorization: `Bearer ${first.access_token}`, "content-type": "application/json", accept: "application/json, text/event-stream" },
+    body: initialize,
+  });
+  expect(guarded.status, "the guard accepts the token and the MCP endpoint initializes a session").toBe(200);
+  expect(guarded.headers.get("mcp-session-id")).toBeTruthy();
   expect((await fetch(mcpUrl(), { method: "POST" })).status).toBe(401);
 
   // With a refresh token the SDK refreshes without the browser, and gets a rotated one.

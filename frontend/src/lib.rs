@@ -1,5 +1,9 @@
 //! Browser entry point: hydrates the server-rendered portal.
 
+// The portal's page views are deeply nested types; their hydration code needs more than the
+// default query depth of 128.
+#![recursion_limit = "256"]
+
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();

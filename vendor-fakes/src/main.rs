@@ -1,21 +1,24 @@
-//! `vendor-fakes`: starts every vendor fake on 127.0.0.1 at fixed ports (for Playwright and
-//! manual runs) and prints, per fake, the origins to map in `outbound_origin_overrides`.
+//! `vendor-fakes`: starts every vendor fake on 127.0.0.1 (fixed ports by default, `0` for free
+//! ones; for Playwright and manual runs), prints per fake the origins to map in
+//! `outbound_origin_overrides`, then `ready`, and reads failure switches from standard input:
+//! one line `<fake> <mode>` each (e.g. `itglue unauthorized`, `itglue ok`), answered `ok <line>`
+//! or `error <why>`.
 
-use std::net::SocketAddr;
+use std::{io::BufRead, net::SocketAddr, sync::Arc};
 
 use clap::Parser;
-use vendor_fakes::{autotask, itglue, ninjaone, FakeVendor, Options};
+use vendor_fakes::{autotask, itglue, ninjaone, FailureMode, FakeVendor, Options};
 
 /// Local vendor fakes (IT Glue, NinjaOne, Autotask).
 #[derive(Parser)]
 struct Args {
-    /// Port of the IT Glue fake.
+    /// Port of the IT Glue fake (0: a free one).
     #[arg(long, default_value_t = 4101)]
     itglue_port: u16,
-    /// Port of the NinjaOne fake.
+    /// Port of the NinjaOne fake (0: a free one).
     #[arg(long, default_value_t = 4102)]
     ninjaone_port: u16,
-    /// Port of the Autotask fake.
+    /// Port of the Autotask fake (0: a free one).
     #[arg(long, default_value_t = 4103)]
     autotask_port: u16,
 }
@@ -25,6 +28,40 @@ fn print(name: &str, fake: &FakeVendor) {
     for real in &fake.real_origins {
         println!("  override {real} = {}", fake.origin);
     }
+}
+
+/// A failure mode by its command-line name; `Ok(None)` switches failures off.
+fn mode(name: &str) -> Result<Option<FailureMode>, String> {
+    Ok(Some(match name {
+        "ok" | "off" => return Ok(None),
+        "unauthorized" => FailureMode::Unauthorized,
+        "forbidden" => FailureMode::Forbidden,
+        "not_found" => FailureMode::NotFound,
+        "server_error" => FailureMode::ServerErrorEchoingCredential,
+        "html" => FailureMode::HtmlPage,
+        "hang" => FailureMode::Hang,
+        other => match other.strip_prefix("rate_limited") {
+            Some(rest) => FailureMode::RateLimited {
+                retry_after: rest.trim_start_matches(':').parse().unwrap_or(5),
+            },
+            None => return Err(format!("unknown mode {other:?}")),
+        },
+    }))
+}
+
+/// Applies one `<fake> <mode>` line.
+fn switch(fakes: &[(&str, Arc<FakeVendor>)], line: &str) -> Result<(), String> {
+    let mut words = line.split_whitespace();
+    let (Some(name), Some(wanted), None) = (words.next(), words.next(), words.next()) else {
+        return Err("expected `<fake> <mode>`".into());
+    };
+    let fake = fakes
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, f)| f)
+        .ok_or_else(|| format!("unknown fake {name:?}"))?;
+    fake.set_failure(mode(wanted)?);
+    Ok(())
 }
 
 #[tokio::main]
@@ -37,5 +74,28 @@ async fn main() -> std::io::Result<()> {
     print("itglue", &itglue);
     print("ninjaone", &ninjaone);
     print("autotask", &autotask);
-    tokio::signal::ctrl_c().await
+    println!("ready");
+    let fakes = vec![
+        ("itglue", Arc::new(itglue)),
+        ("ninjaone", Arc::new(ninjaone)),
+        ("autotask", Arc::new(autotask)),
+    ];
+    // Standard input is read on its own thread (blocking reads); at its end the fakes keep
+    // serving until Ctrl+C or SIGTERM.
+    let switches = fakes.clone();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines().map_while(Result::ok) {
+            let line = line.trim();
+            if line.is_empty() {
+                continue;
+            }
+            match switch(&switches, line) {
+                Ok(()) => println!("ok {line}"),
+                Err(why) => println!("error {why}"),
+            }
+        }
+    });
+    tokio::signal::ctrl_c().await?;
+    drop(fakes);
+    Ok(())
 }

@@ -126,13 +126,15 @@ fn Connections(view: ConnectionsView, actions: ConnectionActions) -> impl IntoVi
     let in_org = view.organization.is_some();
     let teams = view.teams.clone();
     let shared_refusal = view.shared_refusal.clone();
+    // Each part is type-erased (`into_any`): as one nested type the page's hydration code
+    // overflows the compiler's query depth limit.
     view! {
-        <Effective rows=view.effective.clone() actions />
-        <section class="card" aria-labelledby="personal-title">
+        {view! { <Effective rows=view.effective.clone() actions /> }.into_any()}
+        {view! { <section class="card" aria-labelledby="personal-title">
             <h2 id="personal-title">"Your connections"</h2>
             <p class="muted">{personal_note}</p>
             <ConnectionList cards=view.personal.clone() actions edit empty="You have no personal connections yet. Connect a vendor from the catalog below." />
-        </section>
+        </section> }.into_any()}
         {in_org.then(|| view! {
             <section class="card" aria-labelledby="team-connections-title">
                 <h2 id="team-connections-title">"Team connections"</h2>
@@ -145,7 +147,7 @@ fn Connections(view: ConnectionsView, actions: ConnectionActions) -> impl IntoVi
                         let heading = format!("team-{}", team.id);
                         let labelled_by = heading.clone();
                         view! {
-                            <div class="team-connections" aria-labelledby=labelled_by>
+                            <div class="team-connections" role="group" aria-labelledby=labelled_by>
                                 <h3 id=heading>{team.name.clone()}</h3>
                                 <ConnectionList cards=team.connections actions edit empty="No connections for this team." />
                             </div>
@@ -158,12 +160,12 @@ fn Connections(view: ConnectionsView, actions: ConnectionActions) -> impl IntoVi
                 <p class="muted">"Shared with everyone in the organisation; used when nobody has a personal or team connection with the same slug."</p>
                 <ConnectionList cards=view.organization_connections.clone() actions edit empty="No organisation connections." />
             </section>
-        })}
-        <Catalog vendors=view.vendors.clone() target />
+        }.into_any())}
+        {view! { <Catalog vendors=view.vendors.clone() target /> }.into_any()}
         {move || target.get().map(|t| view! {
             <ConnectPanel target=t placements=view.placements.clone() actions close=Callback::new(move |()| target.set(None)) />
-        })}
-        {in_org.then(|| view! { <ToolAccess /> })}
+        }.into_any())}
+        {in_org.then(|| view! { <ToolAccess /> }.into_any())}
     }
 }
 

@@ -1,12 +1,14 @@
 //! `/settings`: greets the user, shows their account and how to connect an MCP client.
 
+mod client_setup;
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
+use self::client_setup::ClientSetup;
 use crate::{
     components::{
-        copy_button::CopyButton,
         form::{action_error, successes, toast_on_success, FormError},
         status::{ErrorPanel, Loading},
         timestamp::Timestamp,
@@ -82,42 +84,7 @@ fn Overview(overview: SettingsOverview, actions: OrganizationActions) -> impl In
             <p class="muted">"Your account and how to connect your AI client to the gateway."</p>
         </div>
         <div class="grid">
-            <section class="card" aria-labelledby="connect-title">
-                <h2 id="connect-title">"Connect your AI client"</h2>
-                <p>
-                    "Add this one URL to Claude Desktop, Claude Code or any MCP client. "
-                    "It signs you in here and sees exactly the vendor tools your credentials allow."
-                </p>
-                <div class="field">
-                    <label for="mcp-url">"MCP server URL"</label>
-                    <div class="input-group">
-                        <input id="mcp-url" class="input mono" type="text" readonly value=mcp_url.clone() />
-                        <CopyButton
-                            id="copy-mcp-url"
-                            value=mcp_url.clone()
-                            label="Copy the MCP server URL"
-                            confirmation="MCP server URL copied to the clipboard."
-                        />
-                    </div>
-                </div>
-                <details class="disclosure">
-                    <summary>"Step-by-step instructions"</summary>
-                    <ol class="steps">
-                        <li>
-                            <strong>"Claude Desktop: "</strong>
-                            "Settings → Connectors → Add custom connector, paste the URL, then sign in when asked."
-                        </li>
-                        <li>
-                            <strong>"Claude Code: "</strong>
-                            "run "
-                            <code>{format!("claude mcp add --transport http gateway {mcp_url}")}</code>
-                            " and then "
-                            <code>"/mcp"</code>
-                            " to sign in."
-                        </li>
-                    </ol>
-                </details>
-            </section>
+            <ClientSetup mcp_url />
             <section class="card" aria-labelledby="account-title">
                 <h2 id="account-title">"Your account"</h2>
                 <dl class="facts">

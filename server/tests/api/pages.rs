@@ -32,6 +32,37 @@ async fn portal_pages_render_for_a_signed_in_user_with_navigation() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_shows_the_mcp_url_and_ready_to_paste_client_setup() {
+    let app = spawn_app().await;
+    app.dev_login("Ada", "ada@example.com", "").await;
+    let response = app.get("/settings").await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    // Text may come HTML-escaped; compare what the browser shows.
+    let shown = html
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&amp;", "&");
+    let url = format!("{}/v1/mcp", app.base);
+    assert!(
+        shown.contains(r#"id="mcp-url""#) && shown.contains(&format!(r#"value="{url}""#)),
+        "the URL in its read-only field"
+    );
+    assert!(shown.contains(r#"aria-label="Copy the MCP server URL""#));
+    assert!(
+        shown.contains(&format!("claude mcp add --transport http gateway {url}")),
+        "Claude Code's command"
+    );
+    assert!(
+        shown.contains(&format!(r#""args": ["mcp-remote", "{url}"]"#))
+            && shown.contains(r#""mcpServers""#),
+        "Claude Desktop's mcp-remote configuration"
+    );
+    assert!(shown.contains("Settings → Connectors → Add custom connector"));
+    assert!(shown.contains("Other MCP clients"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_root_goes_to_settings() {
     let app = spawn_app().await;
     let response = app.get("/").await;

@@ -26,6 +26,11 @@ pub(crate) fn ToolAccess() -> impl IntoView {
         move || (saved.get(), defaulted.get()),
         |_| get_tool_access(),
     );
+    // The subject and vendor being edited outlive the reload after a save (empty: the first).
+    let choice = Choice {
+        subject: RwSignal::new(String::new()),
+        vendor: RwSignal::new(String::new()),
+    };
     view! {
         <section class="card" aria-labelledby="tool-access-title" id="tool-access">
             <h2 id="tool-access-title">"Tool access"</h2>
@@ -35,7 +40,7 @@ pub(crate) fn ToolAccess() -> impl IntoView {
             <Transition fallback=|| view! { <Loading label="Loading tool access…" /> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(view) => view! { <Editor view save default /> }.into_any(),
+                        Ok(view) => view! { <Editor view save default choice /> }.into_any(),
                         Err(error) => view! { <ErrorPanel error /> }.into_any(),
                     }
                 })}
@@ -44,27 +49,48 @@ pub(crate) fn ToolAccess() -> impl IntoView {
     }
 }
 
+/// Which list the editor shows: subject and vendor keys.
+#[derive(Clone, Copy)]
+struct Choice {
+    subject: RwSignal<String>,
+    vendor: RwSignal<String>,
+}
+
 #[component]
 fn Editor(
     view: ToolAccessView,
     save: ServerAction<SetToolAllowlist>,
     default: ServerAction<SetToolDefault>,
+    choice: Choice,
 ) -> impl IntoView {
     let hydrated = hydrated();
     let read_only = view.refusal.is_some();
     let data = StoredValue::new(view.clone());
-    let subject = RwSignal::new(
-        view.subjects
-            .first()
-            .map(|(k, _)| k.clone())
-            .unwrap_or_default(),
-    );
-    let vendor = RwSignal::new(
-        view.vendors
-            .first()
-            .map(|v| v.vendor.clone())
-            .unwrap_or_default(),
-    );
+    let Choice { subject, vendor } = choice;
+    if !view
+        .subjects
+        .iter()
+        .any(|(k, _)| *k == subject.get_untracked())
+    {
+        subject.set(
+            view.subjects
+                .first()
+                .map(|(k, _)| k.clone())
+                .unwrap_or_default(),
+        );
+    }
+    if !view
+        .vendors
+        .iter()
+        .any(|v| v.vendor == vendor.get_untracked())
+    {
+        vendor.set(
+            view.vendors
+                .first()
+                .map(|v| v.vendor.clone())
+                .unwrap_or_default(),
+        );
+    }
     // The saved list for the chosen subject and vendor (None: no list, the default applies).
     let saved_list = Memo::new(move |_| {
         let (s, v) = (subject.get(), vendor.get());
@@ -118,13 +144,19 @@ fn Editor(
             <div class="field">
                 <label for="access-subject">"Applies to"</label>
                 <select id="access-subject" class="input" on:change=move |ev| subject.set(event_target_value(&ev))>
-                    {view.subjects.iter().map(|(k, l)| view! { <option value=k.clone()>{l.clone()}</option> }).collect_view()}
+                    {view.subjects.iter().map(|(k, l)| {
+                        let selected = *k == subject.get_untracked();
+                        view! { <option value=k.clone() selected=selected>{l.clone()}</option> }
+                    }).collect_view()}
                 </select>
             </div>
             <div class="field">
                 <label for="access-vendor">"Vendor"</label>
                 <select id="access-vendor" class="input" on:change=move |ev| vendor.set(event_target_value(&ev))>
-                    {view.vendors.iter().map(|v| view! { <option value=v.vendor.clone()>{v.name.clone()}</option> }).collect_view()}
+                    {view.vendors.iter().map(|v| {
+                        let selected = v.vendor == vendor.get_untracked();
+                        view! { <option value=v.vendor.clone() selected=selected>{v.name.clone()}</option> }
+                    }).collect_view()}
                 </select>
             </div>
         </div>

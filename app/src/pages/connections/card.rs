@@ -52,7 +52,8 @@ fn Card(
 ) -> impl IntoView {
     let hydrated = hydrated();
     let id = card.id.clone();
-    let heading = format!("connection-{}", card.id);
+    // The card itself is `connection-<id>` (the anchor of the "reconnect at" links); its heading names it.
+    let heading = format!("connection-{}-name", card.id);
     let labelled_by = heading.clone();
     // Each card runs its own check; the page reloads afterwards and the card shows the new status
     // and message. The outcome is also announced as a toast.

@@ -28,6 +28,9 @@ pub(crate) fn ConnectPanel(
         }
     });
     let is_edit = editing.is_some();
+    // A refusal shown in an earlier panel (another vendor, or one cancelled) is not this form's.
+    actions.create.value().set(None);
+    actions.update.value().set(None);
     let pending = Signal::derive(move || {
         if is_edit {
             actions.update.pending().get()
@@ -36,12 +39,11 @@ pub(crate) fn ConnectPanel(
         }
     });
     let result_error = Signal::derive(move || {
-        let value = if is_edit {
+        if is_edit {
             actions.update.value().get().and_then(|r| r.err())
         } else {
             actions.create.value().get().and_then(|r| r.err())
-        };
-        value
+        }
     });
     // Close after a success (the list reloads with the new connection).
     let seen = StoredValue::new((
@@ -74,15 +76,24 @@ pub(crate) fn ConnectPanel(
             _ => None,
         })
     };
+    let field_names: Vec<String> = vendor.fields.iter().map(|f| f.name.clone()).collect();
+    // Field problems show beside their field; one about something the form has no field for
+    // (the placement, the vendor) is shown above the button rather than lost.
+    let shown_beside = StoredValue::new(field_names.clone());
     let general_error = Signal::derive(move || match result_error.get() {
-        Some(PortalError::Fields(fields)) => fields
-            .iter()
-            .any(|(f, _)| f == "tools")
-            .then(|| "Some fields need attention.".to_owned()),
+        Some(PortalError::Fields(fields)) => {
+            let elsewhere: Vec<String> = fields
+                .into_iter()
+                .filter(|(f, _)| {
+                    f != "slug" && f != "name" && !shown_beside.with_value(|n| n.contains(f))
+                })
+                .map(|(_, m)| m)
+                .collect();
+            (!elsewhere.is_empty()).then(|| elsewhere.join(" "))
+        }
         Some(other) => Some(other.to_string()),
         None => None,
     });
-    let field_names: Vec<String> = vendor.fields.iter().map(|f| f.name.clone()).collect();
     let vendor_slug = vendor.slug.clone();
     let editing_id = editing.as_ref().map(|c| c.id.clone());
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -160,7 +171,7 @@ pub(crate) fn ConnectPanel(
                     <div class="field">
                         <label for="connect-slug">"Tool prefix (slug)"</label>
                         <input id="connect-slug" name="slug" class="input mono" type="text" value=slug_value
-                            maxlength="24" pattern="[a-z][a-z0-9-]*" aria-describedby="connect-slug-hint connect-slug-error" />
+                            maxlength="24" pattern="[a-z][a-z0-9\\-]*" aria-describedby="connect-slug-hint connect-slug-error" />
                         <p class="field-hint" id="connect-slug-hint">"Tools are named prefix__tool. Use another prefix to keep two accounts of one vendor apart."</p>
                         <FieldError error=slug_error id="connect-slug-error" />
                     </div>

@@ -52,7 +52,7 @@ pub(crate) mod ssr {
                         placeholder: f.placeholder.clone(),
                         default: f.default.clone(),
                         options,
-                        pattern: f.pattern.as_ref().map(|p| p.source.clone()),
+                        pattern: f.pattern.as_ref().map(|p| html_pattern(&p.source)),
                     }
                 })
                 .collect(),
@@ -62,6 +62,39 @@ pub(crate) mod ssr {
                 .map(|t| (t.name.clone(), t.title.clone(), t.destructive))
                 .collect(),
         }
+    }
+
+    /// A definition's pattern as an HTML `pattern` attribute. Browsers compile that with the
+    /// `v` flag, where a bare `-` at either end of a character class (`[A-Za-z0-9._-]`) is a
+    /// syntax error: the browser then ignores the pattern and logs an error. Such hyphens are
+    /// escaped (`\-`), which means the same in both syntaxes.
+    pub(crate) fn html_pattern(source: &str) -> String {
+        let chars: Vec<char> = source.chars().collect();
+        let mut out = String::with_capacity(source.len() + 4);
+        let (mut in_class, mut escaped) = (false, false);
+        for (i, &c) in chars.iter().enumerate() {
+            if escaped {
+                escaped = false;
+                out.push(c);
+                continue;
+            }
+            match c {
+                '\\' => escaped = true,
+                '[' if !in_class => in_class = true,
+                ']' if in_class => in_class = false,
+                '-' if in_class => {
+                    let before = chars.get(i.wrapping_sub(1)).copied();
+                    let first = before == Some('[')
+                        || (before == Some('^') && chars.get(i.wrapping_sub(2)) == Some(&'['));
+                    if first || chars.get(i + 1) == Some(&']') {
+                        out.push('\\');
+                    }
+                }
+                _ => {}
+            }
+            out.push(c);
+        }
+        out
     }
 
     /// A connection card (labels from the catalog; secrets never).
@@ -163,5 +196,24 @@ pub(crate) mod ssr {
             shared_refusal: o.shared_refusal.clone(),
             placements,
         }
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::ssr::html_pattern;
+
+    #[test]
+    fn hyphens_at_the_ends_of_a_class_are_escaped_for_the_browser() {
+        assert_eq!(
+            html_pattern("ITG\\.[A-Za-z0-9._-]+"),
+            "ITG\\.[A-Za-z0-9._\\-]+"
+        );
+        assert_eq!(html_pattern("[-a-z]"), "[\\-a-z]");
+        assert_eq!(html_pattern("[^-a]"), "[^\\-a]");
+        assert_eq!(html_pattern("[A-Za-z0-9-]{1,64}"), "[A-Za-z0-9\\-]{1,64}");
+        // Ranges, escapes and hyphens outside classes stay as they are.
+        assert_eq!(html_pattern("[^@\\s]+@[^@\\s]+"), "[^@\\s]+@[^@\\s]+");
+        assert_eq!(html_pattern("a-b[\\-x]"), "a-b[\\-x]");
     }
 }
