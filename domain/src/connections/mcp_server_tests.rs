@@ -209,16 +209,18 @@ async fn only_the_connections_own_header_reaches_the_upstream() {
     .await
     .unwrap();
     let snapshot = tools::load(&deps, tess.id).await.unwrap();
-    tools::call(
+    // A server echoing the credential does not get it into the model's context (MCP-7).
+    let echoed = tools::call(
         &deps,
         &snapshot,
         "files__echo",
-        json!({"text": "x"}),
+        json!({"text": TOKEN}),
         false,
         at(2),
     )
     .await
     .unwrap();
+    assert_eq!(echoed.text, "echo: [redacted]\nsecond block");
     let allowed = [
         "accept",
         "content-type",
