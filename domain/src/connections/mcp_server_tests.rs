@@ -20,7 +20,7 @@ use crate::{
     users::{self, DisplayName, Email, Identity, Profile, Provider, User},
     vault::Vault,
     vendors::{
-        mcp_fixture::{Upstream, LONG_TOOL},
+        mcp_fixture::{Upstream, FORBIDDEN_TOKEN, LONG_TOOL},
         Catalog, CheckOutcome, Engine, VendorKind,
     },
 };
@@ -209,16 +209,18 @@ async fn only_the_connections_own_header_reaches_the_upstream() {
     .await
     .unwrap();
     let snapshot = tools::load(&deps, tess.id).await.unwrap();
-    tools::call(
+    // A server echoing the credential does not get it into the model's context (MCP-7).
+    let echoed = tools::call(
         &deps,
         &snapshot,
         "files__echo",
-        json!({"text": "x"}),
+        json!({"text": TOKEN}),
         false,
         at(2),
     )
     .await
     .unwrap();
+    assert_eq!(echoed.text, "echo: [redacted]\nsecond block");
     let allowed = [
         "accept",
         "content-type",
@@ -416,4 +418,28 @@ async fn upstream_errors_and_slow_tools_have_their_classes() {
         .await
         .unwrap();
     assert_eq!(echo.text, "echo: z\nsecond block");
+}
+
+#[tokio::test]
+async fn a_403_is_forbidden_with_the_servers_message() {
+    let upstream = Upstream::start("X-API-Key", TOKEN).await;
+    let db = test_db().await;
+    let deps = deps(&db, &upstream);
+    let tess = user(&db.db).await;
+    let refused = create(
+        &deps,
+        &tess,
+        Placement::Personal,
+        input("X-API-Key", FORBIDDEN_TOKEN),
+        &RequestContext::default(),
+        at(1),
+    )
+    .await;
+    match refused {
+        Err(ConnectionError::CheckFailed { class, message }) => {
+            assert_eq!(class, "forbidden");
+            assert!(message.contains("this key may not use MCP"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -31,15 +31,21 @@ pub(super) fn label(text: &str, redactor: &Redactor) -> String {
     }
 }
 
+/// Redacts the connection's secrets: each whole value, and the credential part of a value with
+/// a scheme (`Bearer <token>` → the token alone, should the server echo just that).
 pub(super) fn redactor(creds: &ConnectionCredentials) -> Redactor {
     use secrecy::ExposeSecret;
-    Redactor::new(
-        creds
-            .secrets
-            .values()
-            .map(|s| s.expose_secret().to_owned())
-            .collect(),
-    )
+    let mut values = Vec::new();
+    for secret in creds.secrets.values() {
+        let value = secret.expose_secret();
+        values.push(value.to_owned());
+        if let Some((_, credential)) = value.trim().split_once(' ') {
+            if credential.trim().len() >= 8 {
+                values.push(credential.trim().to_owned());
+            }
+        }
+    }
+    Redactor::new(values)
 }
 
 /// The first failure of ours in an error's chain.

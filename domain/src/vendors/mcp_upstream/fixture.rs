@@ -24,6 +24,9 @@ use serde_json::json;
 pub(crate) const LONG_TOOL: &str =
     "fetch_the_complete_quarterly_compliance_report.for_every_managed_tenant";
 
+/// A header value the fixture knows but refuses with 403.
+pub(crate) const FORBIDDEN_TOKEN: &str = "forbidden-key-3c9a71";
+
 type Service = StreamableHttpService<Handler, LocalSessionManager>;
 
 /// One request as the fixture saw it.
@@ -130,10 +133,15 @@ fn service(tools: Arc<Mutex<Vec<Tool>>>) -> Service {
 async fn handle(State(shared): State<Arc<Shared>>, request: Request<Body>) -> Response {
     let headers = request.headers().clone();
     let (name, value) = &shared.header;
-    let authorised = headers.get(name.as_str()).and_then(|v| v.to_str().ok()) == Some(value);
-    let response = if authorised {
+    let sent = headers.get(name.as_str()).and_then(|v| v.to_str().ok());
+    let response = if sent == Some(value) {
         let service = shared.service.lock().unwrap().clone();
         service.handle(request).await.map(Body::new)
+    } else if sent == Some(FORBIDDEN_TOKEN) {
+        Response::builder()
+            .status(403)
+            .body(Body::from(r#"{"error":"this key may not use MCP"}"#))
+            .unwrap()
     } else {
         Response::builder()
             .status(401)

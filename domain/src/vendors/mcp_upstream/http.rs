@@ -77,6 +77,8 @@ pub(crate) struct GuardedHttp {
     header: Option<(HeaderName, HeaderValue)>,
     limits: outbound::Limits,
     redactor: Arc<Redactor>,
+    /// When the session was opened: only reads a `Retry-After` given as a date, so on a pooled
+    /// session such a wait may come out longer than the server meant (never shorter).
     now: OffsetDateTime,
 }
 
