@@ -166,7 +166,7 @@ test("Settings shows the MCP URL and ready-to-paste setup for each client, with 
   const url = `${gw.url}/v1/mcp`;
   const card = page.locator("#client-setup");
   await expect(card.getByRole("heading", { name: "Connect your AI client" })).toBeVisible();
-  await expect(page.getByLabel("MCP server URL")).toHaveValue(url);
+  await expect(page.getByRole("textbox", { name: "MCP server URL" })).toHaveValue(url);
   await waitForHydration(page);
   await page.getByRole("button", { name: "Copy the MCP server URL" }).click();
   await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(url);
@@ -187,6 +187,11 @@ test("Settings shows the MCP URL and ready-to-paste setup for each client, with 
   await expectAccessible(page, "settings with the client setup open");
   await screenshot(page, "settings-01-client-setup");
   await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload();
+  await waitForHydration(page);
+  await card.locator("summary", { hasText: "Claude Desktop and claude.ai" }).click();
+  await expect(page.locator("#mcp-remote-config")).toBeVisible();
+  await expectAccessible(page, "settings at phone width");
   await screenshot(page, "settings-02-client-setup-phone");
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow, "no horizontal scrolling of the page").toBeLessThanOrEqual(0);
