@@ -388,6 +388,13 @@ fn a_bad_origin_override_names_its_entry() {
             assert!(
                 message.contains("GATEWAY_OUTBOUND_ORIGIN_OVERRIDES") && message.contains(named),
                 "{value}: {message}"
+            );
+        }
+        Ok(())
+    });
+}
+
+#[test]
 fn a_previous_master_key_is_optional_checked_like_the_current_one_and_not_the_same() {
     use base64::{engine::general_purpose::STANDARD, Engine as _};
     Jail::expect_with(|jail| {
