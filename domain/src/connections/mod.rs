@@ -15,6 +15,7 @@ mod store;
 mod tier;
 pub mod tools;
 mod provider;
+mod usage_tool;
 
 pub use access::{load_policy, set_allowlist, set_tool_default, tool_access, ToolAccess};
 pub use context::Caller;

@@ -67,6 +67,8 @@ pub enum ToolTarget {
     ListConnections,
     /// `gateway__search_tools`.
     SearchTools,
+    /// `gateway__usage_summary` (owners and admins only; [`super::usage_tool`]).
+    UsageSummary,
 }
 
 /// One tool as clients see it.
@@ -95,6 +97,10 @@ pub struct ToolEntry {
 pub struct UserTools {
     /// The user.
     pub user_id: Uuid,
+    /// Their organisation, if any (usage records and the usage summary's scope).
+    pub organization_id: Option<Uuid>,
+    /// Their role in it.
+    pub role: Option<Role>,
     /// The connections in effect, by slug.
     pub connections: Vec<EffectiveConnection>,
     /// Tools in name order.
@@ -218,6 +224,9 @@ pub async fn load(deps: &store::Deps, user_id: Uuid) -> Result<UserTools, Connec
     let team_ids: Vec<Uuid> = caller.teams.iter().map(|t| t.id).collect();
     let mut connections = Vec::new();
     let mut tools = meta_tools();
+    if matches!(role, Some(Role::Owner | Role::Admin)) {
+        tools.push(super::usage_tool::entry());
+    }
     for resolution in resolutions {
         let Some(row) = rows.iter().find(|r| r.id == resolution.chosen) else {
             continue;
@@ -263,6 +272,8 @@ pub async fn load(deps: &store::Deps, user_id: Uuid) -> Result<UserTools, Connec
         .collect();
     Ok(UserTools {
         user_id,
+        organization_id: caller.organization_id(),
+        role,
         connections,
         tools,
         index,
@@ -358,7 +369,7 @@ pub struct CallResult {
 }
 
 impl CallResult {
-    fn error(class: &'static str, text: String) -> Self {
+    pub(super) fn error(class: &'static str, text: String) -> Self {
         Self {
             text,
             structured: None,
@@ -393,6 +404,7 @@ pub async fn call(
     Ok(match &entry.target {
         ToolTarget::ListConnections => list_connections(deps, snapshot),
         ToolTarget::SearchTools => search_tools(snapshot, &arguments),
+        ToolTarget::UsageSummary => super::usage_tool::call(deps, snapshot, &arguments, now).await,
         ToolTarget::Vendor { connection, tool } => {
             let connection = &snapshot.connections[*connection];
             call_vendor(deps, connection, tool, arguments, now).await
@@ -490,7 +502,7 @@ fn search_tools(snapshot: &UserTools, arguments: &Value) -> CallResult {
     let matches: Vec<Value> = snapshot
         .tools
         .iter()
-        .filter(|t| !matches!(t.target, ToolTarget::SearchTools | ToolTarget::ListConnections))
+        .filter(|t| matches!(t.target, ToolTarget::Vendor { .. }))
         .filter(|t| {
             let hay = format!("{} {} {}", t.name, t.title, t.description).to_lowercase();
             words.iter().all(|w| hay.contains(w))

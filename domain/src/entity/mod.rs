@@ -20,6 +20,7 @@ pub mod organization_tool_defaults;
 pub mod organizations;
 pub mod team_members;
 pub mod teams;
+pub mod tool_calls;
 pub mod tool_policies;
 pub mod tenant_onboardings;
 pub mod user_identities;
