@@ -81,6 +81,7 @@ pub async fn revoke_grant<C: ConnectionTrait>(
         .filter(oauth_grants::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
+    super::token_cache::note_revocation();
     Ok(updated.rows_affected == 1)
 }
 
@@ -507,6 +508,7 @@ pub async fn revoke_token(
             .filter(oauth_tokens::Column::TokenHash.eq(row.token_hash))
             .exec(db)
             .await?;
+        super::token_cache::note_revocation();
     }
     Ok(())
 }

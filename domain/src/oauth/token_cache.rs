@@ -9,6 +9,10 @@
 //! - **Revocation within [`DEFAULT_FRESHNESS`] on every replica**: an entry older than the
 //!   freshness is re-validated against the database with the same full check (token, grant,
 //!   user's "sign out everywhere", consent, audience), whichever replica made the revocation.
+//! - **At once on the replica that revoked**: the domain functions that revoke (grant and token
+//!   revocation, consent and client deletion, sign-out everywhere, tenant offboarding) call
+//!   [`note_revocation`], which bumps a process-wide generation; an entry checked under an older
+//!   generation is re-validated. A missed call only falls back to the one-second bound.
 //!
 //! Rejected alternative: a per-process "revocation generation" counter read once a second. It
 //! needs every revocation path (token, grant, consent, sign-out, offboarding, user deletion) to
@@ -18,7 +22,10 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex},
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, Mutex,
+    },
 };
 
 use sea_orm::{DatabaseConnection, DbErr};
@@ -36,11 +43,21 @@ pub const DEFAULT_FRESHNESS: Duration = Duration::seconds(1);
 /// Most cached tokens per process; beyond it, expired entries are dropped, then all.
 pub const MAX_ENTRIES: usize = 100_000;
 
+/// Revocations made by this process (see [`note_revocation`]).
+static LOCAL_REVOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+/// Tells this process's caches that something was revoked: their entries are re-checked on next
+/// use. Called by every domain function that revokes access.
+pub fn note_revocation() {
+    LOCAL_REVOCATIONS.fetch_add(1, Ordering::SeqCst);
+}
+
 #[derive(Debug, Clone)]
 struct Entry {
     grant: AccessGrant,
     expires_at: OffsetDateTime,
     checked_at: OffsetDateTime,
+    generation: u64,
 }
 
 /// Cached access-token checks, shared by every request of this process (cheap to clone).
@@ -48,6 +65,7 @@ struct Entry {
 pub struct AccessTokenCache {
     entries: Arc<Mutex<HashMap<String, Entry>>>,
     freshness: Duration,
+    follows_local_revocations: bool,
 }
 
 impl Default for AccessTokenCache {
@@ -62,6 +80,24 @@ impl AccessTokenCache {
         Self {
             entries: Arc::new(Mutex::new(HashMap::new())),
             freshness,
+            follows_local_revocations: true,
+        }
+    }
+
+    /// A cache that learns of revocations from the database only, as another replica does (tests
+    /// of the cross-replica bound run both "replicas" in one process).
+    pub fn without_local_revocations(freshness: Duration) -> Self {
+        Self {
+            follows_local_revocations: false,
+            ..Self::new(freshness)
+        }
+    }
+
+    fn generation(&self) -> u64 {
+        if self.follows_local_revocations {
+            LOCAL_REVOCATIONS.load(Ordering::SeqCst)
+        } else {
+            0
         }
     }
 
@@ -78,14 +114,16 @@ impl AccessTokenCache {
             return Ok(Err(InvalidToken::Unknown));
         }
         let key = hash(token);
-        match self.lookup(&key, now) {
+        // Read before the database: a revocation during the check makes the entry stale.
+        let generation = self.generation();
+        match self.lookup(&key, now, generation) {
             Some(Ok(grant)) => return Ok(Ok(grant)),
             Some(Err(expired)) => return Ok(Err(expired)),
             None => {}
         }
         match grants::validate_access_hash(db, settings, &key, now).await? {
             Ok((grant, expires_at)) => {
-                self.store(key, grant.clone(), expires_at, now);
+                self.store(key, grant.clone(), expires_at, now, generation);
                 Ok(Ok(grant))
             }
             Err(invalid) => {
@@ -96,7 +134,12 @@ impl AccessTokenCache {
     }
 
     /// A fresh entry's grant, `Expired` for an expired one (removed), `None` to ask the database.
-    fn lookup(&self, key: &str, now: OffsetDateTime) -> Option<Result<AccessGrant, InvalidToken>> {
+    fn lookup(
+        &self,
+        key: &str,
+        now: OffsetDateTime,
+        generation: u64,
+    ) -> Option<Result<AccessGrant, InvalidToken>> {
         let mut entries = self.entries.lock().ok()?;
         let entry = entries.get(key)?;
         if entry.expires_at <= now {
@@ -105,7 +148,7 @@ impl AccessTokenCache {
         }
         // A clock that went backwards also counts as stale.
         let age = now - entry.checked_at;
-        if age.is_negative() || age >= self.freshness {
+        if age.is_negative() || age >= self.freshness || entry.generation != generation {
             return None;
         }
         Some(Ok(entry.grant.clone()))
@@ -117,6 +160,7 @@ impl AccessTokenCache {
         grant: AccessGrant,
         expires_at: OffsetDateTime,
         now: OffsetDateTime,
+        generation: u64,
     ) {
         let Ok(mut entries) = self.entries.lock() else {
             return;
@@ -133,6 +177,7 @@ impl AccessTokenCache {
                 grant,
                 expires_at,
                 checked_at: now,
+                generation,
             },
         );
     }
