@@ -37,6 +37,9 @@ pub struct AppState {
     pub registration_limiter: Arc<governor::DefaultKeyedRateLimiter<std::net::IpAddr>>,
     /// Vendor connections: database, vault, vendor engine and catalog.
     pub connections: domain::connections::Deps,
+    /// Access-token checks of `/v1/mcp`, cached by token hash for at most a second
+    /// (`domain::oauth::token_cache`).
+    pub access_tokens: domain::oauth::AccessTokenCache,
     /// Users' resolved tools, shared with `/v1/mcp`; changes made through the portal invalidate it.
     pub tool_cache: domain::connections::tools::ToolCache,
     /// What supplies `/v1/mcp`'s tools (vendor connections); the transport talks to it only

@@ -21,6 +21,7 @@ pub mod outbound;
 pub mod tenants;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
+pub mod usage;
 pub mod users;
 pub mod vault;
 pub mod vendors;

@@ -30,6 +30,7 @@ mod m20261201_000021_create_data_keys;
 mod m20261201_000022_create_connections;
 mod m20261201_000023_create_connection_defaults;
 mod m20261201_000024_create_tool_policies;
+mod m20261201_000030_create_tool_calls;
 
 /// The ordered list of every migration.
 pub struct Migrator;
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000022_create_connections::Migration),
             Box::new(m20261201_000023_create_connection_defaults::Migration),
             Box::new(m20261201_000024_create_tool_policies::Migration),
+            Box::new(m20261201_000030_create_tool_calls::Migration),
         ]
     }
 }

@@ -30,6 +30,7 @@ pub struct Application {
     router: Router,
     state: AppState,
     purge_tasks: Vec<JoinHandle<()>>,
+    usage_writer: domain::usage::UsageWriter,
 }
 
 /// How often stale rows (abandoned onboardings) are deleted.
@@ -55,6 +56,12 @@ fn spawn_housekeeping(
                 Ok(0) => {}
                 Ok(n) => tracing::info!(deleted = n, "deleted audit events past their retention"),
                 Err(e) => tracing::warn!(error = %e, "deleting old audit events failed"),
+            }
+            // Tool-call usage is kept as long as the audit log.
+            match domain::usage::purge_older_than(&db, now - audit_retention).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "deleted tool-call usage past its retention"),
+                Err(e) => tracing::warn!(error = %e, "deleting old tool-call usage failed"),
             }
             match domain::oauth::housekeeping(&db, &oauth, now).await {
                 Ok(0) => {}
@@ -132,11 +139,18 @@ impl Application {
             .context("Failed to build the outbound HTTP client")?;
         let connections = connection_deps(&settings, &db, outbound.clone())?;
         let tool_cache = ToolCache::default();
+        let (usage, usage_writer) =
+            domain::usage::spawn(db.clone(), domain::usage::BatchSettings::default());
         let tools: Arc<dyn ToolProvider> = tools.unwrap_or_else(|| {
-            Arc::new(GatewayTools::new(connections.clone(), tool_cache.clone()))
+            Arc::new(GatewayTools::new(
+                connections.clone(),
+                tool_cache.clone(),
+                usage,
+            ))
         });
         let mcp = Arc::new(McpEndpoint::new(tools.clone(), &settings.master_key));
         let state = AppState {
+            access_tokens: domain::oauth::AccessTokenCache::default(),
             connections,
             tool_cache,
             identity_providers,
@@ -165,6 +179,7 @@ impl Application {
             router,
             state,
             purge_tasks,
+            usage_writer,
         })
     }
 
@@ -181,7 +196,8 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then stops accepting connections, lets in-flight
-    /// requests finish for at most `shutdown_grace`, and closes the database pool.
+    /// requests finish for at most `shutdown_grace`, writes the queued tool-call usage records
+    /// and closes the database pool.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -191,6 +207,7 @@ impl Application {
             router,
             state,
             purge_tasks,
+            usage_writer,
         } = self;
         let grace = state.settings.shutdown_grace;
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
@@ -218,6 +235,8 @@ impl Application {
         for task in purge_tasks {
             task.abort();
         }
+        // After the last request, before the pool closes: queued tool-call usage is written.
+        usage_writer.shutdown().await;
         if let Err(e) = state.db.close().await {
             tracing::warn!(error = %e, "closing the database pool failed");
         }

@@ -24,15 +24,15 @@ use crate::{
     vendors::{Catalog, Engine},
 };
 
-fn at(seconds: i64) -> OffsetDateTime {
+pub(super) fn at(seconds: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_800_000_000 + seconds).unwrap()
 }
 
-fn ctx() -> RequestContext {
+pub(super) fn ctx() -> RequestContext {
     RequestContext::default()
 }
 
-async fn user(db: &DatabaseConnection, name: &str) -> User {
+pub(super) async fn user(db: &DatabaseConnection, name: &str) -> User {
     let email = format!("{}@example.com", name.to_lowercase());
     users::sign_in(
         db,
@@ -51,7 +51,7 @@ async fn user(db: &DatabaseConnection, name: &str) -> User {
     .unwrap()
 }
 
-fn deps(db: &TestDb) -> Deps {
+pub(super) fn deps(db: &TestDb) -> Deps {
     Deps {
         db: db.db.clone(),
         vault: Vault::new(MasterKey::from_bytes([7; 32]), None),
@@ -64,7 +64,7 @@ fn deps(db: &TestDb) -> Deps {
 
 const CANARY: &str = "demo-canary-7f3a9c1e2b";
 
-fn demo(slug: &str) -> ConnectionInput {
+pub(super) fn demo(slug: &str) -> ConnectionInput {
     ConnectionInput {
         vendor: "demo".into(),
         slug: slug.into(),
@@ -92,15 +92,15 @@ fn demo_fields(key: &str) -> BTreeMap<String, String> {
 }
 
 /// An owner with a Pro organisation, an admin, and a member in team "Red".
-struct Org {
-    owner: User,
+pub(super) struct Org {
+    pub(super) owner: User,
     admin: User,
-    member: User,
+    pub(super) member: User,
     red: Uuid,
     blue: Uuid,
 }
 
-async fn pro_org(db: &DatabaseConnection) -> Org {
+pub(super) async fn pro_org(db: &DatabaseConnection) -> Org {
     let owner = user(db, "Olga").await;
     let (_, code) =
         organizations::create_invite_code(db, "t", Some(1), Actor::CommandLine, &ctx(), at(0))

@@ -16,6 +16,7 @@ mod store;
 mod tier;
 pub mod tools;
 mod upstream_tools;
+mod usage_tool;
 
 pub use access::{load_policy, set_allowlist, set_tool_default, tool_access, ToolAccess};
 pub use context::Caller;

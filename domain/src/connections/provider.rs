@@ -2,7 +2,7 @@
 //! resolved connections ([`super::tools`]). It converts to and from rmcp's model types and
 //! nothing else; every decision is in `tools`, `resolve` and `policy`.
 
-use std::{borrow::Cow, sync::Arc};
+use std::{borrow::Cow, sync::Arc, time::Instant};
 
 use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Tool, ToolAnnotations};
 use serde_json::{Map, Value};
@@ -12,21 +12,57 @@ use uuid::Uuid;
 
 use super::{
     store::Deps,
-    tools::{self, CallRefusal, ToolCache, ToolEntry, WRITE_SCOPE},
+    tools::{self, CallRefusal, ToolCache, ToolEntry, ToolTarget, UserTools, WRITE_SCOPE},
 };
-use crate::mcp::{McpCaller, ProviderError, ToolProvider};
+use crate::{
+    mcp::{McpCaller, ProviderError, ToolProvider},
+    usage::{ToolCallRecord, UsageRecorder},
+};
+use time::OffsetDateTime;
 
 /// Vendor tools for MCP clients.
 #[derive(Clone)]
 pub struct GatewayTools {
     deps: Deps,
     cache: ToolCache,
+    usage: UsageRecorder,
 }
 
 impl GatewayTools {
-    /// A provider over `deps`, sharing `cache` with the portal (which invalidates it on changes).
-    pub fn new(deps: Deps, cache: ToolCache) -> Self {
-        Self { deps, cache }
+    /// A provider over `deps`, sharing `cache` with the portal (which invalidates it on changes);
+    /// every `tools/call` is handed to `usage` (queued, never awaited).
+    pub fn new(deps: Deps, cache: ToolCache, usage: UsageRecorder) -> Self {
+        Self { deps, cache, usage }
+    }
+
+    /// Queues the usage record of one call (`snapshot` is none when it could not be built).
+    fn record(
+        &self,
+        caller: &McpCaller,
+        snapshot: Option<&UserTools>,
+        name: &str,
+        outcome: &'static str,
+        started: (OffsetDateTime, Instant),
+    ) {
+        let connection = snapshot.and_then(|s| match s.get(name).map(|t| &t.target) {
+            Some(ToolTarget::Vendor { connection, .. }) => s.connections.get(*connection),
+            _ => None,
+        });
+        self.usage.record(ToolCallRecord {
+            at: started.0,
+            user_id: caller.user_id,
+            organization_id: caller
+                .organization_id
+                .or_else(|| snapshot.and_then(|s| s.organization_id)),
+            client_id: caller.client_id.clone(),
+            connection_id: connection.map(|c| c.row.id),
+            connection_slug: connection.map(|c| c.row.slug.clone()),
+            tier: connection.map(|c| c.tier.as_str().to_owned()),
+            vendor: connection.map(|c| c.row.vendor.clone()),
+            tool_name: name.chars().take(200).collect(),
+            outcome,
+            duration: started.1.elapsed(),
+        });
     }
 }
 
@@ -81,27 +117,35 @@ impl ToolProvider for GatewayTools {
         arguments: Option<Map<String, Value>>,
         cancel: CancellationToken,
     ) -> Result<CallToolResult, ProviderError> {
+        let started = (OffsetDateTime::now_utc(), Instant::now());
         let Some(user_id) = caller.user_id else {
+            self.record(caller, None, name, "unknown_tool", started);
             return Err(ProviderError::UnknownTool(name.to_owned()));
         };
-        let snapshot = self.cache.get(&self.deps, user_id).await.map_err(|e| {
-            tracing::error!(error = %e, "resolving the user's tools failed");
-            ProviderError::Internal
-        })?;
+        let snapshot = match self.cache.get(&self.deps, user_id).await {
+            Ok(snapshot) => snapshot,
+            Err(e) => {
+                tracing::error!(error = %e, "resolving the user's tools failed");
+                self.record(caller, None, name, "internal", started);
+                return Err(ProviderError::Internal);
+            }
+        };
         let can_write = caller.scopes.contains(WRITE_SCOPE);
         let arguments = Value::Object(arguments.unwrap_or_default());
-        let call = tools::call(
-            &self.deps,
-            &snapshot,
-            name,
-            arguments,
-            can_write,
-            time::OffsetDateTime::now_utc(),
-        );
+        let call = tools::call(&self.deps, &snapshot, name, arguments, can_write, started.0);
         let result = tokio::select! {
             result = call => result,
-            () = cancel.cancelled() => return Ok(CallToolResult::error(vec![ContentBlock::text("The call was cancelled.")])),
+            () = cancel.cancelled() => {
+                self.record(caller, Some(&snapshot), name, "cancelled", started);
+                return Ok(CallToolResult::error(vec![ContentBlock::text("The call was cancelled.")]));
+            }
         };
+        let class = match &result {
+            Ok(outcome) => outcome.class,
+            Err(CallRefusal::UnknownTool) => "unknown_tool",
+            Err(CallRefusal::InsufficientScope) => "insufficient_scope",
+        };
+        self.record(caller, Some(&snapshot), name, class, started);
         match result {
             Ok(outcome) => {
                 let content = vec![ContentBlock::text(outcome.text)];

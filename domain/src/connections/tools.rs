@@ -22,13 +22,13 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{
-    access::load_policy, context::Caller, overview, resolve, store, ConnectionError, Reason, Tier,
-    ToolPolicy,
+    access::load_policy, context::Caller, overview, resolve, store, ConnectionError, Reason,
+    Subject, Tier, ToolPolicy,
 };
 use crate::{
     entity::connections,
     organizations::Role,
-    vendors::{CallError, ToolDefinition, VendorDefinition, VendorKind},
+    vendors::{CallError, Catalog, ToolDefinition, VendorDefinition, VendorKind},
 };
 
 /// The delimiter between a connection slug and a tool name.
@@ -67,6 +67,8 @@ pub enum ToolTarget {
     ListConnections,
     /// `gateway__search_tools`.
     SearchTools,
+    /// `gateway__usage_summary` (owners and admins only; [`super::usage_tool`]).
+    UsageSummary,
 }
 
 /// One tool as clients see it.
@@ -95,6 +97,10 @@ pub struct ToolEntry {
 pub struct UserTools {
     /// The user.
     pub user_id: Uuid,
+    /// Their organisation, if any (usage records and the usage summary's scope).
+    pub organization_id: Option<Uuid>,
+    /// Their role in it.
+    pub role: Option<Role>,
     /// The connections in effect, by slug.
     pub connections: Vec<EffectiveConnection>,
     /// Tools in name order.
@@ -214,25 +220,41 @@ pub async fn load(deps: &store::Deps, user_id: Uuid) -> Result<UserTools, Connec
     let caller = Caller::load(&deps.db, user_id).await?;
     let rows = overview::visible_rows(&deps.db, &caller).await?;
     let subject = overview::subject(&deps.db, &caller).await?;
-    let resolutions = resolve(&subject, &overview::candidates(&rows));
     let policy = match caller.organization_id() {
         Some(org) => Some(load_policy(&deps.db, org).await?),
         None => None,
     };
     let role = caller.membership.as_ref().map(|m| m.role);
-    let team_ids: Vec<Uuid> = caller.teams.iter().map(|t| t.id).collect();
+    Ok(build(&deps.catalog, &subject, &rows, policy.as_ref(), role))
+}
+
+/// Builds a snapshot from what [`load`] read, without the database: resolution per slug, the
+/// allowlists, names and descriptions (benchmarked in `domain/benches/connections.rs`).
+pub fn build(
+    catalog: &Catalog,
+    subject: &Subject,
+    rows: &[connections::Model],
+    policy: Option<&ToolPolicy>,
+    role: Option<Role>,
+) -> UserTools {
+    let user_id = subject.user_id;
+    let resolutions = resolve(subject, &overview::candidates(rows));
+    let team_ids: Vec<Uuid> = subject.teams.iter().map(|t| t.id).collect();
     let mut connections = Vec::new();
     let mut tools = meta_tools();
+    if matches!(role, Some(Role::Owner | Role::Admin)) {
+        tools.push(super::usage_tool::entry());
+    }
     for resolution in resolutions {
         let Some(row) = rows.iter().find(|r| r.id == resolution.chosen) else {
             continue;
         };
-        let Some(def) = deps.catalog.get(&row.vendor).cloned() else {
+        let Some(def) = catalog.get(&row.vendor).cloned() else {
             continue;
         };
         let index = connections.len();
         for tool in connection_tools(row, &def) {
-            if !allowed(policy.as_ref(), role, &team_ids, &def.slug, &tool.name) {
+            if !allowed(policy, role, &team_ids, &def.slug, &tool.name) {
                 continue;
             }
             tools.push(ToolEntry {
@@ -266,13 +288,15 @@ pub async fn load(deps: &store::Deps, user_id: Uuid) -> Result<UserTools, Connec
         .enumerate()
         .map(|(i, t)| (t.name.clone(), i))
         .collect();
-    Ok(UserTools {
+    UserTools {
         user_id,
+        organization_id: subject.organization_id,
+        role,
         connections,
         tools,
         index,
         loaded: Instant::now(),
-    })
+    }
 }
 
 fn allowed(
@@ -367,7 +391,7 @@ pub struct CallResult {
 }
 
 impl CallResult {
-    fn error(class: &'static str, text: String) -> Self {
+    pub(super) fn error(class: &'static str, text: String) -> Self {
         Self {
             text,
             structured: None,
@@ -402,6 +426,7 @@ pub async fn call(
     Ok(match &entry.target {
         ToolTarget::ListConnections => list_connections(deps, snapshot),
         ToolTarget::SearchTools => search_tools(snapshot, &arguments),
+        ToolTarget::UsageSummary => super::usage_tool::call(deps, snapshot, &arguments, now).await,
         ToolTarget::Vendor { connection, tool } => {
             let connection = &snapshot.connections[*connection];
             call_vendor(deps, connection, tool, arguments, now).await
@@ -512,7 +537,7 @@ fn search_tools(snapshot: &UserTools, arguments: &Value) -> CallResult {
     let matches: Vec<Value> = snapshot
         .tools
         .iter()
-        .filter(|t| !matches!(t.target, ToolTarget::SearchTools | ToolTarget::ListConnections))
+        .filter(|t| matches!(t.target, ToolTarget::Vendor { .. }))
         .filter(|t| {
             let hay = format!("{} {} {}", t.name, t.title, t.description).to_lowercase();
             words.iter().all(|w| hay.contains(w))

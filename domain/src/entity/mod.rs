@@ -21,6 +21,7 @@ pub mod organizations;
 pub mod team_members;
 pub mod teams;
 pub mod tenant_onboardings;
+pub mod tool_calls;
 pub mod tool_policies;
 pub mod user_identities;
 pub mod users;

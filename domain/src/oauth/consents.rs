@@ -125,5 +125,6 @@ pub async fn revoke(
     )
     .await?;
     txn.commit().await?;
+    super::token_cache::note_revocation();
     Ok(true)
 }

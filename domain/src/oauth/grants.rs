@@ -81,6 +81,7 @@ pub async fn revoke_grant<C: ConnectionTrait>(
         .filter(oauth_grants::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
+    super::token_cache::note_revocation();
     Ok(updated.rows_affected == 1)
 }
 
@@ -507,6 +508,7 @@ pub async fn revoke_token(
             .filter(oauth_tokens::Column::TokenHash.eq(row.token_hash))
             .exec(db)
             .await?;
+        super::token_cache::note_revocation();
     }
     Ok(())
 }
@@ -551,10 +553,28 @@ pub async fn validate_access(
     token: &str,
     now: OffsetDateTime,
 ) -> Result<Result<AccessGrant, InvalidToken>, DbErr> {
-    if !token.starts_with("gwat_") || token.len() > 100 {
+    if !is_access_token_shaped(token) {
         return Ok(Err(InvalidToken::Unknown));
     }
-    let Some(row) = oauth_tokens::Entity::find_by_id(hash(token))
+    Ok(validate_access_hash(db, settings, &hash(token), now)
+        .await?
+        .map(|(grant, _)| grant))
+}
+
+/// Whether `token` looks like one of our access tokens (checked before any hashing or lookup).
+pub(super) fn is_access_token_shaped(token: &str) -> bool {
+    token.starts_with("gwat_") && token.len() <= 100
+}
+
+/// [`validate_access`] by the token's SHA-256 (hex), also returning the token's expiry (for the
+/// in-memory cache, [`super::token_cache`]).
+pub(super) async fn validate_access_hash(
+    db: &DatabaseConnection,
+    settings: &OAuthSettings,
+    token_hash: &str,
+    now: OffsetDateTime,
+) -> Result<Result<(AccessGrant, OffsetDateTime), InvalidToken>, DbErr> {
+    let Some(row) = oauth_tokens::Entity::find_by_id(token_hash)
         .filter(oauth_tokens::Column::Kind.eq(ACCESS))
         .one(db)
         .await?
@@ -593,11 +613,14 @@ pub async fn validate_access(
             return Ok(Err(InvalidToken::Revoked));
         }
     }
-    Ok(Ok(AccessGrant {
-        grant_id: grant.id,
-        client_id: grant.client_id,
-        user_id: grant.user_id,
-        organization_id: grant.organization_id,
-        scopes: Scopes::parse_stored(&grant.scopes),
-    }))
+    Ok(Ok((
+        AccessGrant {
+            grant_id: grant.id,
+            client_id: grant.client_id,
+            user_id: grant.user_id,
+            organization_id: grant.organization_id,
+            scopes: Scopes::parse_stored(&grant.scopes),
+        },
+        row.expires_at,
+    )))
 }

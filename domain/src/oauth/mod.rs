@@ -9,9 +9,10 @@
 //! the grace window).
 //!
 //! Tokens are opaque 256-bit random strings, stored only as SHA-256 (VAULT-6), each bound to a
-//! grant (user, client, scopes, resource). Every check reads the database, so a revocation
-//! (token, grant, client, consent, "sign out everywhere", tenant offboarding) takes effect on the
-//! next request on every replica.
+//! grant (user, client, scopes, resource). `/v1/mcp` checks through [`AccessTokenCache`], which
+//! repeats the full database check of a token at most once a second, so a revocation (token,
+//! grant, client, consent, "sign out everywhere", tenant offboarding) takes effect within one
+//! second on every replica.
 
 pub mod authorize;
 pub mod clients;
@@ -24,6 +25,7 @@ pub mod resource;
 pub mod scopes;
 mod seal;
 pub mod service_clients;
+pub mod token_cache;
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use rand::RngCore;
@@ -33,6 +35,7 @@ use time::Duration;
 pub use clients::{Client, ClientKind, PreRegisteredClient, RegistrationRequest};
 pub use grants::{AccessGrant, TokenResponse};
 pub use scopes::Scopes;
+pub use token_cache::AccessTokenCache;
 
 /// Lifetimes and pre-registered clients (from the configuration).
 #[derive(Debug, Clone)]

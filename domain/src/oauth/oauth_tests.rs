@@ -20,11 +20,11 @@ use sea_orm::{DatabaseConnection, EntityTrait};
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const REDIRECT: &str = "http://127.0.0.1/callback";
 
-fn at(seconds: i64) -> OffsetDateTime {
+pub(super) fn at(seconds: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_800_000_000 + seconds).unwrap()
 }
 
-fn settings() -> OAuthSettings {
+pub(super) fn settings() -> OAuthSettings {
     OAuthSettings::with_issuer("https://gw.example.com")
 }
 
@@ -88,7 +88,7 @@ fn query(client: &clients::Client) -> AuthorizationQuery {
 }
 
 /// A code for a fresh user and client, as of `at(0)`.
-async fn code_for(db: &DatabaseConnection) -> (clients::Client, String, users::User) {
+pub(super) async fn code_for(db: &DatabaseConnection) -> (clients::Client, String, users::User) {
     let client = register(db).await;
     // A user per code (named after the client), so one test's revocations do not leak.
     let name: String = client
@@ -122,7 +122,7 @@ async fn code_for(db: &DatabaseConnection) -> (clients::Client, String, users::U
     (client, code, ada)
 }
 
-fn exchange(code: &str) -> CodeExchange {
+pub(super) fn exchange(code: &str) -> CodeExchange {
     CodeExchange {
         code: code.into(),
         redirect_uri: Some("http://127.0.0.1:51234/callback".into()),

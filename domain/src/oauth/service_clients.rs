@@ -179,6 +179,7 @@ pub async fn rotate(
     )
     .await?;
     txn.commit().await?;
+    super::token_cache::note_revocation();
     Ok(ServiceCredential {
         client_id: client_id.to_owned(),
         client_secret: secret,
@@ -222,5 +223,6 @@ pub async fn delete(
     )
     .await?;
     txn.commit().await?;
+    super::token_cache::note_revocation();
     Ok(())
 }

@@ -527,6 +527,7 @@ pub async fn offboard(
     )
     .await?;
     txn.commit().await?;
+    crate::oauth::token_cache::note_revocation();
     tracing::info!(tenant_id = %tenant, users = user_ids.len(), "tenant offboarded");
     Ok(())
 }

@@ -222,6 +222,7 @@ pub async fn end_sessions(
         .filter(users::Column::Id.eq(user_id))
         .exec(db)
         .await?;
+    crate::oauth::token_cache::note_revocation();
     Ok(())
 }
 

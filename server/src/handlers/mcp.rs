@@ -91,7 +91,8 @@ fn reply(state: &AppState, caller: &McpCaller, reply: Reply) -> Response {
             (StatusCode::NOT_FOUND, Json(protocol::session_not_found())).into_response()
         }
         Reply::InsufficientScope { needed } => {
-            tracing::info!(needed, "tool call needs a scope the token lacks (step-up)");
+            // One INFO line per request comes from the trace layer; this detail is for debugging.
+            tracing::debug!(needed, "tool call needs a scope the token lacks (step-up)");
             insufficient_scope(
                 &state.settings.oauth.resource_metadata_url(),
                 &caller.scopes,

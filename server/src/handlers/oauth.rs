@@ -544,8 +544,10 @@ fn challenge(state: &AppState, error: Option<&str>) -> Response {
 }
 
 /// The resource-server guard of `/v1/mcp`: a bearer access token issued by this gateway for
-/// this resource, in the `Authorization` header only (never the query), checked against the
-/// database on every request. The grant is handed to the handler in the request extensions.
+/// this resource, in the `Authorization` header only (never the query), checked through the
+/// in-memory [`domain::oauth::AccessTokenCache`] (the database is asked again once the last check
+/// of that token is a second old, so a revocation on any replica applies within a second). The
+/// grant is handed to the handler in the request extensions.
 pub async fn require_access_token(
     State(state): State<AppState>,
     mut request: Request,
@@ -564,13 +566,15 @@ pub async fn require_access_token(
     let Some(token) = token.filter(|t| !t.is_empty()) else {
         return challenge(&state, None);
     };
-    match grants::validate_access(
-        &state.db,
-        &state.settings.oauth,
-        &token,
-        OffsetDateTime::now_utc(),
-    )
-    .await
+    match state
+        .access_tokens
+        .validate(
+            &state.db,
+            &state.settings.oauth,
+            &token,
+            OffsetDateTime::now_utc(),
+        )
+        .await
     {
         Ok(Ok(grant)) => {
             if let Some(user_id) = grant.user_id {

@@ -19,5 +19,6 @@ mod oauth;
 mod organisation;
 mod organisation_pages;
 mod pages;
+mod perf;
 mod security;
 mod sessions;
