@@ -2,7 +2,9 @@
 //! organisation, MCP client), through which connection (id, slug, tier, vendor), which tool, the
 //! outcome class and the duration. Never the arguments or the result.
 //!
-//! No foreign keys on purpose: rows are written in batches off the request path, and a batch must
+//! `client_id` and `tool_name` are text: client ids may be metadata-document URLs and tool names
+//! are whatever the client sent (the recorder caps them), and one over-long value must never fail
+//! a batch. No foreign keys on purpose: rows are written in batches off the request path, and a batch must
 //! not fail because a connection or user was deleted in the meantime; the history outlives them
 //! and is purged by age (`domain::usage::purge_older_than`).
 
@@ -26,11 +28,7 @@ impl MigrationTrait for Migration {
                     )
                     .col(ColumnDef::new(ToolCalls::UserId).uuid().null())
                     .col(ColumnDef::new(ToolCalls::OrganizationId).uuid().null())
-                    .col(
-                        ColumnDef::new(ToolCalls::ClientId)
-                            .string_len(200)
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(ToolCalls::ClientId).text().not_null())
                     .col(ColumnDef::new(ToolCalls::ConnectionId).uuid().null())
                     .col(
                         ColumnDef::new(ToolCalls::ConnectionSlug)
@@ -39,11 +37,7 @@ impl MigrationTrait for Migration {
                     )
                     .col(ColumnDef::new(ToolCalls::Tier).string_len(16).null())
                     .col(ColumnDef::new(ToolCalls::Vendor).string_len(64).null())
-                    .col(
-                        ColumnDef::new(ToolCalls::ToolName)
-                            .string_len(200)
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(ToolCalls::ToolName).text().not_null())
                     .col(ColumnDef::new(ToolCalls::Outcome).string_len(32).not_null())
                     .col(ColumnDef::new(ToolCalls::DurationMs).integer().not_null())
                     .col(

@@ -9,11 +9,13 @@ pub struct Model {
     pub id: Uuid,
     pub user_id: Option<Uuid>,
     pub organization_id: Option<Uuid>,
+    #[sea_orm(column_type = "Text")]
     pub client_id: String,
     pub connection_id: Option<Uuid>,
     pub connection_slug: Option<String>,
     pub tier: Option<String>,
     pub vendor: Option<String>,
+    #[sea_orm(column_type = "Text")]
     pub tool_name: String,
     pub outcome: String,
     pub duration_ms: i32,

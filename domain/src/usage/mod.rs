@@ -35,6 +35,9 @@ pub use summary::{summary, UsageRow, UsageSummary, MAX_DAYS};
 
 use crate::entity::tool_calls;
 
+/// Longest client id or tool name stored (longer ones are cut).
+pub const MAX_TEXT_CHARS: usize = 512;
+
 /// Records waiting to be written, at most (per process).
 pub const QUEUE_CAPACITY: usize = 50_000;
 
@@ -233,12 +236,12 @@ pub async fn write(db: &DatabaseConnection, records: &[ToolCallRecord]) -> Resul
         id: Set(Uuid::now_v7()),
         user_id: Set(r.user_id),
         organization_id: Set(r.organization_id),
-        client_id: Set(r.client_id.clone()),
+        client_id: Set(r.client_id.chars().take(MAX_TEXT_CHARS).collect()),
         connection_id: Set(r.connection_id),
         connection_slug: Set(r.connection_slug.clone()),
         tier: Set(r.tier.clone()),
         vendor: Set(r.vendor.clone()),
-        tool_name: Set(r.tool_name.clone()),
+        tool_name: Set(r.tool_name.chars().take(MAX_TEXT_CHARS).collect()),
         outcome: Set(r.outcome.to_owned()),
         duration_ms: Set(i32::try_from(r.duration.as_millis()).unwrap_or(i32::MAX)),
         created_at: Set(r.at),
