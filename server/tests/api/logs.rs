@@ -12,57 +12,97 @@ use crate::{
     idp::{walk_idp, AtIdp, Idp, CLIENT_SECRET},
 };
 
+/// The real binary on a free port with every log level on, its output drained while it runs (at
+/// trace level it writes more than a pipe holds; a full pipe would block its logging and with it
+/// the server).
+struct Binary {
+    child: std::process::Child,
+    base: String,
+    output: Vec<std::thread::JoinHandle<String>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Binary {
+    async fn start(env: &[(&str, String)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_mcp-gateway"));
+        command
+            .arg("serve")
+            .current_dir(dir.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("GATEWAY_BIND", format!("127.0.0.1:{port}"))
+            .env("GATEWAY_PUBLIC_URL", &base)
+            .env("GATEWAY_MASTER_KEY", MASTER_KEY_B64)
+            .env("GATEWAY_LOG_FORMAT", "json")
+            .env("GATEWAY_LOG_FILTER", "trace")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().unwrap();
+        let drain = |pipe: Box<dyn Read + Send>| {
+            std::thread::spawn(move || {
+                let mut text = String::new();
+                let mut pipe = pipe;
+                let _ = pipe.read_to_string(&mut text);
+                text
+            })
+        };
+        let output = vec![
+            drain(Box::new(child.stdout.take().unwrap())),
+            drain(Box::new(child.stderr.take().unwrap())),
+        ];
+        let probe = client();
+        let mut ready = false;
+        for _ in 0..200 {
+            if let Ok(r) = probe.get(format!("{base}/health/ready")).send().await {
+                ready = r.status() == 200;
+                if ready {
+                    break;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(ready, "the gateway started");
+        Self {
+            child,
+            base,
+            output,
+            _dir: dir,
+        }
+    }
+
+    /// Stops it with SIGTERM (it must exit cleanly) and returns everything it logged.
+    fn stop(mut self) -> String {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "the gateway stopped cleanly: {status}");
+        self.output.drain(..).map(|h| h.join().unwrap()).collect()
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sign_in_logs_no_token_code_secret_or_session_id() {
     let idp = Idp::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-gateway"))
-        .arg("serve")
-        .current_dir(dir.path())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("GATEWAY_BIND", format!("127.0.0.1:{port}"))
-        .env("GATEWAY_PUBLIC_URL", &base)
-        .env("GATEWAY_MASTER_KEY", MASTER_KEY_B64)
-        .env("GATEWAY_LOG_FORMAT", "json")
-        .env("GATEWAY_LOG_FILTER", "trace")
-        .env("GATEWAY_AUTH0_ISSUER", &idp.auth0)
-        .env("GATEWAY_AUTH0_CLIENT_ID", crate::idp::CLIENT_ID)
-        .env("GATEWAY_AUTH0_CLIENT_SECRET", CLIENT_SECRET)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Read both pipes from the start: at trace level the gateway writes more than a pipe holds,
-    // and a full pipe would block its logging (and with it the server).
-    let drain = |pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let mut pipe = pipe;
-            let _ = pipe.read_to_string(&mut text);
-            text
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().unwrap()));
-    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let gateway = Binary::start(&[
+        ("GATEWAY_AUTH0_ISSUER", idp.auth0.clone()),
+        ("GATEWAY_AUTH0_CLIENT_ID", crate::idp::CLIENT_ID.to_owned()),
+        ("GATEWAY_AUTH0_CLIENT_SECRET", CLIENT_SECRET.to_owned()),
+    ])
+    .await;
+    let base = gateway.base.clone();
     let browser = client();
-    let mut ready = false;
-    for _ in 0..200 {
-        if let Ok(r) = browser.get(format!("{base}/health/ready")).send().await {
-            ready = r.status() == 200;
-            if ready {
-                break;
-            }
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(ready, "the gateway started");
 
     let start = browser
         .get(format!("{base}/auth/auth0/login"))
@@ -108,13 +148,7 @@ async fn a_sign_in_logs_no_token_code_secret_or_session_id() {
         .unwrap();
     assert_eq!(invite.status(), 404);
 
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let status = child.wait().unwrap();
-    assert!(status.success(), "the gateway stopped cleanly: {status}");
-    let log = stdout.join().unwrap() + &stderr.join().unwrap();
+    let log = gateway.stop();
 
     assert!(
         log.contains("user signed in"),
@@ -145,54 +179,16 @@ async fn vendor_credentials_never_reach_the_log() {
         .iter()
         .map(|o| (o.clone(), serde_json::Value::String(itglue.origin.clone())))
         .collect();
-    let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-gateway"))
-        .arg("serve")
-        .current_dir(dir.path())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("GATEWAY_BIND", format!("127.0.0.1:{port}"))
-        .env("GATEWAY_PUBLIC_URL", &base)
-        .env("GATEWAY_MASTER_KEY", MASTER_KEY_B64)
-        .env("GATEWAY_DEV_LOGIN", "true")
-        .env("GATEWAY_LOG_FORMAT", "json")
-        .env("GATEWAY_LOG_FILTER", "trace")
-        .env(
+    let gateway = Binary::start(&[
+        ("GATEWAY_DEV_LOGIN", "true".to_owned()),
+        (
             "GATEWAY_OUTBOUND_ORIGIN_OVERRIDES",
             serde_json::Value::Object(overrides).to_string(),
-        )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let drain = |pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let mut pipe = pipe;
-            let _ = pipe.read_to_string(&mut text);
-            text
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().unwrap()));
-    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+        ),
+    ])
+    .await;
+    let base = gateway.base.clone();
     let browser = client();
-    let mut ready = false;
-    for _ in 0..200 {
-        if let Ok(r) = browser.get(format!("{base}/health/ready")).send().await {
-            ready = r.status() == 200;
-            if ready {
-                break;
-            }
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(ready, "the gateway started");
     let signed_in = browser
         .post(format!("{base}/auth/dev/login"))
         .header("sec-fetch-site", "same-origin")
@@ -252,12 +248,7 @@ async fn vendor_credentials_never_reach_the_log() {
         "the key reached the vendor, so it passed through the gateway's outbound path"
     );
 
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(child.wait().unwrap().success());
-    let log = stdout.join().unwrap() + &stderr.join().unwrap();
+    let log = gateway.stop();
     assert!(
         log.contains("/api/connections/create"),
         "the log was captured"
