@@ -732,3 +732,61 @@ async fn deleting_a_team_or_the_organisation_removes_its_connections_and_shreds_
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_refused_default_keeps_the_one_chosen_before() {
+    let db = test_db().await;
+    let deps = deps(&db);
+    let org = pro_org(&db).await;
+    organizations::add_team_member(&db, &org.owner, org.blue, org.member.id, &ctx(), at(5))
+        .await
+        .unwrap();
+    let red = create(
+        &deps,
+        &org.owner,
+        Placement::Team(org.red),
+        demo("demo"),
+        &ctx(),
+        at(10),
+    )
+    .await
+    .unwrap();
+    create(
+        &deps,
+        &org.owner,
+        Placement::Team(org.blue),
+        demo("demo"),
+        &ctx(),
+        at(10),
+    )
+    .await
+    .unwrap();
+    set_default(&deps, &org.member, "demo", Some(red.id), &ctx(), at(11))
+        .await
+        .unwrap();
+    let stranger = create(
+        &deps,
+        &org.owner,
+        Placement::Personal,
+        demo("demo"),
+        &ctx(),
+        at(12),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        set_default(
+            &deps,
+            &org.member,
+            "demo",
+            Some(stranger.id),
+            &ctx(),
+            at(13)
+        )
+        .await,
+        Err(ConnectionError::NotFound)
+    ));
+    let view = overview(&deps.db, org.member.id).await.unwrap();
+    assert_eq!(view.effective[0].chosen_default, Some(red.id));
+    assert_eq!(view.effective[0].connection_id, red.id);
+}

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    Set, SqlErr,
+    Set, SqlErr, TransactionTrait,
 };
 use secrecy::{ExposeSecret, SecretString};
 use time::OffsetDateTime;
@@ -643,11 +643,7 @@ pub async fn set_default(
     now: OffsetDateTime,
 ) -> Result<(), ConnectionError> {
     let caller = Caller::load(&deps.db, user.id).await?;
-    connection_defaults::Entity::delete_many()
-        .filter(connection_defaults::Column::UserId.eq(user.id))
-        .filter(connection_defaults::Column::Slug.eq(slug))
-        .exec(&deps.db)
-        .await?;
+    // Check the new choice before touching the old one: a refused choice changes nothing.
     if let Some(id) = connection_id {
         let row = find_for(deps, &caller, id, false).await?;
         let offered = row.tier == Tier::Team.as_str()
@@ -656,6 +652,14 @@ pub async fn set_default(
         if !offered {
             return Err(ConnectionError::NotFound);
         }
+    }
+    let txn = deps.db.begin().await?;
+    connection_defaults::Entity::delete_many()
+        .filter(connection_defaults::Column::UserId.eq(user.id))
+        .filter(connection_defaults::Column::Slug.eq(slug))
+        .exec(&txn)
+        .await?;
+    if let Some(id) = connection_id {
         connection_defaults::ActiveModel {
             user_id: Set(user.id),
             slug: Set(slug.to_owned()),
@@ -663,9 +667,10 @@ pub async fn set_default(
             created_at: Set(now),
             updated_at: Set(now),
         }
-        .insert(&deps.db)
+        .insert(&txn)
         .await?;
     }
+    txn.commit().await?;
     audit::record(
         &deps.db,
         AuditEvent {
