@@ -69,13 +69,40 @@ pub struct Deps {
     pub portal_url: String,
 }
 
+/// The vault scope (and so the data key) of a connection of `tier` owned by `owner_id`.
+fn scope_of(tier: Tier, owner_id: Uuid) -> KeyScope {
+    match tier {
+        Tier::Personal => KeyScope::User(owner_id),
+        Tier::Team => KeyScope::Team(owner_id),
+        Tier::Organization => KeyScope::Organization(owner_id),
+    }
+}
+
 /// The vault scope (and so the data key) of a connection row.
 pub(crate) fn key_scope(row: &connections::Model) -> KeyScope {
-    match Tier::parse(&row.tier) {
-        Some(Tier::Team) => KeyScope::Team(row.owner_id),
-        Some(Tier::Organization) => KeyScope::Organization(row.owner_id),
-        _ => KeyScope::User(row.owner_id),
+    scope_of(
+        Tier::parse(&row.tier).unwrap_or(Tier::Personal),
+        row.owner_id,
+    )
+}
+
+/// [`ConnectionError::SlugTaken`] when the owner already has a connection of `tier` with `slug`.
+async fn ensure_slug_free(
+    deps: &Deps,
+    tier: &str,
+    owner_id: Uuid,
+    slug: &ConnectionSlug,
+) -> Result<(), ConnectionError> {
+    let taken = connections::Entity::find()
+        .filter(connections::Column::Tier.eq(tier))
+        .filter(connections::Column::OwnerId.eq(owner_id))
+        .filter(connections::Column::Slug.eq(slug.as_str()))
+        .count(&deps.db)
+        .await?;
+    if taken > 0 {
+        return Err(ConnectionError::SlugTaken(slug.to_string()));
     }
+    Ok(())
 }
 
 /// The catalog's definition of `vendor`.
@@ -335,15 +362,7 @@ pub async fn create(
     let fields = def
         .validate_form(&input.fields)
         .map_err(|errors| ConnectionError::Fields(errors.0))?;
-    let taken = connections::Entity::find()
-        .filter(connections::Column::Tier.eq(tier.as_str()))
-        .filter(connections::Column::OwnerId.eq(owner_id))
-        .filter(connections::Column::Slug.eq(slug.as_str()))
-        .count(&deps.db)
-        .await?;
-    if taken > 0 {
-        return Err(ConnectionError::SlugTaken(slug.to_string()));
-    }
+    ensure_slug_free(deps, tier.as_str(), owner_id, &slug).await?;
     let id = Uuid::now_v7();
     let creds = ConnectionCredentials {
         connection_id: id,
@@ -371,12 +390,15 @@ pub async fn create(
             return Err(refusal);
         }
     };
-    let scope = match tier {
-        Tier::Personal => KeyScope::User(owner_id),
-        Tier::Team => KeyScope::Team(owner_id),
-        Tier::Organization => KeyScope::Organization(owner_id),
-    };
-    let sealed = seal(deps, id, scope, &def.slug, &fields.secrets, now).await?;
+    let sealed = seal(
+        deps,
+        id,
+        scope_of(tier, owner_id),
+        &def.slug,
+        &fields.secrets,
+        now,
+    )
+    .await?;
     let row = connections::ActiveModel {
         id: Set(id),
         tier: Set(tier.as_str().to_owned()),
@@ -476,15 +498,7 @@ pub async fn update(
         .validate_form(&input.fields)
         .map_err(|errors| ConnectionError::Fields(errors.0))?;
     if slug.as_str() != row.slug {
-        let taken = connections::Entity::find()
-            .filter(connections::Column::Tier.eq(row.tier.clone()))
-            .filter(connections::Column::OwnerId.eq(row.owner_id))
-            .filter(connections::Column::Slug.eq(slug.as_str()))
-            .count(&deps.db)
-            .await?;
-        if taken > 0 {
-            return Err(ConnectionError::SlugTaken(slug.to_string()));
-        }
+        ensure_slug_free(deps, &row.tier, row.owner_id, &slug).await?;
     }
     let creds = ConnectionCredentials {
         connection_id: id,
