@@ -82,6 +82,8 @@ pub const PROTECTED_RESOURCE_METADATA: &str = "/.well-known/oauth-protected-reso
 pub const INVITE: &str = "/invite";
 /// The MCP endpoint clients are given.
 pub const MCP: &str = "/v1/mcp";
+/// One connection's MCP endpoint (axum route syntax): only that connection's tools.
+pub const CONNECTION_MCP: &str = "/v1/{slug}/mcp";
 
 /// Portal pages that need a signed-in user; anyone else is sent to sign-in and back.
 pub const PROTECTED_PAGES: &[&str] = &[

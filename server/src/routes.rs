@@ -26,7 +26,7 @@ use tower_http::{
 use tracing::Level;
 
 use crate::{
-    handlers::{audit, auth, health, idp, mcp, oauth},
+    handlers::{audit, auth, health, idp, mcp, mcp_auth, oauth},
     middleware::{csrf, current_user, security_headers},
 };
 
@@ -181,17 +181,19 @@ fn oauth_endpoints(state: &AppState) -> Router<AppState> {
             header::WWW_AUTHENTICATE,
             header::HeaderName::from_static("mcp-session-id"),
         ]);
+    let endpoint = || {
+        post(mcp::post_mcp)
+            .get(mcp::get_mcp)
+            .delete(mcp::delete_mcp)
+            .fallback(mcp::method_not_allowed)
+    };
     let mcp = Router::new()
-        .route(
-            paths::MCP,
-            post(mcp::post_mcp)
-                .get(mcp::get_mcp)
-                .delete(mcp::delete_mcp)
-                .fallback(mcp::method_not_allowed),
-        )
+        .route(paths::MCP, endpoint())
+        // One connection's tools only (its own resource and metadata).
+        .route(paths::CONNECTION_MCP, endpoint())
         .layer(from_fn_with_state(
             state.clone(),
-            oauth::require_access_token,
+            mcp_auth::require_access_token,
         ))
         .layer(from_fn_with_state(state.clone(), mcp::check_origin))
         // Its own limit, enforced by the handler's body extractor so the 413 is JSON.
@@ -199,11 +201,15 @@ fn oauth_endpoints(state: &AppState) -> Router<AppState> {
     Router::new()
         .route(
             paths::PROTECTED_RESOURCE_METADATA,
-            get(oauth::protected_resource_metadata),
+            get(mcp_auth::protected_resource_metadata),
         )
         .route(
             "/.well-known/oauth-protected-resource/v1/mcp",
-            get(oauth::protected_resource_metadata),
+            get(mcp_auth::protected_resource_metadata),
+        )
+        .route(
+            "/.well-known/oauth-protected-resource/v1/{slug}/mcp",
+            get(mcp_auth::connection_resource_metadata),
         )
         .route(
             paths::AS_METADATA,

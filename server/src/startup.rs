@@ -139,6 +139,10 @@ impl Application {
             .context("Failed to build the outbound HTTP client")?;
         let connections = connection_deps(&settings, &db, outbound.clone())?;
         let tool_cache = ToolCache::default();
+        // Tool-list changes reach the other replicas (PostgreSQL LISTEN/NOTIFY).
+        let change_feed = domain::connections::change_feed::start(&db, &tool_cache)
+            .await
+            .context("Failed to listen for tool-list changes on the database")?;
         let (usage, usage_writer) =
             domain::usage::spawn(db.clone(), domain::usage::BatchSettings::default());
         let tools: Arc<dyn ToolProvider> = tools.unwrap_or_else(|| {
@@ -165,7 +169,7 @@ impl Application {
         };
         let (portal, session_purge) =
             sessions::layer(routes::portal(&state), &db, &state.settings).await?;
-        let purge_tasks = vec![
+        let mut purge_tasks = vec![
             session_purge,
             spawn_housekeeping(
                 db.clone(),
@@ -173,6 +177,7 @@ impl Application {
                 state.settings.oauth.clone(),
             ),
         ];
+        purge_tasks.extend(change_feed);
         let router = routes::app(state.clone(), portal);
         Ok(Self {
             listener,

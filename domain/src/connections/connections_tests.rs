@@ -648,7 +648,10 @@ async fn a_demo_write_is_seen_by_a_later_read_and_the_meta_tools_answer() {
     assert!(found.text.contains("demo__"), "{}", found.text);
     let mut rx = cache.subscribe();
     cache.invalidate_user(alice.id);
-    assert_eq!(rx.try_recv().unwrap(), alice.id);
+    assert_eq!(
+        rx.try_recv().unwrap(),
+        crate::mcp::ToolsChanged::User(alice.id)
+    );
     let fresh = cache.get(&deps, alice.id).await.unwrap();
     assert!(!std::sync::Arc::ptr_eq(&snapshot, &fresh));
 }

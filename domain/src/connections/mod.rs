@@ -6,6 +6,7 @@
 //! changes (WEB-7, MCP-3).
 
 mod access;
+pub mod change_feed;
 mod context;
 mod error;
 mod overview;

@@ -8,14 +8,13 @@ use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Tool, ToolAnnotation
 use serde_json::{Map, Value};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
-use uuid::Uuid;
 
 use super::{
     store::Deps,
     tools::{self, CallRefusal, ToolCache, ToolEntry, ToolTarget, UserTools, WRITE_SCOPE},
 };
 use crate::{
-    mcp::{McpCaller, ProviderError, ToolProvider},
+    mcp::{McpCaller, ProviderError, ToolProvider, ToolsChanged},
     usage::{ToolCallRecord, UsageRecorder},
 };
 use time::OffsetDateTime;
@@ -107,7 +106,12 @@ impl ToolProvider for GatewayTools {
             tracing::error!(error = %e, "resolving the user's tools failed");
             ProviderError::Internal
         })?;
-        Ok(snapshot.tools.iter().map(to_rmcp).collect())
+        Ok(snapshot
+            .tools
+            .iter()
+            .filter(|tool| caller.sees(&tool.name))
+            .map(to_rmcp)
+            .collect())
     }
 
     async fn call_tool(
@@ -118,7 +122,7 @@ impl ToolProvider for GatewayTools {
         cancel: CancellationToken,
     ) -> Result<CallToolResult, ProviderError> {
         let started = (OffsetDateTime::now_utc(), Instant::now());
-        let Some(user_id) = caller.user_id else {
+        let Some(user_id) = caller.user_id.filter(|_| caller.sees(name)) else {
             self.record(caller, None, name, "unknown_tool", started);
             return Err(ProviderError::UnknownTool(name.to_owned()));
         };
@@ -164,7 +168,7 @@ impl ToolProvider for GatewayTools {
         }
     }
 
-    fn subscribe_changes(&self) -> broadcast::Receiver<Uuid> {
+    fn subscribe_changes(&self) -> broadcast::Receiver<ToolsChanged> {
         self.cache.subscribe()
     }
 }

@@ -27,6 +27,7 @@ use super::{
 };
 use crate::{
     entity::connections,
+    mcp::ToolsChanged,
     organizations::Role,
     vendors::{CallError, Catalog, ToolDefinition, VendorDefinition, VendorKind},
 };
@@ -316,7 +317,10 @@ fn allowed(
 #[derive(Clone, Default)]
 pub struct ToolCache {
     entries: Arc<Mutex<HashMap<Uuid, Arc<UserTools>>>>,
-    changes: Arc<std::sync::OnceLock<tokio::sync::broadcast::Sender<Uuid>>>,
+    changes: Arc<std::sync::OnceLock<tokio::sync::broadcast::Sender<ToolsChanged>>>,
+    /// Where changes made here are published for the other replicas ([`super::change_feed`]);
+    /// unset on SQLite (one process).
+    publish: Arc<std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<ToolsChanged>>>,
 }
 
 impl ToolCache {
@@ -343,36 +347,51 @@ impl ToolCache {
     }
 
     /// Forgets every snapshot (a change whose reach is not known precisely: membership, team,
-    /// allowlist, shared connection) and tells open sessions their tools may have changed.
+    /// allowlist, shared connection) and tells every open session, here and on the other
+    /// replicas, that its tools may have changed. Call it after the change is committed.
     pub fn invalidate_all(&self) {
-        let users: Vec<Uuid> = match self.entries.lock() {
-            Ok(mut map) => map.drain().map(|(k, _)| k).collect(),
-            Err(_) => Vec::new(),
-        };
-        for user in users {
-            self.notify(user);
-        }
+        self.apply(ToolsChanged::Everyone);
+        self.publish(ToolsChanged::Everyone);
     }
 
-    /// Forgets one user's snapshot and tells their open sessions.
+    /// Forgets one user's snapshot and tells their open sessions, here and on the other replicas.
+    /// Call it after the change is committed.
     pub fn invalidate_user(&self, user_id: Uuid) {
-        if let Ok(mut map) = self.entries.lock() {
-            map.remove(&user_id);
-        }
-        self.notify(user_id);
+        self.apply(ToolsChanged::User(user_id));
+        self.publish(ToolsChanged::User(user_id));
     }
 
-    fn sender(&self) -> &tokio::sync::broadcast::Sender<Uuid> {
+    /// Applies a change on this replica only (what the feed does with other replicas' changes).
+    pub(super) fn apply(&self, change: ToolsChanged) {
+        if let Ok(mut map) = self.entries.lock() {
+            match change {
+                ToolsChanged::User(user_id) => {
+                    map.remove(&user_id);
+                }
+                ToolsChanged::Everyone => map.clear(),
+            }
+        }
+        let _ = self.sender().send(change);
+    }
+
+    fn publish(&self, change: ToolsChanged) {
+        if let Some(feed) = self.publish.get() {
+            let _ = feed.send(change);
+        }
+    }
+
+    /// Connects the cache to a feed that publishes its changes to the other replicas (once).
+    pub(super) fn set_publisher(&self, feed: tokio::sync::mpsc::UnboundedSender<ToolsChanged>) {
+        let _ = self.publish.set(feed);
+    }
+
+    fn sender(&self) -> &tokio::sync::broadcast::Sender<ToolsChanged> {
         self.changes
             .get_or_init(|| tokio::sync::broadcast::channel(1024).0)
     }
 
-    fn notify(&self, user_id: Uuid) {
-        let _ = self.sender().send(user_id);
-    }
-
-    /// Users whose tools may have changed (for `notifications/tools/list_changed`).
-    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Uuid> {
+    /// Whose tools may have changed (for `notifications/tools/list_changed`).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<ToolsChanged> {
         self.sender().subscribe()
     }
 }

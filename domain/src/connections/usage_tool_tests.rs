@@ -32,6 +32,7 @@ fn caller(user: &User) -> McpCaller {
         client_id: "claude-code".into(),
         grant_id: uuid::Uuid::now_v7(),
         scopes: Scopes::parse_stored("mcp:read"),
+        connection: None,
     }
 }
 

@@ -9,4 +9,4 @@ pub mod provider;
 pub mod session;
 
 pub use endpoint::{Headers, McpEndpoint, Reply};
-pub use provider::{McpCaller, NoTools, ProviderError, ToolProvider};
+pub use provider::{McpCaller, NoTools, ProviderError, ToolProvider, ToolsChanged};

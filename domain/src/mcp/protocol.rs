@@ -8,9 +8,9 @@
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use rmcp::model::{
     ErrorCode, ErrorData, Implementation, InitializeResult, JsonRpcError, JsonRpcNotification,
-    JsonRpcResponse, JsonRpcVersion2_0, ListToolsResult, ProtocolVersion, RequestId,
-    ServerCapabilities, ServerNotification, ServerResult, Tool, ToolListChangedNotification,
-    ToolsCapability,
+    JsonRpcResponse, JsonRpcVersion2_0, ListToolsResult, ProgressNotification,
+    ProgressNotificationParam, ProtocolVersion, RequestId, ServerCapabilities, ServerNotification,
+    ServerResult, Tool, ToolListChangedNotification, ToolsCapability,
 };
 use serde_json::{json, Value};
 
@@ -204,6 +204,48 @@ pub fn tool_list_changed() -> Value {
         notification: ServerNotification::ToolListChangedNotification(
             ToolListChangedNotification::default(),
         ),
+    })
+    .unwrap_or(Value::Null)
+}
+
+pub use rmcp::model::ProgressToken;
+
+/// A JSON-RPC internal error without an id (for a stream that cannot say more).
+pub fn internal_error() -> Value {
+    error(None, ErrorData::internal_error("Internal error", None))
+}
+
+/// The `progressToken` of a `tools/call` request (`params._meta.progressToken`): the client asks
+/// for `notifications/progress` while the call runs. `None` for anything else.
+pub fn progress_token(body: &[u8]) -> Option<ProgressToken> {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        method: String,
+        params: Option<ProbeParams>,
+    }
+    #[derive(serde::Deserialize)]
+    struct ProbeParams {
+        #[serde(rename = "_meta")]
+        meta: Option<ProbeMeta>,
+    }
+    #[derive(serde::Deserialize)]
+    struct ProbeMeta {
+        #[serde(rename = "progressToken")]
+        progress_token: Option<ProgressToken>,
+    }
+    let probe: Probe = serde_json::from_slice(body).ok()?;
+    (probe.method == "tools/call")
+        .then_some(probe.params?.meta?.progress_token)
+        .flatten()
+}
+
+/// `notifications/progress` for `token`: `progress` grows with every notification.
+pub fn progress(token: ProgressToken, progress: f64, message: String) -> Value {
+    serde_json::to_value(JsonRpcNotification {
+        jsonrpc: JsonRpcVersion2_0,
+        notification: ServerNotification::ProgressNotification(ProgressNotification::new(
+            ProgressNotificationParam::new(token, progress).with_message(message),
+        )),
     })
     .unwrap_or(Value::Null)
 }

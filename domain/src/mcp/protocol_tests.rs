@@ -103,3 +103,26 @@ fn wire_shapes_are_plain_json_rpc() {
     );
     assert_eq!(init["serverInfo"]["name"], "mcp-gateway");
 }
+
+#[test]
+fn a_progress_token_is_read_from_tools_call_only() {
+    let call = br#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"x","_meta":{"progressToken":"p-1"}}}"#;
+    let numeric = br#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"x","_meta":{"progressToken":7}}}"#;
+    let list = br#"{"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"_meta":{"progressToken":"p-1"}}}"#;
+    let none = br#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"x"}}"#;
+    let bad = br#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"x","_meta":{"progressToken":{"a":1}}}}"#;
+    let token = progress_token(call).unwrap();
+    assert_eq!(serde_json::to_value(&token).unwrap(), "p-1");
+    assert_eq!(
+        serde_json::to_value(progress_token(numeric).unwrap()).unwrap(),
+        7
+    );
+    for other in [&list[..], &none[..], &bad[..], b"not json"] {
+        assert!(progress_token(other).is_none());
+    }
+    let note = progress(token, 2.0, "Waiting".into());
+    assert_eq!(note["method"], "notifications/progress");
+    assert_eq!(note["params"]["progressToken"], "p-1");
+    assert_eq!(note["params"]["progress"], 2.0);
+    assert_eq!(note["params"]["message"], "Waiting");
+}

@@ -11,7 +11,10 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::oauth::{AccessGrant, Scopes};
+use crate::{
+    connections::ConnectionSlug,
+    oauth::{AccessGrant, Scopes},
+};
 
 /// Who is calling, from the verified access token (never from the client's words).
 #[derive(Debug, Clone)]
@@ -26,6 +29,23 @@ pub struct McpCaller {
     pub grant_id: Uuid,
     /// The scopes granted to the token (`mcp:read`, `mcp:write`).
     pub scopes: Scopes,
+    /// The per-connection endpoint (`/v1/{slug}/mcp`) the request came through: only that
+    /// connection's tools are visible. `None` on `/v1/mcp`. The token's `resource` names the same
+    /// endpoint (the bearer guard checks it), so this comes from the token too.
+    pub connection: Option<ConnectionSlug>,
+}
+
+impl McpCaller {
+    /// Whether a tool named `name` is visible through the caller's endpoint: every tool on
+    /// `/v1/mcp`, only `{slug}__…` on `/v1/{slug}/mcp` (not the gateway's meta-tools).
+    pub fn sees(&self, name: &str) -> bool {
+        match &self.connection {
+            None => true,
+            Some(slug) => name
+                .strip_prefix(slug.as_str())
+                .is_some_and(|rest| rest.starts_with("__")),
+        }
+    }
 }
 
 impl From<&AccessGrant> for McpCaller {
@@ -36,6 +56,7 @@ impl From<&AccessGrant> for McpCaller {
             client_id: grant.client_id.clone(),
             grant_id: grant.grant_id,
             scopes: grant.scopes.clone(),
+            connection: None,
         }
     }
 }
@@ -60,9 +81,28 @@ pub trait ToolProvider: Send + Sync + 'static {
         cancel: CancellationToken,
     ) -> Result<CallToolResult, ProviderError>;
 
-    /// A stream of "this user's tools changed" events (the user id), sent to that user's open
-    /// streams as `notifications/tools/list_changed`.
-    fn subscribe_changes(&self) -> broadcast::Receiver<Uuid>;
+    /// A stream of "whose tools may have changed" events, sent to the open streams they
+    /// concern as `notifications/tools/list_changed`.
+    fn subscribe_changes(&self) -> broadcast::Receiver<ToolsChanged>;
+}
+
+/// Whose tools may have changed (a connection, allowlist, membership, role or team change).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToolsChanged {
+    /// One user's.
+    User(Uuid),
+    /// Anyone's: the change's reach is not known precisely (re-listing is always safe).
+    Everyone,
+}
+
+impl ToolsChanged {
+    /// Whether a session of `user` must be told.
+    pub fn concerns(&self, user: Option<Uuid>) -> bool {
+        match self {
+            Self::User(changed) => user == Some(*changed),
+            Self::Everyone => true,
+        }
+    }
 }
 
 /// Why a provider could not answer. The transport maps each variant onto the wire.
@@ -92,7 +132,7 @@ pub enum ProviderError {
 /// changes. An honest empty catalogue rather than a fake one.
 #[derive(Debug)]
 pub struct NoTools {
-    changes: broadcast::Sender<Uuid>,
+    changes: broadcast::Sender<ToolsChanged>,
 }
 
 impl Default for NoTools {
@@ -119,7 +159,7 @@ impl ToolProvider for NoTools {
         Err(ProviderError::UnknownTool(name.to_owned()))
     }
 
-    fn subscribe_changes(&self) -> broadcast::Receiver<Uuid> {
+    fn subscribe_changes(&self) -> broadcast::Receiver<ToolsChanged> {
         self.changes.subscribe()
     }
 }

@@ -67,6 +67,9 @@ pub struct SessionClaims {
     /// When `initialize` was answered (Unix seconds).
     #[serde(rename = "t")]
     pub issued_at: i64,
+    /// The per-connection endpoint it was opened on (`/v1/{slug}/mcp`); none for `/v1/mcp`.
+    #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
 }
 
 impl SessionClaims {
@@ -78,12 +81,16 @@ impl SessionClaims {
             grant_id: caller.grant_id,
             protocol_version: protocol_version.to_owned(),
             issued_at: now.unix_timestamp(),
+            connection: caller.connection.as_ref().map(|s| s.as_str().to_owned()),
         }
     }
 
-    /// Whether `caller`'s token may use this session: the same user and the same client.
+    /// Whether `caller`'s token may use this session: the same user, the same client and the
+    /// same endpoint (a session of `/v1/mcp` is unknown at `/v1/{slug}/mcp`, and the reverse).
     pub fn belongs_to(&self, caller: &McpCaller) -> bool {
-        self.user_id == caller.user_id && self.client_id == caller.client_id
+        self.user_id == caller.user_id
+            && self.client_id == caller.client_id
+            && self.connection.as_deref() == caller.connection.as_ref().map(|s| s.as_str())
     }
 
     /// Whether the session is past its [`SESSION_LIFETIME`] at `now` (or issued in the future).

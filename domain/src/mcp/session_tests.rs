@@ -10,6 +10,7 @@ fn caller(user: Option<Uuid>, client: &str) -> McpCaller {
         client_id: client.into(),
         grant_id: Uuid::now_v7(),
         scopes: Scopes::parse_stored("mcp:read"),
+        connection: None,
     }
 }
 
@@ -92,4 +93,27 @@ fn sessions_expire_after_their_lifetime_and_ended_ones_are_remembered_until_then
         now() + SESSION_LIFETIME + Duration::days(1),
     );
     assert!(!ended.is_ended("mcps1.one"));
+}
+
+#[test]
+fn a_session_belongs_to_the_endpoint_it_was_opened_on() {
+    let user = Some(Uuid::now_v7());
+    let wide = caller(user, "client-a");
+    let mut autotask = caller(user, "client-a");
+    autotask.connection = Some(crate::connections::ConnectionSlug::parse("autotask").unwrap());
+    let mut itglue = caller(user, "client-a");
+    itglue.connection = Some(crate::connections::ConnectionSlug::parse("itglue").unwrap());
+
+    let on_autotask = SessionClaims::new(&autotask, "2025-11-25", now());
+    let on_wide = SessionClaims::new(&wide, "2025-11-25", now());
+
+    assert!(on_autotask.belongs_to(&autotask));
+    assert!(!on_autotask.belongs_to(&itglue));
+    assert!(!on_autotask.belongs_to(&wide));
+    assert!(on_wide.belongs_to(&wide));
+    assert!(!on_wide.belongs_to(&autotask));
+    // A sealed id keeps the endpoint.
+    let keys = SessionKeys::derive(&MasterKey::from_bytes([7; 32]));
+    let reopened = keys.open(&keys.seal(&on_autotask).unwrap()).unwrap();
+    assert_eq!(reopened.connection.as_deref(), Some("autotask"));
 }

@@ -190,13 +190,15 @@ pub async fn validate(
     }
     let resource = match query.resource.as_deref() {
         None => settings.resource.clone(),
-        Some(r) if resource::is_our_resource(r, &settings.resource) => settings.resource.clone(),
-        Some(_) => {
-            return Err(fail(
-                "invalid_target",
-                "resource must be this gateway's MCP endpoint",
-            ))
-        }
+        Some(r) => match resource::canonical_resource(r, &settings.resource) {
+            Some(canonical) => canonical,
+            None => {
+                return Err(fail(
+                    "invalid_target",
+                    "resource must be one of this gateway's MCP endpoints",
+                ))
+            }
+        },
     };
     Ok((
         client.clone(),

@@ -433,12 +433,15 @@ pub async fn client_credentials(
             "client_credentials is for service clients only",
         ));
     }
-    if resource_param.is_some_and(|r| !resource::is_our_resource(r, &settings.resource)) {
-        return Err(OAuthError::new(
-            "invalid_target",
-            "resource must be this gateway's MCP endpoint",
-        ));
-    }
+    let resource = match resource_param {
+        None => settings.resource.clone(),
+        Some(r) => resource::canonical_resource(r, &settings.resource).ok_or_else(|| {
+            OAuthError::new(
+                "invalid_target",
+                "resource must be one of this gateway's MCP endpoints",
+            )
+        })?,
+    };
     let txn = db.begin().await?;
     let grant = oauth_grants::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -446,7 +449,7 @@ pub async fn client_credentials(
         user_id: Set(None),
         organization_id: Set(client.organization_id),
         scopes: Set(Scopes::from_request(scope).to_string_value()),
-        resource: Set(settings.resource.clone()),
+        resource: Set(resource),
         last_used_at: Set(None),
         revoked_at: Set(None),
         revoked_reason: Set(None),
@@ -526,6 +529,9 @@ pub struct AccessGrant {
     pub organization_id: Option<Uuid>,
     /// Granted scopes.
     pub scopes: Scopes,
+    /// The resource (MCP endpoint URL) the token was issued for: `/v1/mcp`, or one
+    /// connection's `/v1/{slug}/mcp`.
+    pub resource: String,
 }
 
 /// Why a bearer token is refused (all answer 401 `invalid_token`).
@@ -593,7 +599,10 @@ pub(super) async fn validate_access_hash(
     if row.revoked_at.is_some() || grant.revoked_at.is_some() {
         return Ok(Err(InvalidToken::Revoked));
     }
-    if grant.resource != settings.resource {
+    // One of our endpoints' canonical URLs (which one the request's path needs is the guard's).
+    if resource::canonical_resource(&grant.resource, &settings.resource).as_deref()
+        != Some(grant.resource.as_str())
+    {
         return Ok(Err(InvalidToken::WrongAudience));
     }
     if let Some(user_id) = grant.user_id {
@@ -620,6 +629,7 @@ pub(super) async fn validate_access_hash(
             user_id: grant.user_id,
             organization_id: grant.organization_id,
             scopes: Scopes::parse_stored(&grant.scopes),
+            resource: grant.resource,
         },
         row.expires_at,
     )))

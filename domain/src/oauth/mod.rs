@@ -79,11 +79,28 @@ impl OAuthSettings {
 
     /// `/.well-known/oauth-protected-resource/v1/mcp`, named in every 401 challenge.
     pub fn resource_metadata_url(&self) -> String {
-        format!(
-            "{}/.well-known/oauth-protected-resource{}",
-            self.issuer,
-            resource::MCP_PATH
-        )
+        self.resource_metadata_url_for(None)
+    }
+
+    /// The canonical resource URL of `/v1/mcp` (`None`) or of `/v1/{slug}/mcp`.
+    pub fn resource_for(&self, connection: Option<&crate::connections::ConnectionSlug>) -> String {
+        match connection {
+            None => self.resource.clone(),
+            Some(slug) => format!("{}{}", self.issuer, resource::connection_path(slug)),
+        }
+    }
+
+    /// The protected-resource metadata URL (RFC 9728 §3.1) of `/v1/mcp` (`None`) or of
+    /// `/v1/{slug}/mcp`.
+    pub fn resource_metadata_url_for(
+        &self,
+        connection: Option<&crate::connections::ConnectionSlug>,
+    ) -> String {
+        let path = match connection {
+            None => resource::MCP_PATH.to_owned(),
+            Some(slug) => resource::connection_path(slug),
+        };
+        format!("{}/.well-known/oauth-protected-resource{path}", self.issuer)
     }
 }
 

@@ -28,10 +28,11 @@ use domain::{
     oauth::AccessGrant,
     OffsetDateTime,
 };
+use futures_util::StreamExt;
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::oauth::insufficient_scope;
+use super::mcp_auth::{insufficient_scope, McpRoute};
 
 /// `Mcp-Session-Id`.
 pub const SESSION_HEADER: &str = "mcp-session-id";
@@ -39,6 +40,10 @@ pub const SESSION_HEADER: &str = "mcp-session-id";
 pub const VERSION_HEADER: &str = "mcp-protocol-version";
 /// Comment lines on an idle GET stream, so proxies do not time it out.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(20);
+/// A call that asked for progress and runs longer than this is answered as an SSE stream.
+pub const PROGRESS_AFTER: Duration = Duration::from_secs(1);
+/// How often a running call reports progress on that stream.
+pub const PROGRESS_EVERY: Duration = Duration::from_secs(2);
 
 fn headers_of(headers: &HeaderMap) -> Headers<'_> {
     let text = |name| {
@@ -76,7 +81,14 @@ fn refusal(status: StatusCode, code: i32, message: &str) -> Response {
     (status, Json(body)).into_response()
 }
 
-fn reply(state: &AppState, caller: &McpCaller, reply: Reply) -> Response {
+/// The caller as the MCP endpoint sees it: the token's grant, through `route`.
+fn caller_of(grant: &AccessGrant, route: &McpRoute) -> McpCaller {
+    let mut caller = McpCaller::from(grant);
+    caller.connection.clone_from(&route.connection);
+    caller
+}
+
+fn reply(route: &McpRoute, caller: &McpCaller, reply: Reply) -> Response {
     match reply {
         Reply::Json { body, session_id } => {
             let mut response = Json(body).into_response();
@@ -93,19 +105,17 @@ fn reply(state: &AppState, caller: &McpCaller, reply: Reply) -> Response {
         Reply::InsufficientScope { needed } => {
             // One INFO line per request comes from the trace layer; this detail is for debugging.
             tracing::debug!(needed, "tool call needs a scope the token lacks (step-up)");
-            insufficient_scope(
-                &state.settings.oauth.resource_metadata_url(),
-                &caller.scopes,
-                needed,
-            )
+            insufficient_scope(&route.resource_metadata_url, &caller.scopes, needed)
         }
     }
 }
 
-/// `POST /v1/mcp`: one JSON-RPC message; the answer is always JSON (never SSE).
+/// `POST /v1/mcp` (and `/v1/{slug}/mcp`): one JSON-RPC message; the answer is JSON, or an SSE
+/// stream for a long call that asked for progress ([`post_with_progress`]).
 pub async fn post_mcp(
     State(state): State<AppState>,
     Extension(grant): Extension<AccessGrant>,
+    Extension(route): Extension<McpRoute>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -126,28 +136,114 @@ pub async fn post_mcp(
             "Accept must allow application/json",
         );
     }
-    let caller = McpCaller::from(&grant);
+    let caller = caller_of(&grant, &route);
+    if let Some(token) = protocol::progress_token(&body).filter(|_| asks_for_sse(&headers)) {
+        return post_with_progress(&state, caller, route, headers, body, token).await;
+    }
     let now = OffsetDateTime::now_utc();
     let outcome = state
         .mcp
         .post(&caller, headers_of(&headers), &body, now)
         .await;
-    reply(&state, &caller, outcome)
+    reply(&route, &caller, outcome)
+}
+
+/// Whether `Accept` names `text/event-stream` itself (not only through `*/*`).
+fn asks_for_sse(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|v| v.split(';').next().unwrap_or_default().trim() == "text/event-stream")
+}
+
+/// One step of a call that reports progress.
+enum Step {
+    Progress(serde_json::Value),
+    Done(Reply),
+}
+
+/// A `tools/call` whose client asked for progress (`_meta.progressToken`) and accepts SSE. A call
+/// that ends within [`PROGRESS_AFTER`] is answered as JSON like any other (so a step-up can still
+/// be a 403); a longer one is answered as an SSE stream: `notifications/progress` every
+/// [`PROGRESS_EVERY`] while the vendor works, then the response. If the client goes away, the
+/// call is dropped at the next tick (the same as a cancellation).
+async fn post_with_progress(
+    state: &AppState,
+    caller: McpCaller,
+    route: McpRoute,
+    headers: HeaderMap,
+    body: Bytes,
+    token: protocol::ProgressToken,
+) -> Response {
+    let (steps, mut received) = tokio::sync::mpsc::channel::<Step>(4);
+    let mcp = state.mcp.clone();
+    let call_caller = caller.clone();
+    tokio::spawn(async move {
+        let call = mcp.post(
+            &call_caller,
+            headers_of(&headers),
+            &body,
+            OffsetDateTime::now_utc(),
+        );
+        tokio::pin!(call);
+        let started = tokio::time::Instant::now();
+        let mut ticks = tokio::time::interval_at(started + PROGRESS_AFTER, PROGRESS_EVERY);
+        loop {
+            tokio::select! {
+                outcome = &mut call => {
+                    let _ = steps.send(Step::Done(outcome)).await;
+                    return;
+                }
+                _ = ticks.tick() => {
+                    let waited = started.elapsed().as_secs();
+                    let note = protocol::progress(
+                        token.clone(),
+                        waited as f64,
+                        format!("Waiting for the vendor: {waited} s"),
+                    );
+                    if steps.send(Step::Progress(note)).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    let first = match received.recv().await {
+        Some(Step::Done(outcome)) => return reply(&route, &caller, outcome),
+        Some(Step::Progress(note)) => note,
+        None => return refusal(StatusCode::INTERNAL_SERVER_ERROR, -32603, "Internal error"),
+    };
+    let rest = futures_util::stream::unfold(received, |mut received| async move {
+        let data = match received.recv().await? {
+            Step::Progress(note) => note,
+            Step::Done(Reply::Json { body, .. } | Reply::BadRequest(body)) => body,
+            // Decided before the call started, so never after the first tick.
+            Step::Done(_) => protocol::internal_error(),
+        };
+        Some((data, received))
+    });
+    let events = futures_util::stream::once(async move { first })
+        .chain(rest)
+        .map(|data| Ok::<_, Infallible>(Event::default().data(data.to_string())));
+    Sse::new(events).into_response()
 }
 
 /// `DELETE /v1/mcp`: ends the session (204).
 pub async fn delete_mcp(
     State(state): State<AppState>,
     Extension(grant): Extension<AccessGrant>,
+    Extension(route): Extension<McpRoute>,
     headers: HeaderMap,
 ) -> Response {
-    let caller = McpCaller::from(&grant);
+    let caller = caller_of(&grant, &route);
     match state
         .mcp
         .end_session(&caller, headers_of(&headers), OffsetDateTime::now_utc())
     {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(refused) => reply(&state, &caller, refused),
+        Err(refused) => reply(&route, &caller, refused),
     }
 }
 
@@ -158,6 +254,7 @@ pub async fn delete_mcp(
 pub async fn get_mcp(
     State(state): State<AppState>,
     Extension(grant): Extension<AccessGrant>,
+    Extension(route): Extension<McpRoute>,
     headers: HeaderMap,
 ) -> Response {
     if !accepts(&headers, &["text/event-stream"]) {
@@ -167,13 +264,13 @@ pub async fn get_mcp(
             "Accept must allow text/event-stream",
         );
     }
-    let caller = McpCaller::from(&grant);
+    let caller = caller_of(&grant, &route);
     let claims = match state
         .mcp
         .session(&caller, headers_of(&headers), OffsetDateTime::now_utc())
     {
         Ok(claims) => claims,
-        Err(refused) => return reply(&state, &caller, refused),
+        Err(refused) => return reply(&route, &caller, refused),
     };
     let changes = state.mcp.provider().subscribe_changes();
     let stream = futures_util::stream::unfold(
@@ -186,7 +283,7 @@ pub async fn get_mcp(
                 }
                 tokio::select! {
                     received = changes.recv() => match received {
-                        Ok(changed_user) if Some(changed_user) != user => continue,
+                        Ok(changed) if !changed.concerns(user) => continue,
                         // Ours, or missed events (lagged): tell the client to re-list.
                         Ok(_) | Err(RecvError::Lagged(_)) => {}
                         Err(RecvError::Closed) => return None,

@@ -5,4 +5,5 @@ pub mod auth;
 pub mod health;
 pub mod idp;
 pub mod mcp;
+pub mod mcp_auth;
 pub mod oauth;

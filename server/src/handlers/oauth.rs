@@ -1,4 +1,5 @@
-//! The MCP authorization server's HTTP endpoints and the `/v1/mcp` bearer-token guard. Thin:
+//! The MCP authorization server's HTTP endpoints (the resource-server side — protected-resource
+//! metadata and the bearer guard — is [`super::mcp_auth`]). Thin:
 //! each parses the request, makes one `domain::oauth` call and maps the result to the RFC's
 //! response shape (JSON errors with RFC 6749 codes, never an HTML error page — except the
 //! authorization endpoint's page for an invalid client or redirect URI, which must not
@@ -12,9 +13,8 @@ use app::{
 };
 use axum::{
     body::Bytes,
-    extract::{Query, Request, State},
+    extract::{Query, State},
     http::{header, HeaderMap, HeaderValue, StatusCode},
-    middleware::Next,
     response::{Html, IntoResponse, Redirect, Response},
     Extension, Form, Json,
 };
@@ -60,19 +60,6 @@ fn oauth_error(error: &OAuthError) -> Response {
         status,
         json!({ "error": error.code, "error_description": error.description }),
     )
-}
-
-/// `GET /.well-known/oauth-protected-resource[/v1/mcp]` (RFC 9728).
-pub async fn protected_resource_metadata(State(state): State<AppState>) -> Response {
-    let oauth = &state.settings.oauth;
-    Json(json!({
-        "resource": oauth.resource,
-        "authorization_servers": [oauth.issuer],
-        "scopes_supported": scopes::SUPPORTED,
-        "bearer_methods_supported": ["header"],
-        "resource_name": "MCP Gateway",
-    }))
-    .into_response()
 }
 
 /// `GET /.well-known/oauth-authorization-server` and `/.well-known/openid-configuration`
@@ -514,121 +501,5 @@ pub async fn revoke(
     match result {
         Ok(()) => oauth_json(StatusCode::OK, json!({})),
         Err(e) => oauth_error(&e),
-    }
-}
-
-/// The `WWW-Authenticate` challenge of `/v1/mcp` (RFC 6750, RFC 9728).
-fn challenge(state: &AppState, error: Option<&str>) -> Response {
-    let oauth = &state.settings.oauth;
-    let mut value = format!(
-        "Bearer resource_metadata=\"{}\", scope=\"{}\"",
-        oauth.resource_metadata_url(),
-        scopes::CHALLENGE
-    );
-    if let Some(error) = error {
-        value.push_str(&format!(
-            ", error=\"invalid_token\", error_description=\"{error}\""
-        ));
-    }
-    let mut response = (
-        StatusCode::UNAUTHORIZED,
-        Json(json!({"error": "invalid_token", "error_description": error.unwrap_or("a bearer token is required")})),
-    )
-        .into_response();
-    if let Ok(value) = HeaderValue::from_str(&value) {
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, value);
-    }
-    response
-}
-
-/// The resource-server guard of `/v1/mcp`: a bearer access token issued by this gateway for
-/// this resource, in the `Authorization` header only (never the query), checked through the
-/// in-memory [`domain::oauth::AccessTokenCache`] (the database is asked again once the last check
-/// of that token is a second old, so a revocation on any replica applies within a second). The
-/// grant is handed to the handler in the request extensions.
-pub async fn require_access_token(
-    State(state): State<AppState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let token = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            let (scheme, token) = v.split_once(' ')?;
-            scheme
-                .eq_ignore_ascii_case("bearer")
-                .then(|| token.trim().to_owned())
-        });
-    let Some(token) = token.filter(|t| !t.is_empty()) else {
-        return challenge(&state, None);
-    };
-    match state
-        .access_tokens
-        .validate(
-            &state.db,
-            &state.settings.oauth,
-            &token,
-            OffsetDateTime::now_utc(),
-        )
-        .await
-    {
-        Ok(Ok(grant)) => {
-            if let Some(user_id) = grant.user_id {
-                tracing::Span::current().record("user_id", tracing::field::display(user_id));
-            }
-            request.extensions_mut().insert(grant);
-            next.run(request).await
-        }
-        Ok(Err(invalid)) => challenge(&state, Some(&invalid.to_string())),
-        Err(e) => {
-            tracing::error!(error = %e, "token validation failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
-}
-
-/// 403 `insufficient_scope` for step-up (RFC 6750 §3.1; MCP "Scope Challenge Handling"), for the
-/// MCP endpoint to answer a tool the token's scopes do not cover. `scope` names what the request
-/// needs together with what is already granted, so the client re-authorizes once.
-pub fn insufficient_scope(resource_metadata_url: &str, granted: &Scopes, needed: &str) -> Response {
-    let wanted = granted
-        .union(&Scopes::parse_stored(needed))
-        .to_string_value();
-    let value = format!(
-        "Bearer error=\"insufficient_scope\", scope=\"{wanted}\", resource_metadata=\"{resource_metadata_url}\", error_description=\"this tool needs {needed}\""
-    );
-    let mut response = (
-        StatusCode::FORBIDDEN,
-        Json(json!({"error": "insufficient_scope", "scope": wanted})),
-    )
-        .into_response();
-    if let Ok(value) = HeaderValue::from_str(&value) {
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, value);
-    }
-    response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn step_up_names_the_needed_and_the_granted_scopes() {
-        let response = insufficient_scope(
-            "https://gw.example.com/.well-known/oauth-protected-resource/v1/mcp",
-            &Scopes::parse_stored("mcp:read"),
-            "mcp:write",
-        );
-        assert_eq!(response.status(), StatusCode::FORBIDDEN);
-        assert_eq!(
-            response.headers()[header::WWW_AUTHENTICATE],
-            "Bearer error=\"insufficient_scope\", scope=\"mcp:read mcp:write\", resource_metadata=\"https://gw.example.com/.well-known/oauth-protected-resource/v1/mcp\", error_description=\"this tool needs mcp:write\""
-        );
     }
 }

@@ -13,6 +13,7 @@ mod idp;
 mod idp_sign_in;
 mod logs;
 mod mcp;
+mod mcp_endpoints;
 mod mcp_fixture;
 mod mcp_vendors;
 mod oauth;

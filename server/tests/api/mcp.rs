@@ -50,7 +50,16 @@ pub(crate) struct Call<'a> {
     pub(crate) session: Option<&'a str>,
 }
 
-impl Call<'_> {
+impl<'a> Call<'a> {
+    /// Requests of `token` in `session`.
+    pub(crate) fn in_session(app: &'a TestApp, token: &'a str, session: &'a str) -> Self {
+        Self {
+            app,
+            token,
+            session: Some(session),
+        }
+    }
+
     pub(crate) fn request(&self, method: reqwest::Method) -> reqwest::RequestBuilder {
         let mut request = client()
             .request(method, self.app.url("/v1/mcp"))
@@ -61,6 +70,18 @@ impl Call<'_> {
             request = request.header("mcp-session-id", session);
         }
         request
+    }
+
+    /// The session's GET stream (asserted open).
+    pub(crate) async fn open_stream(&self) -> reqwest::Response {
+        let stream = self
+            .request(reqwest::Method::GET)
+            .header("accept", "text/event-stream")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stream.status(), StatusCode::OK);
+        stream
     }
 
     pub(crate) async fn post(
@@ -123,11 +144,7 @@ async fn initialize_negotiates_each_version_and_the_session_then_answers_ping() 
         assert!(session.starts_with("mcps1."));
     }
     let (session, _) = initialize(&app, &token, "2025-11-25").await;
-    let call = Call {
-        app: &app,
-        token: &token,
-        session: Some(&session),
-    };
+    let call = Call::in_session(&app, &token, &session);
     let (status, body, _) = call
         .post(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
         .await;
@@ -211,21 +228,13 @@ async fn a_session_is_required_after_initialize_and_only_its_own_user_may_use_it
 
     let forged = format!("{}x", &session[..session.len() - 1]);
     for bad in [forged.as_str(), "mcps1.AAAA", "made-up"] {
-        let call = Call {
-            app: &app,
-            token: &ada,
-            session: Some(bad),
-        };
+        let call = Call::in_session(&app, &ada, bad);
         let (status, body, _) = call.post(rpc(3, "tools/list", json!({}))).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{bad}");
         assert!(body["error"]["message"].is_string(), "JSON body: {body}");
     }
     // Bea's valid token with Ada's session: not found (sessions are not authentication).
-    let stolen = Call {
-        app: &app,
-        token: &bea,
-        session: Some(&session),
-    };
+    let stolen = Call::in_session(&app, &bea, &session);
     let (status, _, _) = stolen.post(rpc(4, "tools/list", json!({}))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // Ada's session without any token: 401.
@@ -253,11 +262,7 @@ async fn a_foreign_origin_is_refused_and_the_gateways_own_origin_or_none_is_serv
     let app = spawn(FixtureTools::new(0)).await;
     let (token, _, _) = sign_in_and_authorize(&app, "Ada").await;
     let (session, _) = initialize(&app, &token, "2025-11-25").await;
-    let call = Call {
-        app: &app,
-        token: &token,
-        session: Some(&session),
-    };
+    let call = Call::in_session(&app, &token, &session);
     for (origin, expected) in [
         ("https://evil.example", StatusCode::FORBIDDEN),
         ("null", StatusCode::FORBIDDEN),
@@ -292,11 +297,7 @@ async fn tools_are_listed_in_pages_and_called_and_unknown_tools_are_invalid_para
     let app = spawn(FixtureTools::new(150)).await;
     let (token, _, _) = sign_in_and_authorize(&app, "Ada").await;
     let (session, _) = initialize(&app, &token, "2025-11-25").await;
-    let call = Call {
-        app: &app,
-        token: &token,
-        session: Some(&session),
-    };
+    let call = Call::in_session(&app, &token, &session);
 
     let (_, first, _) = call.post(rpc(2, "tools/list", json!({}))).await;
     let tools = first["result"]["tools"].as_array().unwrap();
@@ -307,7 +308,7 @@ async fn tools_are_listed_in_pages_and_called_and_unknown_tools_are_invalid_para
     let (_, second, _) = call
         .post(rpc(3, "tools/list", json!({"cursor": cursor})))
         .await;
-    assert_eq!(second["result"]["tools"].as_array().unwrap().len(), 53);
+    assert_eq!(second["result"]["tools"].as_array().unwrap().len(), 54);
     assert!(second["result"].get("nextCursor").is_none());
     let (_, bad, _) = call
         .post(rpc(4, "tools/list", json!({"cursor": "nope"})))
@@ -366,11 +367,7 @@ async fn a_destructive_tool_with_a_read_only_token_gets_a_step_up_challenge() {
     let (full, browser, _) = sign_in_and_authorize(&app, "Ada").await;
     let read_only = authorize(&app, &browser, "mcp:read").await;
     let (session, _) = initialize(&app, &read_only, "2025-11-25").await;
-    let call = Call {
-        app: &app,
-        token: &read_only,
-        session: Some(&session),
-    };
+    let call = Call::in_session(&app, &read_only, &session);
     let delete = rpc(2, "tools/call", json!({"name": "demo__delete_ticket"}));
 
     let (status, body, headers) = call.post(delete.clone()).await;
@@ -385,11 +382,7 @@ async fn a_destructive_tool_with_a_read_only_token_gets_a_step_up_challenge() {
     );
     // A token with mcp:write may.
     let (session, _) = initialize(&app, &full, "2025-11-25").await;
-    let call = Call {
-        app: &app,
-        token: &full,
-        session: Some(&session),
-    };
+    let call = Call::in_session(&app, &full, &session);
     let (status, body, _) = call.post(delete).await;
     assert_eq!(
         (status, body["result"]["content"][0]["text"].as_str()),
@@ -403,18 +396,8 @@ async fn the_get_stream_announces_tool_list_changes_for_the_sessions_user_only()
     let app = spawn(tools.clone()).await;
     let (token, _, ada) = sign_in_and_authorize(&app, "Ada").await;
     let (session, _) = initialize(&app, &token, "2025-11-25").await;
-    let call = Call {
-        app: &app,
-        token: &token,
-        session: Some(&session),
-    };
-    let mut stream = call
-        .request(reqwest::Method::GET)
-        .header("accept", "text/event-stream")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(stream.status(), StatusCode::OK);
+    let call = Call::in_session(&app, &token, &session);
+    let mut stream = call.open_stream().await;
     assert!(stream.headers()["content-type"]
         .to_str()
         .unwrap()
@@ -442,16 +425,77 @@ async fn the_get_stream_announces_tool_list_changes_for_the_sessions_user_only()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_call_that_asks_for_progress_is_streamed_with_progress_then_its_result() {
+    let app = spawn(FixtureTools::new(0)).await;
+    let (token, _, _) = sign_in_and_authorize(&app, "Ada").await;
+    let (session, _) = initialize(&app, &token, "2025-11-25").await;
+    let call = Call::in_session(&app, &token, &session);
+    let slow = |id: i64, ms: u64, meta: Value| {
+        rpc(
+            id,
+            "tools/call",
+            json!({"name": "demo__slow", "arguments": {"ms": ms}, "_meta": meta}),
+        )
+    };
+
+    // Long, with a progress token: SSE with progress notifications, then the response.
+    let response = call
+        .request(reqwest::Method::POST)
+        .json(&slow(7, 3_500, json!({"progressToken": "tok-7"})))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    let text = response.text().await.unwrap();
+    let events: Vec<Value> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("data:"))
+        .map(|data| serde_json::from_str(data.trim()).unwrap())
+        .collect();
+    let (last, progress) = events.split_last().unwrap();
+    assert!(progress.len() >= 2, "{text}");
+    let mut previous = -1.0;
+    for note in progress {
+        assert_eq!(note["method"], "notifications/progress", "{text}");
+        assert_eq!(note["params"]["progressToken"], "tok-7");
+        let value = note["params"]["progress"].as_f64().unwrap();
+        assert!(value > previous, "progress grows: {text}");
+        previous = value;
+    }
+    assert_eq!(last["id"], 7);
+    assert_eq!(last["result"]["content"][0]["text"], "slept 3500 ms");
+
+    // Short, or without a token: plain JSON.
+    for (ms, meta) in [(10, json!({"progressToken": "tok-8"})), (1_500, json!({}))] {
+        let response = call
+            .request(reqwest::Method::POST)
+            .json(&slow(8, ms, meta))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json"));
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(
+            body["result"]["content"][0]["text"],
+            format!("slept {ms} ms")
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_call_stops_and_a_deleted_session_is_gone() {
     let tools = FixtureTools::new(0);
     let app = spawn(tools.clone()).await;
     let (token, _, _) = sign_in_and_authorize(&app, "Ada").await;
     let (session, _) = initialize(&app, &token, "2025-11-25").await;
-    let call = Call {
-        app: &app,
-        token: &token,
-        session: Some(&session),
-    };
+    let call = Call::in_session(&app, &token, &session);
 
     let waiting = {
         let request = call.request(reqwest::Method::POST).json(&rpc(
@@ -490,11 +534,7 @@ async fn a_session_survives_a_restart_on_the_same_database_and_master_key() {
     // Same database, same master key, same public URL (the token's audience); a new process.
     let restarted =
         spawn_app_with_tools(db, FixtureTools::new(0), |raw| raw.public_url = public_url).await;
-    let call = Call {
-        app: &restarted,
-        token: &token,
-        session: Some(&session),
-    };
+    let call = Call::in_session(&restarted, &token, &session);
     let (status, body, _) = call.post(rpc(2, "tools/list", json!({}))).await;
 
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -511,15 +551,11 @@ async fn shutdown_ends_open_streams_instead_of_waiting_out_the_grace_period() {
     .await;
     let (token, _, _) = sign_in_and_authorize(&app, "Ada").await;
     let (session, _) = initialize(&app, &token, "2025-11-25").await;
-    let mut stream = Call {
-        app: &app,
-        token: &token,
-        session: Some(&session),
-    }
-    .request(reqwest::Method::GET)
-    .send()
-    .await
-    .unwrap();
+    let mut stream = Call::in_session(&app, &token, &session)
+        .request(reqwest::Method::GET)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(stream.status(), StatusCode::OK);
 
     // Act

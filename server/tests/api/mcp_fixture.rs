@@ -1,6 +1,6 @@
 //! TEST FIXTURE, not a product: a tiny `ToolProvider` standing in for vendor connections in the
 //! `/v1/mcp` transport tests. Two tools (one read-only, one destructive that needs `mcp:write`),
-//! optional filler tools for pagination, a tool that waits to be cancelled, and list_changed on
+//! optional filler tools for pagination, a tool that waits to be cancelled, a slow one, and list_changed on
 //! demand.
 
 use std::sync::{
@@ -8,7 +8,7 @@ use std::sync::{
     Arc,
 };
 
-use domain::mcp::{McpCaller, ProviderError, ToolProvider};
+use domain::mcp::{McpCaller, ProviderError, ToolProvider, ToolsChanged};
 use rmcp::model::{CallToolResult, ContentBlock, Tool, ToolAnnotations};
 use serde_json::{Map, Value};
 use tokio::sync::broadcast;
@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 pub struct FixtureTools {
-    pub changes: broadcast::Sender<Uuid>,
+    pub changes: broadcast::Sender<ToolsChanged>,
     /// Extra read-only tools (`demo__filler_NNN`) after the two real ones.
     pub filler: usize,
     /// Set when `demo__wait` saw its cancellation.
@@ -33,7 +33,7 @@ impl FixtureTools {
     }
 
     pub fn announce_change(&self, user: Uuid) {
-        let _ = self.changes.send(user);
+        let _ = self.changes.send(ToolsChanged::User(user));
     }
 }
 
@@ -55,6 +55,7 @@ impl ToolProvider for FixtureTools {
             Tool::new("demo__delete_ticket", "Deletes a ticket", schema())
                 .annotate(ToolAnnotations::new().destructive(true)),
             Tool::new("demo__wait", "Waits until cancelled", schema()),
+            Tool::new("demo__slow", "Answers after `ms` milliseconds", schema()),
         ];
         tools.extend(
             (0..self.filler).map(|i| Tool::new(format!("demo__filler_{i:03}"), "Filler", schema())),
@@ -92,12 +93,23 @@ impl ToolProvider for FixtureTools {
                 self.cancelled.store(true, Ordering::SeqCst);
                 Ok(CallToolResult::error(vec![ContentBlock::text("cancelled")]))
             }
+            "demo__slow" => {
+                let ms = arguments
+                    .unwrap_or_default()
+                    .get("ms")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                Ok(CallToolResult::success(vec![ContentBlock::text(format!(
+                    "slept {ms} ms"
+                ))]))
+            }
             "demo__broken" => Err(ProviderError::Internal),
             other => Err(ProviderError::UnknownTool(other.to_owned())),
         }
     }
 
-    fn subscribe_changes(&self) -> broadcast::Receiver<Uuid> {
+    fn subscribe_changes(&self) -> broadcast::Receiver<ToolsChanged> {
         self.changes.subscribe()
     }
 }

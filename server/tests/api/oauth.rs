@@ -69,6 +69,17 @@ pub(crate) async fn authorize_and_consent_as(
     client_id: &str,
     scope: &str,
 ) -> String {
+    authorize_and_consent_for(app, browser, client_id, scope, "/v1/mcp").await
+}
+
+/// [`authorize_and_consent_as`] for the MCP endpoint at `resource_path` (its `resource`).
+pub(crate) async fn authorize_and_consent_for(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    client_id: &str,
+    scope: &str,
+    resource_path: &str,
+) -> String {
     let get = |path: String| async move {
         browser
             .get(app.url(&path))
@@ -78,7 +89,7 @@ pub(crate) async fn authorize_and_consent_as(
             .unwrap()
     };
     let path = authorize_path(client_id)
-        .replace("RESOURCE", &urlencode(&app.url("/v1/mcp")))
+        .replace("RESOURCE", &urlencode(&app.url(resource_path)))
         .replace("mcp%3Aread+mcp%3Awrite", &urlencode(scope));
     let response = get(path).await;
     let mut next = location(&response);
@@ -146,7 +157,17 @@ pub(crate) async fn token(
 }
 
 pub(crate) async fn exchange(app: &TestApp, client_id: &str, code: &str) -> (StatusCode, Value) {
-    let resource = app.url("/v1/mcp");
+    exchange_for(app, client_id, code, "/v1/mcp").await
+}
+
+/// [`exchange`] naming the MCP endpoint at `resource_path` as the `resource`.
+pub(crate) async fn exchange_for(
+    app: &TestApp,
+    client_id: &str,
+    code: &str,
+    resource_path: &str,
+) -> (StatusCode, Value) {
+    let resource = app.url(resource_path);
     let (status, body, _) = token(
         app,
         &[

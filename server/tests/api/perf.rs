@@ -29,11 +29,7 @@ async fn tool_calls_made_right_before_stop_are_in_the_table_after_it() {
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (session, _) = initialize(&app, &token, "2025-11-25").await;
-    let call = Call {
-        app: &app,
-        token: &token,
-        session: Some(&session),
-    };
+    let call = Call::in_session(&app, &token, &session);
 
     // Act: five calls, then stop at once (the writer's 1 s interval has not passed).
     for id in 0..5 {

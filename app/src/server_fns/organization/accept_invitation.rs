@@ -11,6 +11,8 @@ pub async fn accept_invitation(token: String) -> Result<(), PortalError> {
     domain::organizations::accept_invitation(&state.db, &user, &token, &context, now)
         .await
         .map_err(org_error)?;
+    // The organisation's connections are now the new member's too.
+    state.tool_cache.invalidate_user(user.id);
     leptos_axum::redirect(crate::routes::ORGANISATION);
     Ok(())
 }

@@ -17,4 +17,6 @@ pub async fn add_team_member(team_id: String, user_id: String) -> Result<(), Por
     )
     .await
     .map_err(org_error)
+    // Memberships, roles and teams decide whose tools are whose.
+    .inspect(|()| state.tool_cache.invalidate_all())
 }

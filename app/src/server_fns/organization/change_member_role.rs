@@ -15,4 +15,6 @@ pub async fn change_member_role(user_id: String, role: String) -> Result<(), Por
     domain::organizations::change_role(&state.db, &user, parse_id(&user_id)?, role, &context, now)
         .await
         .map_err(org_error)
+        // Memberships, roles and teams decide whose tools are whose.
+        .inspect(|()| state.tool_cache.invalidate_all())
 }

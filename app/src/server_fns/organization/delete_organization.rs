@@ -10,4 +10,6 @@ pub async fn delete_organization(confirm_name: String) -> Result<(), PortalError
     domain::organizations::delete(&state.db, &user, &confirm_name, &context, now)
         .await
         .map_err(org_error)
+        // Memberships, roles and teams decide whose tools are whose.
+        .inspect(|()| state.tool_cache.invalidate_all())
 }

@@ -10,4 +10,6 @@ pub async fn delete_team(team_id: String) -> Result<(), PortalError> {
     domain::organizations::delete_team(&state.db, &user, parse_id(&team_id)?, &context, now)
         .await
         .map_err(org_error)
+        // Memberships, roles and teams decide whose tools are whose.
+        .inspect(|()| state.tool_cache.invalidate_all())
 }

@@ -10,4 +10,6 @@ pub async fn leave_organization() -> Result<(), PortalError> {
     domain::organizations::leave(&state.db, &user, &context, now)
         .await
         .map_err(org_error)
+        // Memberships, roles and teams decide whose tools are whose.
+        .inspect(|()| state.tool_cache.invalidate_all())
 }

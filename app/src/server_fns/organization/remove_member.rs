@@ -10,4 +10,6 @@ pub async fn remove_member(user_id: String) -> Result<(), PortalError> {
     domain::organizations::remove_member(&state.db, &user, parse_id(&user_id)?, &context, now)
         .await
         .map_err(org_error)
+        // Memberships, roles and teams decide whose tools are whose.
+        .inspect(|()| state.tool_cache.invalidate_all())
 }

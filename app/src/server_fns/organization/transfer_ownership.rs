@@ -10,4 +10,6 @@ pub async fn transfer_ownership(user_id: String) -> Result<(), PortalError> {
     domain::organizations::transfer_ownership(&state.db, &user, parse_id(&user_id)?, &context, now)
         .await
         .map_err(org_error)
+        // Memberships, roles and teams decide whose tools are whose.
+        .inspect(|()| state.tool_cache.invalidate_all())
 }
