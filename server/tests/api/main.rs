@@ -16,6 +16,7 @@ mod mcp;
 mod mcp_fixture;
 mod mcp_vendors;
 mod oauth;
+mod onboarding;
 mod organisation;
 mod organisation_pages;
 mod pages;
