@@ -470,9 +470,10 @@ async fn an_invalid_client_or_redirect_gets_a_page_never_a_redirect_and_deny_ret
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert!(response.headers().get("location").is_none());
     assert!(response.text().await.unwrap().contains("invalid_request"));
-    // Once the user approved the client, the error goes to its redirect URI with state and iss.
-    authorize_and_consent(&app, &client_id).await;
-    let response = app.get(&no_pkce).await;
+    // Once the user approved a client, its errors go to its redirect URI with state and iss.
+    let approved = public_client(&app).await;
+    authorize_and_consent(&app, &approved).await;
+    let response = app.get(&no_pkce.replace(&client_id, &approved)).await;
     let to = location(&response);
     assert!(
         to.starts_with(REDIRECT) && query_param(&to, "error").as_deref() == Some("invalid_request"),
