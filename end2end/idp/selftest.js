@@ -272,6 +272,8 @@ test('Entra organizations: picker POST, code + PKCE, client_secret_post, ID toke
   assert.equal(payload.name, 'Pat Kim');
   assert.equal(payload.preferred_username, 'pat@fabrikam.example');
   assert.equal(payload.email, 'pat.kim@example.com');
+  assert.equal(payload.xms_edov, false, 'example.com is not a domain Fabrikam verified');
+  assert.deepEqual(payload.wids, ['b79fbf4d-3ef9-4689-8143-76b194e85509'], 'a member holds only the User role');
   assert.ok(flow.tokens.refresh_token, 'offline_access yields a refresh token without prompt=consent');
   ctx.patFabrikam = payload;
 
@@ -323,6 +325,7 @@ test('Entra tenant endpoint: login form (Email + Sign in), client_secret_basic',
   assert.equal(payload.tid, CONTOSO);
   assert.equal(payload.preferred_username, 'adele@contoso.example');
   assert.equal(payload.oid, '3f6b1c2d-8e4a-4b7c-9d1e-2a5f6c7b8d90');
+  assert.ok(payload.wids.includes('62e90394-69f5-4237-9190-012177145e10'), 'the admin holds Global Administrator');
   assert.ok(!tokens.refresh_token, 'no offline_access, no refresh token');
 
   // Same browser, another user: the sign-in page appears again (no silent SSO) and the

@@ -31,6 +31,9 @@ mod m20261201_000022_create_connections;
 mod m20261201_000023_create_connection_defaults;
 mod m20261201_000024_create_tool_policies;
 mod m20261201_000030_create_tool_calls;
+mod m20261210_000040_add_oauth_tokens_scopes;
+mod m20261210_000041_add_oauth_clients_grant_types;
+mod m20261210_000042_add_users_email_verified;
 
 /// The ordered list of every migration.
 pub struct Migrator;
@@ -64,6 +67,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000023_create_connection_defaults::Migration),
             Box::new(m20261201_000024_create_tool_policies::Migration),
             Box::new(m20261201_000030_create_tool_calls::Migration),
+            Box::new(m20261210_000040_add_oauth_tokens_scopes::Migration),
+            Box::new(m20261210_000041_add_oauth_clients_grant_types::Migration),
+            Box::new(m20261210_000042_add_users_email_verified::Migration),
         ]
     }
 }

@@ -88,6 +88,7 @@ async fn seed(state: &app::state::AppState) -> String {
         &Profile {
             display_name: DisplayName::parse("Bench").unwrap(),
             email: None,
+            email_verified: false,
         },
         now,
     )
@@ -146,9 +147,10 @@ async fn seed(state: &app::state::AppState) -> String {
         scope: Some("mcp:read mcp:write".into()),
         resource: Some(oauth.resource.clone()),
     };
-    let (client, pending) = authorize::validate(db, oauth, &state.outbound, &query)
-        .await
-        .unwrap();
+    let (client, pending) =
+        authorize::validate(db, oauth, &state.outbound, &query, Some(user.id), now)
+            .await
+            .unwrap();
     let location = authorize::approve(db, oauth, &user, &pending, &ctx, now)
         .await
         .unwrap();

@@ -116,7 +116,7 @@ fn Overview(
         <div class="stack">
             <OnboardCustomer microsoft_configured create_link customer_name />
             <Tenants tenants overview focus_tenants />
-            <PendingOnboardings pending />
+            <PendingOnboardings pending overview />
             // Type-erased: the page's nested view types are otherwise too deep for the compiler.
             {view! {
                 <Organizations

@@ -20,6 +20,9 @@ pub fn OnboardingResultPage() -> impl IntoView {
                 AuthNotice::OnboardingComplete { customer_name, tenant_id } => {
                     Some(view! { <Connected customer_name tenant_id /> }.into_any())
                 }
+                AuthNotice::OnboardingAwaitingApproval { customer_name, tenant_id } => {
+                    Some(view! { <AwaitingApproval customer_name tenant_id /> }.into_any())
+                }
                 AuthNotice::OnboardingFailed { customer_name, problem, detail, retry_link } => {
                     set_status(BAD_REQUEST);
                     Some(
@@ -68,6 +71,31 @@ fn Connected(customer_name: String, tenant_id: String) -> impl IntoView {
     }
 }
 
+#[component]
+fn AwaitingApproval(customer_name: String, tenant_id: String) -> impl IntoView {
+    let heading = format!("{customer_name} is waiting for approval");
+    view! {
+        <Title text=heading.clone() />
+        <div class="card auth-card auth-card-wide">
+            <p class="badge">"Awaiting approval"</p>
+            <h1>{heading}</h1>
+            <p>
+                "Consent was granted and your administrator role confirmed. The gateway's operators "
+                "approve new organisations before their users can sign in; you will be able to "
+                "sign in once they have."
+            </p>
+            <dl class="facts">
+                <dt>"Customer"</dt>
+                <dd>{customer_name}</dd>
+                <dt>"Microsoft tenant"</dt>
+                <dd>
+                    <code class="mono">{tenant_id}</code>
+                </dd>
+            </dl>
+        </div>
+    }
+}
+
 /// Why nothing was changed, in one or two sentences.
 fn explanation(customer_name: Option<&str>, problem: OnboardingProblem) -> String {
     match problem {
@@ -91,6 +119,13 @@ fn explanation(customer_name: Option<&str>, problem: OnboardingProblem) -> Strin
         OnboardingProblem::SignInFailed => {
             "Your confirmation sign-in could not be verified, so nothing was changed.".to_owned()
         }
+        OnboardingProblem::NotAnAdministrator => "The account you signed in with is not an \
+                                                  administrator of this Microsoft tenant, so \
+                                                  nothing was changed. Ask a Global Administrator \
+                                                  or an Application Administrator of your \
+                                                  organisation to open the consent link and sign \
+                                                  in."
+        .to_owned(),
     }
 }
 

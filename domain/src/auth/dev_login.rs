@@ -55,6 +55,7 @@ pub async fn sign_in(
     let profile = Profile {
         display_name: request.name,
         email: Some(request.email),
+        email_verified: false,
     };
     users::sign_in(db, &identity, &profile, now).await
 }

@@ -12,7 +12,10 @@ use super::{
 };
 use crate::{
     audit::{self, Actor, AuditEvent, Outcome, RequestContext},
-    tenants::{self, Onboarded, TenantError, TenantId},
+    tenants::{
+        self, ConfirmingAdmin, Onboarded, OnboardingOutcome, OnboardingPolicy, TenantError,
+        TenantId,
+    },
     users::{self, Provider, User},
 };
 
@@ -51,9 +54,14 @@ pub enum SignInFailure {
         /// The account that tried (UPN or email).
         account: String,
     },
-    /// Onboarding confirmation failed (another tenant's account, or the request expired).
+    /// Onboarding confirmation failed (another tenant's account, not an administrator, or the
+    /// request expired).
     #[error("{0}")]
     Onboarding(TenantError),
+    /// The administrator confirmed, and the onboarding now waits for an operator's approval
+    /// (`onboarding = "operator-approved"`); nobody is signed in until then.
+    #[error("tenant {} awaits an operator's approval", .0.tenant_id)]
+    AwaitingApproval(Onboarded),
     /// The database failed.
     #[error("database error")]
     Db(#[from] sea_orm::DbErr),
@@ -67,10 +75,12 @@ impl From<users::UsersError> for SignInFailure {
     }
 }
 
-/// Redeems `code` for the sign-in `pending` and signs the user in.
+/// Redeems `code` for the sign-in `pending` and signs the user in; a sign-in that confirms an
+/// onboarding is judged by `policy`.
 pub async fn finish(
     db: &DatabaseConnection,
     providers: &IdentityProviders,
+    policy: &OnboardingPolicy,
     pending: &PendingSignIn,
     code: &str,
     context: &RequestContext,
@@ -129,13 +139,19 @@ pub async fn finish(
                 tenant_id,
             },
             Some(signed_in_tenant),
-        ) => Some(
-            tenants::complete_onboarding(
+        ) => {
+            let admin = ConfirmingAdmin {
+                tenant: signed_in_tenant,
+                directory_roles: &verified.directory_roles,
+                account: &verified.account,
+                label: &identity_label,
+            };
+            let outcome = tenants::complete_onboarding(
                 db,
+                policy,
                 *onboarding_id,
                 tenant_id,
-                signed_in_tenant,
-                &identity_label,
+                &admin,
                 context,
                 now,
             )
@@ -143,8 +159,14 @@ pub async fn finish(
             .map_err(|e| match e {
                 TenantError::Db(e) => SignInFailure::Db(e),
                 other => SignInFailure::Onboarding(other),
-            })?,
-        ),
+            })?;
+            match outcome {
+                OnboardingOutcome::Onboarded(onboarded) => Some(onboarded),
+                OnboardingOutcome::AwaitingApproval(waiting) => {
+                    return Err(SignInFailure::AwaitingApproval(waiting))
+                }
+            }
+        }
         (Purpose::ConfirmOnboarding { .. }, None) => {
             return Err(SignInFailure::Onboarding(TenantError::UnknownOnboarding))
         }

@@ -67,6 +67,9 @@ pub struct Settings {
     /// The public address the gateway's requests leave from, which vendors must allow; shown in
     /// the portal's hint when a connection test times out. `None` when not configured.
     pub egress_ip: Option<std::net::IpAddr>,
+    /// Tenant onboarding: self-service or operator-approved, and which Entra roles prove an
+    /// administrator consented (security.md OIDC-5).
+    pub onboarding: crate::tenants::OnboardingPolicy,
 }
 
 /// Vendor connection settings.

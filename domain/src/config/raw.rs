@@ -69,6 +69,10 @@ pub struct RawSettings {
     pub outbound_origin_overrides: OriginOverrides,
     /// The gateway's public egress address, which vendors must allow (shown in the portal).
     pub egress_ip: Option<String>,
+    /// `self-service` or `operator-approved`: whether a consented tenant waits for an operator.
+    pub onboarding: String,
+    /// Entra directory role template ids that count as an administrator at onboarding.
+    pub entra_admin_role_ids: StringList,
 }
 
 /// `outbound_origin_overrides`: a TOML table in `gateway.toml`, or one JSON object string in the
@@ -167,6 +171,12 @@ impl Default for RawSettings {
             outbound_allow_private: false,
             outbound_origin_overrides: OriginOverrides::Table(Default::default()),
             egress_ip: None,
+            onboarding: "self-service".into(),
+            entra_admin_role_ids: StringList::List(
+                crate::tenants::DEFAULT_ADMIN_ROLE_IDS
+                    .map(str::to_owned)
+                    .to_vec(),
+            ),
         }
     }
 }

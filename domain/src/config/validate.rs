@@ -17,6 +17,7 @@ impl Settings {
     pub fn from_raw(raw: RawSettings) -> Result<Self, ConfigError> {
         let public_url = parse_public_url(&raw.public_url)?;
         let oauth = parse_oauth(&public_url, &raw)?;
+        let onboarding = parse_onboarding(&raw)?;
         let outbound = parse_outbound(&raw)?;
         let egress_ip = parse_egress_ip(raw.egress_ip.as_deref())?;
         let bind: SocketAddr = raw.bind.parse().map_err(|_| {
@@ -115,8 +116,48 @@ impl Settings {
             oauth,
             outbound,
             egress_ip,
+            onboarding,
         })
     }
+}
+
+/// `onboarding` and `entra_admin_role_ids`: a known mode, and role template ids that are GUIDs.
+fn parse_onboarding(raw: &RawSettings) -> Result<crate::tenants::OnboardingPolicy, ConfigError> {
+    use crate::tenants::{OnboardingMode, OnboardingPolicy, TenantId};
+    let mode = OnboardingMode::parse(&raw.onboarding).ok_or_else(|| {
+        ConfigError::invalid(
+            "GATEWAY_ONBOARDING",
+            format!(
+                "`{}` is not an onboarding mode; use `self-service` or `operator-approved`",
+                raw.onboarding
+            ),
+        )
+    })?;
+    let admin_role_ids = raw
+        .entra_admin_role_ids
+        .entries()
+        .iter()
+        .map(|id| {
+            TenantId::parse(id)
+                .map(|guid| guid.as_str().to_owned())
+                .ok_or_else(|| {
+                    ConfigError::invalid(
+                        "GATEWAY_ENTRA_ADMIN_ROLE_IDS",
+                        format!("`{id}` is not a role template id (a GUID)"),
+                    )
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if admin_role_ids.is_empty() {
+        return Err(ConfigError::invalid(
+            "GATEWAY_ENTRA_ADMIN_ROLE_IDS",
+            "must name at least one role (nobody could onboard a tenant)",
+        ));
+    }
+    Ok(OnboardingPolicy {
+        mode,
+        admin_role_ids,
+    })
 }
 
 /// The outbound guard's settings: each override entry a pair of bare origins, named when not.

@@ -44,6 +44,7 @@ pub(super) async fn user(db: &DatabaseConnection, name: &str) -> User {
         &Profile {
             display_name: DisplayName::parse(name).unwrap(),
             email: Some(Email::parse(&email).unwrap()),
+            email_verified: false,
         },
         at(0),
     )

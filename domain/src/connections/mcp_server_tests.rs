@@ -43,6 +43,7 @@ async fn user(db: &sea_orm::DatabaseConnection) -> User {
         &Profile {
             display_name: DisplayName::parse("Tess").unwrap(),
             email: Some(Email::parse("tess@example.com").unwrap()),
+            email_verified: false,
         },
         at(0),
     )

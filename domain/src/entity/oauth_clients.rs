@@ -19,6 +19,9 @@ pub struct Model {
     pub last_used_at: Option<TimeDateTimeWithTimeZone>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
+    /// JSON array of RFC 7591 grant types; `None` = the default of `kind`.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub grant_types: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

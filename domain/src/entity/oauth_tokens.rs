@@ -14,6 +14,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub successor_sealed: Option<String>,
     pub revoked_at: Option<TimeDateTimeWithTimeZone>,
+    /// Access tokens only: narrower scopes than the grant's (a refresh asked for fewer).
+    pub scopes: Option<String>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
 }

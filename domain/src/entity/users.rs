@@ -9,6 +9,8 @@ pub struct Model {
     pub id: Uuid,
     pub display_name: String,
     pub email: Option<String>,
+    /// Whether the identity provider vouched for `email` (display only, never matched).
+    pub email_verified: bool,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
     pub last_seen_at: Option<TimeDateTimeWithTimeZone>,

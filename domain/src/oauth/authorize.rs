@@ -3,8 +3,12 @@
 //! (AS-9).
 //!
 //! Order matters: the client and the redirect URI are validated first. Until both are, every
-//! problem is an error *page* (never a redirect: no open redirector); after, errors go back to
-//! the validated redirect URI with `state` and `iss`.
+//! problem is an error *page* (never a redirect: no open redirector). After, errors go back to
+//! the validated redirect URI with `state` and `iss` only when that URI is trusted: the client is
+//! pre-registered, or the signed-in user approved it before. Anybody can register a client with
+//! any https redirect URI, so for the others an error is a page too (OAuth 2.1 §7.13.2,
+//! security.md AS-4). A user's own Deny on the consent page still redirects: they were shown
+//! the application and where it will send them.
 
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
@@ -100,12 +104,36 @@ pub fn response_url(
     }
 }
 
-/// Validates `/authorize`'s query.
+/// Whether errors may be redirected to `client`'s validated redirect URI before the user has
+/// approved this request: pre-registered clients, and clients `user` approved before.
+pub async fn trusts_redirects(
+    db: &DatabaseConnection,
+    client: &Client,
+    user: Option<Uuid>,
+) -> Result<bool, DbErr> {
+    if client.kind == ClientKind::PreRegistered {
+        return Ok(true);
+    }
+    let Some(user_id) = user else {
+        return Ok(false);
+    };
+    Ok(
+        oauth_consents::Entity::find_by_id((user_id, client.id.clone()))
+            .one(db)
+            .await?
+            .is_some(),
+    )
+}
+
+/// Validates `/authorize`'s query for the signed-in `user`, if any (it decides whether errors
+/// after the redirect URI may be redirected, see [`trusts_redirects`]).
 pub async fn validate(
     db: &DatabaseConnection,
     settings: &OAuthSettings,
     outbound: &crate::outbound::Outbound,
     query: &AuthorizationQuery,
+    user: Option<Uuid>,
+    now: OffsetDateTime,
 ) -> Result<(Client, PendingAuthorization), AuthorizeError> {
     let client_id = query
         .client_id
@@ -114,7 +142,7 @@ pub async fn validate(
         .ok_or_else(|| {
             AuthorizeError::Page("The request names no client (client_id is missing).".into())
         })?;
-    let client = clients::find_or_fetch(db, settings, outbound, client_id, OffsetDateTime::now_utc())
+    let client = clients::find_or_fetch(db, settings, outbound, client_id, now)
         .await
         .map_err(|e| match e {
             clients::LookupError::Document(problem) => AuthorizeError::Page(format!(
@@ -151,66 +179,84 @@ pub async fn validate(
         }
     };
     let state = query.state.clone();
-    let fail = |error: &str, description: &str| AuthorizeError::Redirect {
-        location: response_url(
-            settings,
-            &redirect_uri,
-            &[("error", error), ("error_description", description)],
-            state.as_deref(),
-        ),
-    };
-    match query.response_type.as_deref() {
-        Some("code") => {}
-        Some(_) => {
-            return Err(fail(
-                "unsupported_response_type",
-                "only response_type=code is supported",
-            ))
-        }
-        None => return Err(fail("invalid_request", "response_type is required")),
-    }
-    let challenge = query.code_challenge.as_deref().unwrap_or_default();
-    if challenge.is_empty() {
-        return Err(fail(
-            "invalid_request",
-            "PKCE is required: send code_challenge with code_challenge_method=S256",
-        ));
-    }
-    if query.code_challenge_method.as_deref() != Some("S256") {
-        return Err(fail(
-            "invalid_request",
-            "code_challenge_method must be S256",
-        ));
-    }
-    if !pkce::is_valid_s256_challenge(challenge) {
-        return Err(fail(
-            "invalid_request",
-            "code_challenge is not an S256 challenge",
-        ));
-    }
-    let resource = match query.resource.as_deref() {
-        None => settings.resource.clone(),
-        Some(r) => match resource::canonical_resource(r, &settings.resource) {
-            Some(canonical) => canonical,
-            None => {
-                return Err(fail(
-                    "invalid_target",
-                    "resource must be one of this gateway's MCP endpoints",
+    let (challenge, resource) = match check_request(settings, query) {
+        Ok(checked) => checked,
+        Err((error, description)) => {
+            let trusted = trusts_redirects(db, &client, user).await.map_err(|e| {
+                tracing::error!(error = %e, "consent lookup failed");
+                AuthorizeError::Page("The authorization server failed; try again.".into())
+            })?;
+            return Err(if trusted {
+                AuthorizeError::Redirect {
+                    location: response_url(
+                        settings,
+                        &redirect_uri,
+                        &[("error", error), ("error_description", description)],
+                        state.as_deref(),
+                    ),
+                }
+            } else {
+                AuthorizeError::Page(format!(
+                    "The application sent a request the gateway cannot accept ({error}: {description}). Nothing was shared with it."
                 ))
-            }
-        },
+            });
+        }
     };
     Ok((
         client.clone(),
         PendingAuthorization {
             client_id: client.id,
             redirect_uri,
-            code_challenge: challenge.to_owned(),
+            code_challenge: challenge,
             state,
             scopes: Scopes::from_request(query.scope.as_deref()).to_string_value(),
             resource,
         },
     ))
+}
+
+/// The checks after the redirect URI: response type, PKCE, resource. The PKCE challenge and the
+/// canonical resource, or the RFC 6749 §4.1.2.1 error code and description.
+fn check_request(
+    settings: &OAuthSettings,
+    query: &AuthorizationQuery,
+) -> Result<(String, String), (&'static str, &'static str)> {
+    match query.response_type.as_deref() {
+        Some("code") => {}
+        Some(_) => {
+            return Err((
+                "unsupported_response_type",
+                "only response_type=code is supported",
+            ))
+        }
+        None => return Err(("invalid_request", "response_type is required")),
+    }
+    let challenge = query.code_challenge.as_deref().unwrap_or_default();
+    if challenge.is_empty() {
+        return Err((
+            "invalid_request",
+            "PKCE is required: send code_challenge with code_challenge_method=S256",
+        ));
+    }
+    if query.code_challenge_method.as_deref() != Some("S256") {
+        return Err(("invalid_request", "code_challenge_method must be S256"));
+    }
+    if !pkce::is_valid_s256_challenge(challenge) {
+        return Err(("invalid_request", "code_challenge is not an S256 challenge"));
+    }
+    let resource = match query.resource.as_deref() {
+        None => settings.resource.clone(),
+        Some(r) => match resource::canonical_resource(r, &settings.resource) {
+            Some(canonical) => canonical,
+            None => {
+                return Err((
+                    "invalid_target",
+                    "resource must be one of this gateway's MCP endpoints",
+                ))
+            }
+        },
+    };
+    Ok((challenge.to_owned(), resource))
 }
 
 /// Whether `user` already approved `client_id` for at least `scopes`.

@@ -72,6 +72,49 @@ impl AuthMethod {
     }
 }
 
+/// The grants of the token endpoint (RFC 6749 §4, RFC 7591 §2 `grant_types`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    /// `authorization_code`.
+    AuthorizationCode,
+    /// `refresh_token`.
+    RefreshToken,
+    /// `client_credentials` (service clients only).
+    ClientCredentials,
+}
+
+impl GrantType {
+    /// The grant type a `grant_type` value names, if one the gateway supports.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "authorization_code" => Some(Self::AuthorizationCode),
+            "refresh_token" => Some(Self::RefreshToken),
+            "client_credentials" => Some(Self::ClientCredentials),
+            _ => None,
+        }
+    }
+
+    /// The RFC name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AuthorizationCode => "authorization_code",
+            Self::RefreshToken => "refresh_token",
+            Self::ClientCredentials => "client_credentials",
+        }
+    }
+}
+
+/// What clients of a kind may use when they did not register a list: interactive clients the
+/// code flow with refresh (pre-registered ones, metadata documents, and dynamic registrations
+/// stored before `grant_types` was kept), service clients `client_credentials` only.
+fn default_grant_types(kind: ClientKind) -> Vec<GrantType> {
+    match kind {
+        ClientKind::Service => vec![GrantType::ClientCredentials],
+        _ => vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+    }
+}
+
 /// A client named in the configuration (`[[oauth_clients]]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -100,12 +143,19 @@ pub struct Client {
     secret_hash: Option<String>,
     /// The organisation of a service client.
     pub organization_id: Option<uuid::Uuid>,
+    /// The grants it may use at `/token` (AS-6: what it registered, enforced).
+    pub grant_types: Vec<GrantType>,
 }
 
 impl Client {
     /// Whether the operator vouches for its name.
     pub fn is_verified(&self) -> bool {
         self.kind == ClientKind::PreRegistered
+    }
+
+    /// Whether it registered `grant` (`unauthorized_client` at `/token` otherwise).
+    pub fn allows(&self, grant: GrantType) -> bool {
+        self.grant_types.contains(&grant)
     }
 }
 
@@ -119,7 +169,13 @@ impl TryFrom<oauth_clients::Model> for Client {
             "service" => ClientKind::Service,
             other => return Err(DbErr::Custom(format!("unknown client kind `{other}`"))),
         };
+        let grant_types = match m.grant_types.as_deref() {
+            None => default_grant_types(kind),
+            Some(json) => serde_json::from_str(json)
+                .map_err(|e| DbErr::Custom(format!("grant_types of a client: {e}")))?,
+        };
         Ok(Self {
+            grant_types,
             id: m.id,
             kind,
             name: m.name,
@@ -152,6 +208,7 @@ pub async fn find(
             auth_method: AuthMethod::None,
             secret_hash: None,
             organization_id: None,
+            grant_types: default_grant_types(ClientKind::PreRegistered),
         }));
     }
     if client_id.is_empty() || client_id.len() > 1000 {
@@ -210,6 +267,7 @@ pub async fn find_or_fetch(
         last_used_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        grant_types: Set(None),
     };
     // Replace the stale copy (a document may change its redirect URIs).
     oauth_clients::Entity::delete_by_id(client_id)
@@ -312,16 +370,24 @@ pub async fn register(
             metadata_error("token_endpoint_auth_method must be none, client_secret_post or client_secret_basic")
         })?,
     };
+    // RFC 7591 §2: omitted means `authorization_code` only, and a client that did not ask for
+    // `refresh_token` gets no refresh token.
     let grant_types = request
         .grant_types
         .unwrap_or_else(|| vec!["authorization_code".into()]);
-    if grant_types.is_empty()
-        || grant_types
-            .iter()
-            .any(|g| g != "authorization_code" && g != "refresh_token")
-    {
+    let parsed: Vec<GrantType> = grant_types
+        .iter()
+        .map(|g| {
+            GrantType::parse(g)
+                .filter(|g| matches!(g, GrantType::AuthorizationCode | GrantType::RefreshToken))
+        })
+        .collect::<Option<_>>()
+        .ok_or_else(|| {
+            metadata_error("grant_types may only contain authorization_code and refresh_token")
+        })?;
+    if !parsed.contains(&GrantType::AuthorizationCode) {
         return Err(metadata_error(
-            "grant_types may only contain authorization_code and refresh_token",
+            "grant_types must contain authorization_code (the only way to obtain tokens)",
         ));
     }
     if let Some(types) = &request.response_types {
@@ -363,6 +429,7 @@ pub async fn register(
         last_used_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        grant_types: Set(Some(serde_json::to_string(&parsed).unwrap_or_default())),
     }
     .insert(db)
     .await?;
@@ -418,12 +485,13 @@ pub async fn authenticate(
     settings: &OAuthSettings,
     outbound: &crate::outbound::Outbound,
     credentials: &ClientCredentials,
+    now: OffsetDateTime,
 ) -> Result<Client, OAuthError> {
     let client_id = credentials
         .client_id
         .as_deref()
         .ok_or_else(|| OAuthError::invalid_client("client_id is required"))?;
-    let client = find_or_fetch(db, settings, outbound, client_id, OffsetDateTime::now_utc())
+    let client = find_or_fetch(db, settings, outbound, client_id, now)
         .await
         .map_err(|e| match e {
             LookupError::Db(e) => OAuthError::from(e),

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{
     clients,
-    grants::{revoke_grant, RevokeReason},
+    grants::{revoke_grants_of, RevokeReason},
     redirect, OAuthSettings,
 };
 use crate::{
@@ -84,7 +84,9 @@ pub async fn list(
 }
 
 /// Revokes the user's approval of `client_id` and every grant of theirs to it. False when there
-/// was nothing to revoke.
+/// was nothing to revoke. The grants are revoked by one `UPDATE` inside the transaction that
+/// deletes the consent (not read before it): a grant created between a read and the delete
+/// would otherwise survive the revocation.
 pub async fn revoke(
     db: &DatabaseConnection,
     user: &User,
@@ -92,12 +94,6 @@ pub async fn revoke(
     context: &RequestContext,
     now: OffsetDateTime,
 ) -> Result<bool, DbErr> {
-    let grants = oauth_grants::Entity::find()
-        .filter(oauth_grants::Column::UserId.eq(user.id))
-        .filter(oauth_grants::Column::ClientId.eq(client_id))
-        .filter(oauth_grants::Column::RevokedAt.is_null())
-        .all(db)
-        .await?;
     let txn = db.begin().await?;
     let deleted = oauth_consents::Entity::delete_many()
         .filter(oauth_consents::Column::UserId.eq(user.id))
@@ -108,9 +104,8 @@ pub async fn revoke(
         txn.rollback().await?;
         return Ok(false);
     }
-    for grant in &grants {
-        revoke_grant(&txn, grant.id, RevokeReason::ConsentRevoked, now).await?;
-    }
+    let revoked =
+        revoke_grants_of(&txn, user.id, client_id, RevokeReason::ConsentRevoked, now).await?;
     audit::record(
         &txn,
         AuditEvent {
@@ -118,7 +113,7 @@ pub async fn revoke(
             action: "oauth.consent_revoke",
             target: format!("client:{client_id}"),
             outcome: Outcome::Success,
-            detail: Some(format!("{} grant(s) revoked", grants.len())),
+            detail: Some(format!("{revoked} grant(s) revoked")),
         },
         context,
         now,

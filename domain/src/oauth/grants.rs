@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{
-    clients::{Client, ClientKind},
+    clients::{Client, GrantType},
     hash, new_secret, pkce, resource, seal, OAuthError, OAuthSettings, Scopes,
 };
 use crate::{
@@ -85,6 +85,30 @@ pub async fn revoke_grant<C: ConnectionTrait>(
     Ok(updated.rows_affected == 1)
 }
 
+/// Revokes every live grant of `user_id` to `client_id` in one statement; returns how many.
+pub async fn revoke_grants_of<C: ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+    client_id: &str,
+    reason: RevokeReason,
+    now: OffsetDateTime,
+) -> Result<u64, DbErr> {
+    let updated = oauth_grants::Entity::update_many()
+        .col_expr(oauth_grants::Column::RevokedAt, Expr::value(Some(now)))
+        .col_expr(
+            oauth_grants::Column::RevokedReason,
+            Expr::value(Some(reason.as_str())),
+        )
+        .col_expr(oauth_grants::Column::UpdatedAt, Expr::value(now))
+        .filter(oauth_grants::Column::UserId.eq(user_id))
+        .filter(oauth_grants::Column::ClientId.eq(client_id))
+        .filter(oauth_grants::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    super::token_cache::note_revocation();
+    Ok(updated.rows_affected)
+}
+
 /// Who a grant acts for, for the audit log: its user, or its (service) client.
 async fn grant_actor(db: &DatabaseConnection, grant: &oauth_grants::Model) -> Result<Actor, DbErr> {
     Ok(match grant.user_id {
@@ -124,11 +148,13 @@ async fn audit_security_event(
 }
 
 /// Issues an access token (and a refresh token unless `with_refresh` is false) for `grant`
-/// inside `txn`.
+/// inside `txn`. `narrowed` scopes, when given, go to the access token only (RFC 6749 §6: the
+/// refresh token keeps the authorization's scopes).
 async fn issue<C: ConnectionTrait>(
     txn: &C,
     settings: &OAuthSettings,
     grant: &oauth_grants::Model,
+    narrowed: Option<&Scopes>,
     with_refresh: bool,
     now: OffsetDateTime,
 ) -> Result<TokenResponse, DbErr> {
@@ -143,10 +169,11 @@ async fn issue<C: ConnectionTrait>(
         revoked_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        scopes: Set(None),
     };
-    insert(&access, ACCESS, now + settings.access_token_lifetime)
-        .insert(txn)
-        .await?;
+    let mut access_row = insert(&access, ACCESS, now + settings.access_token_lifetime);
+    access_row.scopes = Set(narrowed.map(Scopes::to_string_value));
+    access_row.insert(txn).await?;
     let refresh = if with_refresh {
         let refresh = new_secret("gwrt_");
         let absolute = grant.created_at + settings.refresh_absolute_lifetime;
@@ -163,8 +190,45 @@ async fn issue<C: ConnectionTrait>(
         token_type: "Bearer".into(),
         expires_in: settings.access_token_lifetime.whole_seconds(),
         refresh_token: refresh,
-        scope: grant.scopes.clone(),
+        scope: narrowed.map_or_else(|| grant.scopes.clone(), Scopes::to_string_value),
     })
+}
+
+/// Why a grant no longer authorizes anything, if it does not: the one liveness rule shared by
+/// the access-token check and the refresh grant, so a refresh fails exactly when the access
+/// tokens would (security.md AS-6, WEB-3): the grant revoked (token revocation, code or refresh
+/// reuse, consent revoked), its user deleted, the user's sessions ended at or after the grant
+/// ("sign out everywhere", tenant offboarding), or the user's consent to the client gone.
+async fn grant_problem<C: ConnectionTrait>(
+    db: &C,
+    grant: &oauth_grants::Model,
+) -> Result<Option<InvalidToken>, DbErr> {
+    if grant.revoked_at.is_some() {
+        return Ok(Some(InvalidToken::Revoked));
+    }
+    let Some(user_id) = grant.user_id else {
+        return Ok(None);
+    };
+    let Some(user) = users::Entity::find_by_id(user_id).one(db).await? else {
+        return Ok(Some(InvalidToken::Revoked));
+    };
+    if user
+        .sessions_not_before
+        .is_some_and(|cut| grant.created_at <= cut)
+    {
+        return Ok(Some(InvalidToken::Revoked));
+    }
+    let consent = oauth_consents::Entity::find_by_id((user_id, grant.client_id.clone()))
+        .one(db)
+        .await?;
+    Ok(consent.is_none().then_some(InvalidToken::Revoked))
+}
+
+fn unauthorized_client(grant: GrantType) -> OAuthError {
+    OAuthError::new(
+        "unauthorized_client",
+        format!("this client did not register the {} grant", grant.as_str()),
+    )
 }
 
 /// The parameters of an `authorization_code` token request.
@@ -190,6 +254,9 @@ pub async fn exchange_code(
     context: &RequestContext,
     now: OffsetDateTime,
 ) -> Result<TokenResponse, OAuthError> {
+    if !client.allows(GrantType::AuthorizationCode) {
+        return Err(unauthorized_client(GrantType::AuthorizationCode));
+    }
     let code_hash = hash(&request.code);
     let txn = db.begin().await?;
     // Redemption first, conditionally: of concurrent redemptions exactly one updates the row.
@@ -266,7 +333,9 @@ pub async fn exchange_code(
         txn.commit().await?;
         return Err(problem);
     }
-    let response = issue(&txn, settings, &grant, true, now).await?;
+    // RFC 7591 §2: a client that did not register `refresh_token` gets no refresh token.
+    let with_refresh = client.allows(GrantType::RefreshToken);
+    let response = issue(&txn, settings, &grant, None, with_refresh, now).await?;
     txn.commit().await?;
     Ok(response)
 }
@@ -284,7 +353,9 @@ pub struct RefreshRequest {
 
 /// `grant_type=refresh_token`: rotation on every use. The immediately previous token used again
 /// within the grace window gets the same successor back (a client that lost the response is not
-/// logged out); any other reuse revokes the whole family.
+/// logged out); any other reuse revokes the whole family. Refused whenever the grant's access
+/// tokens would be (see `grant_problem`); a `scope` asking for fewer scopes gets an access token
+/// with fewer.
 pub async fn refresh(
     db: &DatabaseConnection,
     settings: &OAuthSettings,
@@ -294,6 +365,9 @@ pub async fn refresh(
     context: &RequestContext,
     now: OffsetDateTime,
 ) -> Result<TokenResponse, OAuthError> {
+    if !client.allows(GrantType::RefreshToken) {
+        return Err(unauthorized_client(GrantType::RefreshToken));
+    }
     let token_hash = hash(&request.refresh_token);
     let txn = db.begin().await?;
     let rotated = oauth_tokens::Entity::update_many()
@@ -324,7 +398,7 @@ pub async fn refresh(
             "refresh token was issued to another client",
         ));
     }
-    if grant.revoked_at.is_some() || token.revoked_at.is_some() {
+    if token.revoked_at.is_some() || grant_problem(&txn, &grant).await?.is_some() {
         txn.rollback().await?;
         return Err(OAuthError::invalid_grant("authorization revoked"));
     }
@@ -339,7 +413,9 @@ pub async fn refresh(
             now - at <= settings.refresh_grace && settings.refresh_grace.is_positive()
         });
         if in_grace {
-            if let Some(response) = successor(&txn, master_key, &token).await? {
+            if let Some(response) =
+                successor(&txn, master_key, &request.refresh_token, &token).await?
+            {
                 txn.rollback().await?;
                 return Ok(response);
             }
@@ -367,20 +443,26 @@ pub async fn refresh(
         }
     }
     let granted = Scopes::parse_stored(&grant.scopes);
-    if let Some(scope) = request.scope.as_deref() {
-        let asked = Scopes::from_request(Some(scope));
-        if !granted.covers(&asked) {
-            txn.rollback().await?;
-            return Err(OAuthError::new(
-                "invalid_scope",
-                "a refresh cannot add scopes to the authorization",
-            ));
+    let narrowed = match request.scope.as_deref() {
+        Some(scope) => {
+            let asked = Scopes::from_request(Some(scope));
+            if !granted.covers(&asked) {
+                txn.rollback().await?;
+                return Err(OAuthError::new(
+                    "invalid_scope",
+                    "a refresh cannot add scopes to the authorization",
+                ));
+            }
+            (asked != granted).then_some(asked)
         }
-    }
-    let response = issue(&txn, settings, &grant, true, now).await?;
+        None => None,
+    };
+    let response = issue(&txn, settings, &grant, narrowed.as_ref(), true, now).await?;
+    // Sealed under a key that needs the presented token itself (never stored): the database and
+    // the master key together do not open it (VAULT-6).
     let sealed = serde_json::to_vec(&response)
         .ok()
-        .and_then(|plain| seal::seal(master_key, &token_hash, &plain));
+        .and_then(|plain| seal::seal(master_key, &request.refresh_token, &token_hash, &plain));
     oauth_tokens::Entity::update_many()
         .col_expr(oauth_tokens::Column::SuccessorSealed, Expr::value(sealed))
         .filter(oauth_tokens::Column::TokenHash.eq(&token_hash))
@@ -395,16 +477,18 @@ pub async fn refresh(
     Ok(response)
 }
 
-/// The sealed successor of `token`, if it is still unused (its refresh token not rotated).
+/// The sealed successor of `token` (whose plaintext, `presented`, the client just sent), if it is
+/// still unused (its refresh token not rotated).
 async fn successor<C: ConnectionTrait>(
     db: &C,
     master_key: &MasterKey,
+    presented: &str,
     token: &oauth_tokens::Model,
 ) -> Result<Option<TokenResponse>, DbErr> {
     let Some(sealed) = token.successor_sealed.as_deref() else {
         return Ok(None);
     };
-    let Some(response) = seal::open(master_key, &token.token_hash, sealed)
+    let Some(response) = seal::open(master_key, presented, &token.token_hash, sealed)
         .and_then(|plain| serde_json::from_slice::<TokenResponse>(&plain).ok())
     else {
         return Ok(None);
@@ -427,11 +511,8 @@ pub async fn client_credentials(
     resource_param: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<TokenResponse, OAuthError> {
-    if client.kind != ClientKind::Service {
-        return Err(OAuthError::new(
-            "unauthorized_client",
-            "client_credentials is for service clients only",
-        ));
+    if !client.allows(GrantType::ClientCredentials) {
+        return Err(unauthorized_client(GrantType::ClientCredentials));
     }
     let resource = match resource_param {
         None => settings.resource.clone(),
@@ -458,7 +539,7 @@ pub async fn client_credentials(
     }
     .insert(&txn)
     .await?;
-    let response = issue(&txn, settings, &grant, false, now).await?;
+    let response = issue(&txn, settings, &grant, None, false, now).await?;
     txn.commit().await?;
     Ok(response)
 }
@@ -596,7 +677,7 @@ pub(super) async fn validate_access_hash(
     else {
         return Ok(Err(InvalidToken::Unknown));
     };
-    if row.revoked_at.is_some() || grant.revoked_at.is_some() {
+    if row.revoked_at.is_some() {
         return Ok(Err(InvalidToken::Revoked));
     }
     // One of our endpoints' canonical URLs (which one the request's path needs is the guard's).
@@ -605,22 +686,8 @@ pub(super) async fn validate_access_hash(
     {
         return Ok(Err(InvalidToken::WrongAudience));
     }
-    if let Some(user_id) = grant.user_id {
-        let Some(user) = users::Entity::find_by_id(user_id).one(db).await? else {
-            return Ok(Err(InvalidToken::Revoked));
-        };
-        if user
-            .sessions_not_before
-            .is_some_and(|cut| grant.created_at <= cut)
-        {
-            return Ok(Err(InvalidToken::Revoked));
-        }
-        let consent = oauth_consents::Entity::find_by_id((user_id, grant.client_id.clone()))
-            .one(db)
-            .await?;
-        if consent.is_none() {
-            return Ok(Err(InvalidToken::Revoked));
-        }
+    if let Some(problem) = grant_problem(db, &grant).await? {
+        return Ok(Err(problem));
     }
     Ok(Ok((
         AccessGrant {
@@ -628,7 +695,7 @@ pub(super) async fn validate_access_hash(
             client_id: grant.client_id,
             user_id: grant.user_id,
             organization_id: grant.organization_id,
-            scopes: Scopes::parse_stored(&grant.scopes),
+            scopes: Scopes::parse_stored(row.scopes.as_deref().unwrap_or(&grant.scopes)),
             resource: grant.resource,
         },
         row.expires_at,

@@ -173,6 +173,10 @@ pub fn hash(secret: &str) -> String {
 #[path = "oauth_tests.rs"]
 mod tests;
 
+#[cfg(test)]
+#[path = "revocation_tests.rs"]
+mod revocation_tests;
+
 /// Hourly clean-up: unused dynamic registrations (30 days), spent codes and expired tokens (a day
 /// after they expire), and sealed refresh successors once their grace window has passed.
 /// Returns how many rows went.

@@ -28,15 +28,15 @@ pub(super) fn settings() -> OAuthSettings {
     OAuthSettings::with_issuer("https://gw.example.com")
 }
 
-fn outbound() -> crate::outbound::Outbound {
+pub(super) fn outbound() -> crate::outbound::Outbound {
     crate::outbound::Outbound::new(crate::outbound::OutboundSettings::default()).unwrap()
 }
 
-fn key() -> MasterKey {
+pub(super) fn key() -> MasterKey {
     MasterKey::from_bytes([9; 32])
 }
 
-async fn user(db: &DatabaseConnection, name: &str) -> users::User {
+pub(super) async fn user(db: &DatabaseConnection, name: &str) -> users::User {
     users::sign_in(
         db,
         &Identity {
@@ -47,6 +47,7 @@ async fn user(db: &DatabaseConnection, name: &str) -> users::User {
         &Profile {
             display_name: DisplayName::parse(name).unwrap(),
             email: None,
+            email_verified: false,
         },
         at(0),
     )
@@ -54,7 +55,7 @@ async fn user(db: &DatabaseConnection, name: &str) -> users::User {
     .unwrap()
 }
 
-async fn register(db: &DatabaseConnection) -> clients::Client {
+pub(super) async fn register(db: &DatabaseConnection) -> clients::Client {
     let registered = clients::register(
         db,
         RegistrationRequest {
@@ -74,7 +75,7 @@ async fn register(db: &DatabaseConnection) -> clients::Client {
         .unwrap()
 }
 
-fn query(client: &clients::Client) -> AuthorizationQuery {
+pub(super) fn query(client: &clients::Client) -> AuthorizationQuery {
     AuthorizationQuery {
         response_type: Some("code".into()),
         client_id: Some(client.id.clone()),
@@ -99,9 +100,10 @@ pub(super) async fn code_for(db: &DatabaseConnection) -> (clients::Client, Strin
         .take(8)
         .collect();
     let ada = user(db, &format!("Ada {name}")).await;
-    let (_, pending) = authorize::validate(db, &settings(), &outbound(), &query(&client))
-        .await
-        .unwrap();
+    let (_, pending) =
+        authorize::validate(db, &settings(), &outbound(), &query(&client), None, at(0))
+            .await
+            .unwrap();
     let location = authorize::approve(
         db,
         &settings(),
@@ -219,20 +221,30 @@ async fn registration_is_constrained() {
         client_secret: secret.map(String::from),
         basic,
     };
-    assert!(
-        clients::authenticate(&db, &settings(), &outbound(), &creds(Some(&secret), false))
-            .await
-            .is_ok()
-    );
+    assert!(clients::authenticate(
+        &db,
+        &settings(),
+        &outbound(),
+        &creds(Some(&secret), false),
+        at(0)
+    )
+    .await
+    .is_ok());
     assert_eq!(
-        clients::authenticate(&db, &settings(), &outbound(), &creds(Some("wrong"), false))
-            .await
-            .unwrap_err()
-            .code,
+        clients::authenticate(
+            &db,
+            &settings(),
+            &outbound(),
+            &creds(Some("wrong"), false),
+            at(0)
+        )
+        .await
+        .unwrap_err()
+        .code,
         "invalid_client"
     );
     assert_eq!(
-        clients::authenticate(&db, &settings(), &outbound(), &creds(None, false))
+        clients::authenticate(&db, &settings(), &outbound(), &creds(None, false), at(0))
             .await
             .unwrap_err()
             .code,
@@ -255,7 +267,7 @@ async fn registration_is_constrained() {
 }
 
 #[tokio::test]
-async fn invalid_client_or_redirect_is_a_page_later_errors_redirect_with_state_and_iss() {
+async fn invalid_client_or_redirect_is_a_page_later_errors_redirect_only_to_trusted_clients() {
     let db = test_db().await;
     let client = register(&db).await;
     let s = settings();
@@ -263,7 +275,7 @@ async fn invalid_client_or_redirect_is_a_page_later_errors_redirect_with_state_a
         let db = &db;
         let s = &s;
         async move {
-            authorize::validate(db, s, &outbound(), &q)
+            authorize::validate(db, s, &outbound(), &q, None, at(0))
                 .await
                 .unwrap_err()
         }
@@ -292,7 +304,7 @@ async fn invalid_client_or_redirect_is_a_page_later_errors_redirect_with_state_a
         .await,
         AuthorizeError::Page(_)
     ));
-    for (q, error) in [
+    let bad_requests = [
         (
             AuthorizationQuery {
                 code_challenge: None,
@@ -328,8 +340,40 @@ async fn invalid_client_or_redirect_is_a_page_later_errors_redirect_with_state_a
             },
             "invalid_target",
         ),
-    ] {
-        let AuthorizeError::Redirect { location } = page(q).await else {
+    ];
+    // A freshly registered client is not trusted with redirects (AS-4): anybody can register
+    // any redirect URI, so before a user approved it every error is a page, signed in or not.
+    let stranger = user(&db, "Stranger").await;
+    for (q, error) in bad_requests.clone() {
+        for signed_in in [None, Some(stranger.id)] {
+            let refused = authorize::validate(&db, &s, &outbound(), &q, signed_in, at(0))
+                .await
+                .unwrap_err();
+            let AuthorizeError::Page(message) = refused else {
+                panic!("{error}: redirected to an unapproved client")
+            };
+            assert!(message.contains(error), "{message}");
+        }
+    }
+    // Once the user approved the client, errors go back to it with state and iss.
+    let (_, pending) = authorize::validate(&db, &s, &outbound(), &query(&client), None, at(0))
+        .await
+        .unwrap();
+    authorize::approve(
+        &db,
+        &s,
+        &stranger,
+        &pending,
+        &RequestContext::default(),
+        at(0),
+    )
+    .await
+    .unwrap();
+    for (q, error) in bad_requests {
+        let refused = authorize::validate(&db, &s, &outbound(), &q, Some(stranger.id), at(0))
+            .await
+            .unwrap_err();
+        let AuthorizeError::Redirect { location } = refused else {
             panic!("{error}: not a redirect")
         };
         let url = url::Url::parse(&location).unwrap();
@@ -346,7 +390,24 @@ async fn invalid_client_or_redirect_is_a_page_later_errors_redirect_with_state_a
         assert_eq!(get("state").as_deref(), Some("xyz"));
         assert_eq!(get("iss").as_deref(), Some("https://gw.example.com"));
     }
-    let (_, pending) = authorize::validate(&db, &s, &outbound(), &query(&client))
+    // A pre-registered client is trusted with redirects before any approval.
+    let mut with_pre = s.clone();
+    with_pre.pre_registered.push(super::PreRegisteredClient {
+        client_id: "operator-app".into(),
+        client_name: "Operator app".into(),
+        redirect_uris: vec!["https://app.example.com/cb".into()],
+    });
+    let pre = AuthorizationQuery {
+        client_id: Some("operator-app".into()),
+        redirect_uri: Some("https://app.example.com/cb".into()),
+        code_challenge: None,
+        ..query(&client)
+    };
+    assert!(matches!(
+        authorize::validate(&db, &with_pre, &outbound(), &pre, None, at(0)).await,
+        Err(AuthorizeError::Redirect { .. })
+    ));
+    let (_, pending) = authorize::validate(&db, &s, &outbound(), &query(&client), None, at(0))
         .await
         .unwrap();
     assert_eq!(pending.scopes, "mcp:read mcp:write");
@@ -815,7 +876,7 @@ async fn a_refresh_may_narrow_but_never_widen_the_scopes() {
         scope: Some("mcp:read".into()),
         ..query(&client)
     };
-    let (_, pending) = authorize::validate(&db, &s, &outbound(), &read_only)
+    let (_, pending) = authorize::validate(&db, &s, &outbound(), &read_only, None, at(0))
         .await
         .unwrap();
     let location = authorize::approve(&db, &s, &ada, &pending, &ctx, at(0))

@@ -1,6 +1,15 @@
 //! Sealing the successor of a rotated refresh token for the grace window: AES-256-GCM under a
-//! key derived from the master key with HKDF-SHA256 (`info` names the purpose), the predecessor
-//! token's hash as associated data, a random 96-bit nonce. `nonce || ciphertext`, base64url.
+//! key derived with HKDF-SHA256 from the master key *and the predecessor token itself* (`info`
+//! names the purpose), the predecessor's hash as associated data, a random 96-bit nonce.
+//! `nonce || ciphertext`, base64url.
+//!
+//! Why the predecessor goes into the key (security.md VAULT-6): the database stores only its
+//! SHA-256, so a copy of the database together with the master key still cannot open a sealed
+//! successor and take over a live refresh token; only someone who holds the predecessor — the
+//! client, re-presenting it within the grace window — can. Rejected: deleting the sealed value
+//! exactly when the window ends (a timer per rotation on some replica; a crash or a slow
+//! housekeeping run leaves it readable), and sealing under the master key alone (what this
+//! replaced: database + key = live token until the hourly clean-up).
 
 use aes_gcm::{
     aead::{Aead, KeyInit, Payload},
@@ -14,19 +23,27 @@ use zeroize::Zeroizing;
 
 use crate::crypto::MasterKey;
 
-fn cipher(master: &MasterKey) -> Option<Aes256Gcm> {
+fn cipher(master: &MasterKey, predecessor: &str) -> Option<Aes256Gcm> {
+    let mut material = Zeroizing::new(Vec::with_capacity(32 + predecessor.len()));
+    material.extend_from_slice(master.expose());
+    material.extend_from_slice(predecessor.as_bytes());
     let mut key = Zeroizing::new([0u8; 32]);
-    Hkdf::<Sha256>::new(None, master.expose())
-        .expand(b"mcp-gateway oauth refresh successor v1", key.as_mut())
+    Hkdf::<Sha256>::new(None, &material)
+        .expand(b"mcp-gateway oauth refresh successor v2", key.as_mut())
         .ok()?;
     Aes256Gcm::new_from_slice(key.as_ref()).ok()
 }
 
-/// Seals `plaintext`, bound to `context`.
-pub(crate) fn seal(master: &MasterKey, context: &str, plaintext: &[u8]) -> Option<String> {
+/// Seals `plaintext` under the master key and the `predecessor` token, bound to `context`.
+pub(crate) fn seal(
+    master: &MasterKey,
+    predecessor: &str,
+    context: &str,
+    plaintext: &[u8],
+) -> Option<String> {
     let mut nonce = [0u8; 12];
     rand::rng().fill_bytes(&mut nonce);
-    let sealed = cipher(master)?
+    let sealed = cipher(master, predecessor)?
         .encrypt(
             Nonce::from_slice(&nonce),
             Payload {
@@ -40,14 +57,20 @@ pub(crate) fn seal(master: &MasterKey, context: &str, plaintext: &[u8]) -> Optio
     Some(URL_SAFE_NO_PAD.encode(out))
 }
 
-/// Opens what [`seal`] made for the same `context`; `None` if anything differs.
-pub(crate) fn open(master: &MasterKey, context: &str, sealed: &str) -> Option<Zeroizing<Vec<u8>>> {
+/// Opens what [`seal`] made with the same key, predecessor and `context`; `None` if anything
+/// differs.
+pub(crate) fn open(
+    master: &MasterKey,
+    predecessor: &str,
+    context: &str,
+    sealed: &str,
+) -> Option<Zeroizing<Vec<u8>>> {
     let bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;
     if bytes.len() < 12 {
         return None;
     }
     let (nonce, body) = bytes.split_at(12);
-    cipher(master)?
+    cipher(master, predecessor)?
         .decrypt(
             Nonce::from_slice(nonce),
             Payload {
@@ -64,15 +87,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sealed_values_open_only_with_the_same_key_and_context() {
+    fn sealed_values_open_only_with_the_same_key_predecessor_and_context() {
         let key = MasterKey::from_bytes([7; 32]);
-        let sealed = seal(&key, "ctx", b"secret successor").unwrap_or_default();
+        let sealed = seal(&key, "gwrt_old", "ctx", b"secret successor").unwrap_or_default();
         assert!(!sealed.contains("secret"));
         assert_eq!(
-            open(&key, "ctx", &sealed).map(|v| v.to_vec()),
+            open(&key, "gwrt_old", "ctx", &sealed).map(|v| v.to_vec()),
             Some(b"secret successor".to_vec())
         );
-        assert!(open(&key, "other", &sealed).is_none());
-        assert!(open(&MasterKey::from_bytes([8; 32]), "ctx", &sealed).is_none());
+        assert!(open(&key, "gwrt_old", "other", &sealed).is_none());
+        assert!(open(&MasterKey::from_bytes([8; 32]), "gwrt_old", "ctx", &sealed).is_none());
+        // The master key and the stored context (the predecessor's hash) are not enough.
+        assert!(open(&key, "", "ctx", &sealed).is_none());
+        assert!(open(&key, "gwrt_other", "ctx", &sealed).is_none());
     }
 }

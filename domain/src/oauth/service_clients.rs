@@ -92,6 +92,7 @@ pub async fn create(
         last_used_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        grant_types: Set(None),
     }
     .insert(&txn)
     .await?;

@@ -73,7 +73,7 @@ pub async fn list_members(
             Some(Member {
                 user_id: m.user_id,
                 display_name: user.display_name,
-                email: user.email,
+                email: crate::users::email_for_display(user.email.as_deref(), user.email_verified),
                 role: Role::parse(&m.role).unwrap_or(Role::Member),
                 joined_at: m.created_at,
                 last_active_at: user.last_seen_at,

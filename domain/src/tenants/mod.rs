@@ -7,12 +7,23 @@
 //! 2. [`record_consent`] — Microsoft's callback reports success for a tenant (or an error). The
 //!    callback is only a redirect that anybody can forge, so it proves nothing: the row becomes
 //!    `consented` (or `failed`) and no tenant is onboarded yet.
-//! 3. [`complete_onboarding`] — the consenting administrator signs in, and the verified ID token's
-//!    `tid` equals the callback's tenant. Only now is the tenant onboarded.
+//! 3. [`complete_onboarding`] — the consenting administrator signs in: the verified ID token's
+//!    `tid` equals the callback's tenant **and** its `wids` name an administrator role that can
+//!    grant tenant-wide consent ([`OnboardingPolicy::admin_role_ids`]). The callback's `state` is
+//!    visible to whoever opened the link, so anyone in the tenant could forge step 2; the role in
+//!    a token signed by Microsoft is what proves an administrator took part (security.md OIDC-5).
+//!    Self-service (the default): the tenant is onboarded now. Operator-approved: the onboarding
+//!    waits on the operators' page until [`approve_onboarding`].
+//!
+//! Rejected: a client-credentials token for the tenant as proof (it proves that *some* admin
+//! consented at some time, not that the person in this browser did, and needs an application
+//! permission only for that).
 
 mod ids;
+mod policy;
 
 pub use ids::{CustomerName, CustomerNameError, TenantId};
+pub use policy::{OnboardingMode, OnboardingPolicy, DEFAULT_ADMIN_ROLE_IDS};
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use rand::RngCore;
@@ -41,6 +52,8 @@ const ONBOARDING_STARTED: &str = "started";
 const ONBOARDING_CONSENTED: &str = "consented";
 const ONBOARDING_COMPLETED: &str = "completed";
 const ONBOARDING_FAILED: &str = "failed";
+/// Consented by a verified administrator, waiting for an operator (`operator-approved`).
+pub const ONBOARDING_AWAITING_APPROVAL: &str = "awaiting_approval";
 
 /// Failures of tenant operations.
 #[derive(Debug, thiserror::Error)]
@@ -72,9 +85,38 @@ pub enum TenantError {
         /// The tenant Microsoft's callback reported.
         consented: TenantId,
     },
+    /// The account that signed in to confirm holds none of the administrator roles that can
+    /// grant tenant-wide consent (its ID token's `wids`).
+    #[error("{account} is not an administrator of the tenant")]
+    NotAnAdministrator {
+        /// The account (UPN or email).
+        account: String,
+    },
     /// No such tenant.
     #[error("tenant not found")]
     NotFound,
+}
+
+/// What confirming an onboarding did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OnboardingOutcome {
+    /// Self-service: the tenant is on the allow-list now.
+    Onboarded(Onboarded),
+    /// Operator-approved: the onboarding waits on the operators' page.
+    AwaitingApproval(Onboarded),
+}
+
+/// Who confirmed an onboarding, from their verified ID token.
+#[derive(Debug, Clone)]
+pub struct ConfirmingAdmin<'a> {
+    /// The token's tenant.
+    pub tenant: &'a TenantId,
+    /// The token's directory role template ids (`wids`).
+    pub directory_roles: &'a [String],
+    /// The account, for messages (UPN or email).
+    pub account: &'a str,
+    /// The identity, for the record (`account (entra:tid/oid)`).
+    pub label: &'a str,
 }
 
 /// A started onboarding: where its state lives.
@@ -151,8 +193,11 @@ pub struct PendingOnboarding {
     pub id: Uuid,
     /// The customer.
     pub customer_name: String,
-    /// `started` (at Microsoft), `consented` (waiting for the admin's sign-in) or `failed`.
+    /// `started` (at Microsoft), `consented` (waiting for the admin's sign-in), `failed`, or
+    /// `awaiting_approval` (an administrator consented; an operator must approve).
     pub status: String,
+    /// Who consented, once an administrator confirmed.
+    pub consented_by: Option<String>,
     /// The tenant, once Microsoft reported one.
     pub tenant_id: Option<String>,
     /// Microsoft's error, when it failed.
@@ -294,17 +339,18 @@ pub async fn record_consent(
     })
 }
 
-/// Step 3: the administrator signed in with a verified ID token of `signed_in_tenant`. Onboards
-/// the tenant when it is the one that consented; the consenting identity is recorded.
+/// Step 3: the administrator signed in with a verified ID token. Onboards the tenant (or, under
+/// [`OnboardingMode::OperatorApproved`], leaves it awaiting approval) when it is the one that
+/// consented and the token names an administrator role; the consenting identity is recorded.
 pub async fn complete_onboarding(
     db: &DatabaseConnection,
+    policy: &OnboardingPolicy,
     onboarding_id: Uuid,
     consented_tenant: &str,
-    signed_in_tenant: &TenantId,
-    admin: &str,
+    admin: &ConfirmingAdmin<'_>,
     context: &RequestContext,
     now: OffsetDateTime,
-) -> Result<Onboarded, TenantError> {
+) -> Result<OnboardingOutcome, TenantError> {
     let consented = TenantId::parse(consented_tenant).ok_or(TenantError::InvalidTenant)?;
     let row = tenant_onboardings::Entity::find_by_id(onboarding_id)
         .one(db)
@@ -315,32 +361,54 @@ pub async fn complete_onboarding(
                 && r.expires_at > now
         })
         .ok_or(TenantError::UnknownOnboarding)?;
-    if signed_in_tenant != &consented {
+    let refusal = if admin.tenant != &consented {
+        Some((
+            format!("signed in from tenant {}", admin.tenant),
+            TenantError::TenantMismatch {
+                signed_in: admin.tenant.clone(),
+                consented: consented.clone(),
+            },
+        ))
+    } else if !policy.is_admin(admin.directory_roles) {
+        Some((
+            "the account holds no administrator role that can grant consent".to_owned(),
+            TenantError::NotAnAdministrator {
+                account: admin.account.to_owned(),
+            },
+        ))
+    } else {
+        None
+    };
+    if let Some((detail, error)) = refusal {
         audit::record(
             db,
             AuditEvent {
-                actor: Actor::Identity(admin.to_owned()),
+                actor: Actor::Identity(admin.label.to_owned()),
                 action: "tenant.onboard",
                 target: format!("tenant:{consented}"),
                 outcome: Outcome::Failure,
-                detail: Some(format!("signed in from tenant {signed_in_tenant}")),
+                detail: Some(detail),
             },
             context,
             now,
         )
         .await?;
-        return Err(TenantError::TenantMismatch {
-            signed_in: signed_in_tenant.clone(),
-            consented,
-        });
+        return Err(error);
     }
+    let awaits =
+        policy.mode == OnboardingMode::OperatorApproved && !is_onboarded(db, &consented).await?;
     let txn = db.begin().await?;
+    let status = if awaits {
+        ONBOARDING_AWAITING_APPROVAL
+    } else {
+        ONBOARDING_COMPLETED
+    };
     let updated = tenant_onboardings::Entity::update_many()
+        .col_expr(tenant_onboardings::Column::Status, Expr::value(status))
         .col_expr(
-            tenant_onboardings::Column::Status,
-            Expr::value(ONBOARDING_COMPLETED),
+            tenant_onboardings::Column::CompletedBy,
+            Expr::value(admin.label),
         )
-        .col_expr(tenant_onboardings::Column::CompletedBy, Expr::value(admin))
         .col_expr(tenant_onboardings::Column::UpdatedAt, Expr::value(now))
         .filter(tenant_onboardings::Column::Id.eq(onboarding_id))
         .filter(tenant_onboardings::Column::Status.eq(ONBOARDING_CONSENTED))
@@ -349,15 +417,107 @@ pub async fn complete_onboarding(
     if updated.rows_affected != 1 {
         return Err(TenantError::UnknownOnboarding);
     }
-    let existing = entra_tenants::Entity::find_by_id(consented.as_str().to_owned())
+    let onboarded = Onboarded {
+        customer_name: row.customer_name,
+        tenant_id: consented,
+    };
+    if awaits {
+        audit::record(
+            &txn,
+            AuditEvent {
+                actor: Actor::Identity(admin.label.to_owned()),
+                action: "tenant.onboard_request",
+                target: format!(
+                    "tenant:{} customer:{}",
+                    onboarded.tenant_id, onboarded.customer_name
+                ),
+                outcome: Outcome::Success,
+                detail: Some("awaiting an operator's approval".into()),
+            },
+            context,
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        return Ok(OnboardingOutcome::AwaitingApproval(onboarded));
+    }
+    put_on_allow_list(
+        &txn,
+        &onboarded,
+        admin.label,
+        Actor::Identity(admin.label.to_owned()),
+        context,
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::info!(tenant_id = %onboarded.tenant_id, "tenant onboarded");
+    Ok(OnboardingOutcome::Onboarded(onboarded))
+}
+
+/// An operator approves an onboarding awaiting approval: the tenant joins the allow-list, with
+/// the consenting administrator recorded as who onboarded it.
+pub async fn approve_onboarding(
+    db: &DatabaseConnection,
+    onboarding_id: Uuid,
+    operator: Actor,
+    context: &RequestContext,
+    now: OffsetDateTime,
+) -> Result<Onboarded, TenantError> {
+    let txn = db.begin().await?;
+    // The conditional update first: of two approvals (or an approval racing the purge) one wins.
+    let updated = tenant_onboardings::Entity::update_many()
+        .col_expr(
+            tenant_onboardings::Column::Status,
+            Expr::value(ONBOARDING_COMPLETED),
+        )
+        .col_expr(tenant_onboardings::Column::UpdatedAt, Expr::value(now))
+        .filter(tenant_onboardings::Column::Id.eq(onboarding_id))
+        .filter(tenant_onboardings::Column::Status.eq(ONBOARDING_AWAITING_APPROVAL))
+        .exec(&txn)
+        .await?;
+    let row = tenant_onboardings::Entity::find_by_id(onboarding_id)
         .one(&txn)
         .await?;
+    let (Some(row), 1) = (row, updated.rows_affected) else {
+        txn.rollback().await?;
+        return Err(TenantError::UnknownOnboarding);
+    };
+    let tenant_id = row
+        .tenant_id
+        .as_deref()
+        .and_then(TenantId::parse)
+        .ok_or(TenantError::InvalidTenant)?;
+    let onboarded = Onboarded {
+        customer_name: row.customer_name,
+        tenant_id,
+    };
+    let consented_by = row.completed_by.unwrap_or_default();
+    put_on_allow_list(&txn, &onboarded, &consented_by, operator, context, now).await?;
+    txn.commit().await?;
+    tracing::info!(tenant_id = %onboarded.tenant_id, "tenant onboarding approved");
+    Ok(onboarded)
+}
+
+/// Inserts or re-activates the tenant row and audits `tenant.onboard` by `actor`.
+async fn put_on_allow_list<C: ConnectionTrait>(
+    txn: &C,
+    onboarded: &Onboarded,
+    consented_by: &str,
+    actor: Actor,
+    context: &RequestContext,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    let id = onboarded.tenant_id.as_str().to_owned();
+    let existing = entra_tenants::Entity::find_by_id(id.clone())
+        .one(txn)
+        .await?;
     let mut tenant = entra_tenants::ActiveModel {
-        tenant_id: Set(consented.as_str().to_owned()),
-        customer_name: Set(row.customer_name.clone()),
+        tenant_id: Set(id),
+        customer_name: Set(onboarded.customer_name.clone()),
         status: Set(STATUS_ONBOARDED.into()),
         onboarded_at: Set(now),
-        onboarded_by: Set(admin.to_owned()),
+        onboarded_by: Set(consented_by.to_owned()),
         offboarded_at: Set(None),
         offboarded_by: Set(None),
         created_at: Set(now),
@@ -365,29 +525,26 @@ pub async fn complete_onboarding(
     };
     if let Some(existing) = existing {
         tenant.created_at = Set(existing.created_at);
-        tenant.update(&txn).await?;
+        tenant.update(txn).await?;
     } else {
-        tenant.insert(&txn).await?;
+        tenant.insert(txn).await?;
     }
     audit::record(
-        &txn,
+        txn,
         AuditEvent {
-            actor: Actor::Identity(admin.to_owned()),
+            actor,
             action: "tenant.onboard",
-            target: format!("tenant:{consented} customer:{}", row.customer_name),
+            target: format!(
+                "tenant:{} customer:{}",
+                onboarded.tenant_id, onboarded.customer_name
+            ),
             outcome: Outcome::Success,
-            detail: None,
+            detail: Some(format!("consented by {consented_by}")),
         },
         context,
         now,
     )
-    .await?;
-    txn.commit().await?;
-    tracing::info!(tenant_id = %consented, "tenant onboarded");
-    Ok(Onboarded {
-        customer_name: row.customer_name,
-        tenant_id: consented,
-    })
+    .await
 }
 
 /// Whether users of `tenant` may sign in.
@@ -446,7 +603,9 @@ pub async fn list_pending(
     Ok(rows
         .into_iter()
         .map(|r| PendingOnboarding {
-            expired: r.expires_at <= now,
+            // Awaiting approval does not expire: the operator may take days (purged after 7).
+            expired: r.expires_at <= now && r.status != ONBOARDING_AWAITING_APPROVAL,
+            consented_by: r.completed_by,
             id: r.id,
             customer_name: r.customer_name,
             status: r.status,

@@ -1,4 +1,4 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use super::*;
 use crate::{
@@ -15,6 +15,38 @@ fn t0() -> OffsetDateTime {
 
 fn name(value: &str) -> CustomerName {
     CustomerName::parse(value).unwrap()
+}
+
+const GLOBAL_ADMIN: &str = "62e90394-69f5-4237-9190-012177145e10";
+const USER_ROLE: &str = "b79fbf4d-3ef9-4689-8143-76b194e85509";
+
+/// Step 3 for an account of `signed_in` holding `roles`, under `policy`.
+async fn confirm(
+    db: &DatabaseConnection,
+    policy: &OnboardingPolicy,
+    id: Uuid,
+    consented: &str,
+    signed_in: &str,
+    roles: &[&str],
+) -> Result<OnboardingOutcome, TenantError> {
+    let tenant = TenantId::parse(signed_in).unwrap();
+    let roles: Vec<String> = roles.iter().map(|r| (*r).to_owned()).collect();
+    let admin = ConfirmingAdmin {
+        tenant: &tenant,
+        directory_roles: &roles,
+        account: "someone@example.com",
+        label: "someone@example.com (entra)",
+    };
+    complete_onboarding(
+        db,
+        policy,
+        id,
+        consented,
+        &admin,
+        &RequestContext::default(),
+        t0(),
+    )
+    .await
 }
 
 fn granted(tenant: &str) -> ConsentResult {
@@ -98,19 +130,113 @@ async fn only_the_consenting_tenants_admin_completes_onboarding() {
     )
     .await
     .unwrap();
-    let fabrikam = TenantId::parse(FABRIKAM).unwrap();
     let contoso = TenantId::parse(CONTOSO).unwrap();
-    let mismatch =
-        complete_onboarding(&db, started.id, CONTOSO, &fabrikam, "alex", &ctx, t0()).await;
+    let policy = OnboardingPolicy::default();
+    let mismatch = confirm(&db, &policy, started.id, CONTOSO, FABRIKAM, &[GLOBAL_ADMIN]).await;
     assert!(matches!(mismatch, Err(TenantError::TenantMismatch { .. })));
     assert!(!is_onboarded(&*db, &contoso).await.unwrap());
-    let done = complete_onboarding(&db, started.id, CONTOSO, &contoso, "adele", &ctx, t0())
+    let done = confirm(&db, &policy, started.id, CONTOSO, CONTOSO, &[GLOBAL_ADMIN])
         .await
         .unwrap();
+    let OnboardingOutcome::Onboarded(done) = done else {
+        panic!("self-service onboards at once")
+    };
     assert_eq!(done.customer_name, "Contoso");
     assert!(is_onboarded(&*db, &contoso).await.unwrap());
-    let twice = complete_onboarding(&db, started.id, CONTOSO, &contoso, "adele", &ctx, t0()).await;
+    let twice = confirm(&db, &policy, started.id, CONTOSO, CONTOSO, &[GLOBAL_ADMIN]).await;
     assert!(matches!(twice, Err(TenantError::UnknownOnboarding)));
+}
+
+/// OIDC-5: a consent callback anyone in the tenant can forge, confirmed by a sign-in of the
+/// tenant, is not enough; the sign-in must carry an administrator role.
+#[tokio::test]
+async fn a_member_of_the_tenant_without_an_administrator_role_onboards_nothing() {
+    let db = test_db().await;
+    let ctx = RequestContext::default();
+    let started = start_onboarding(&db, &name("Contoso"), t0()).await.unwrap();
+    record_consent(
+        &db,
+        started.id,
+        &started.state,
+        granted(CONTOSO),
+        &ctx,
+        t0(),
+    )
+    .await
+    .unwrap();
+    let policy = OnboardingPolicy::default();
+    for roles in [&[][..], &[USER_ROLE][..]] {
+        let refused = confirm(&db, &policy, started.id, CONTOSO, CONTOSO, roles).await;
+        assert!(
+            matches!(refused, Err(TenantError::NotAnAdministrator { .. })),
+            "{roles:?}: {refused:?}"
+        );
+    }
+    assert!(!is_onboarded(&*db, &TenantId::parse(CONTOSO).unwrap())
+        .await
+        .unwrap());
+    assert!(list(&db).await.unwrap().is_empty());
+    let refusals = crate::entity::audit_events::Entity::find()
+        .filter(crate::entity::audit_events::Column::Action.eq("tenant.onboard"))
+        .filter(crate::entity::audit_events::Column::Outcome.eq("failure"))
+        .all(&db.db)
+        .await
+        .unwrap();
+    assert_eq!(refusals.len(), 2);
+}
+
+#[tokio::test]
+async fn operator_approved_onboarding_waits_for_an_operator() {
+    let db = test_db().await;
+    let ctx = RequestContext::default();
+    let contoso = TenantId::parse(CONTOSO).unwrap();
+    let started = start_onboarding(&db, &name("Contoso"), t0()).await.unwrap();
+    record_consent(
+        &db,
+        started.id,
+        &started.state,
+        granted(CONTOSO),
+        &ctx,
+        t0(),
+    )
+    .await
+    .unwrap();
+    let policy = OnboardingPolicy {
+        mode: OnboardingMode::OperatorApproved,
+        ..OnboardingPolicy::default()
+    };
+    let outcome = confirm(&db, &policy, started.id, CONTOSO, CONTOSO, &[GLOBAL_ADMIN])
+        .await
+        .unwrap();
+    assert!(matches!(outcome, OnboardingOutcome::AwaitingApproval(_)));
+    assert!(!is_onboarded(&*db, &contoso).await.unwrap());
+    // Listed on the operators' page, not expired even after the link's hour.
+    let later = t0() + time::Duration::days(2);
+    let pending = list_pending(&db, later).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].status, ONBOARDING_AWAITING_APPROVAL);
+    assert!(!pending[0].expired);
+    assert!(pending[0]
+        .consented_by
+        .as_deref()
+        .unwrap()
+        .contains("someone@example.com"));
+    let approved = approve_onboarding(&db, started.id, Actor::CommandLine, &ctx, later)
+        .await
+        .unwrap();
+    assert_eq!(approved.tenant_id, contoso);
+    assert!(is_onboarded(&*db, &contoso).await.unwrap());
+    let tenant = list(&db).await.unwrap().remove(0);
+    assert!(tenant.onboarded_by.contains("someone@example.com"));
+    assert!(list_pending(&db, later).await.unwrap().is_empty());
+    let again = approve_onboarding(&db, started.id, Actor::CommandLine, &ctx, later).await;
+    assert!(matches!(again, Err(TenantError::UnknownOnboarding)));
+    // Only an onboarding awaiting approval can be approved: a started one cannot.
+    let fresh = start_onboarding(&db, &name("Fabrikam"), t0())
+        .await
+        .unwrap();
+    let refused = approve_onboarding(&db, fresh.id, Actor::CommandLine, &ctx, later).await;
+    assert!(matches!(refused, Err(TenantError::UnknownOnboarding)));
 }
 
 #[tokio::test]
@@ -151,10 +277,16 @@ async fn offboarding_ends_sessions_of_that_tenant_only_and_lists_counts() {
         record_consent(&db, started.id, &started.state, granted(tenant), &ctx, t0())
             .await
             .unwrap();
-        let tid = TenantId::parse(tenant).unwrap();
-        complete_onboarding(&db, started.id, tenant, &tid, "admin", &ctx, t0())
-            .await
-            .unwrap();
+        confirm(
+            &db,
+            &OnboardingPolicy::default(),
+            started.id,
+            tenant,
+            tenant,
+            &[GLOBAL_ADMIN],
+        )
+        .await
+        .unwrap();
     }
     let sign_in = |tenant: &'static str, oid: &'static str| {
         let db = &db;
@@ -169,6 +301,7 @@ async fn offboarding_ends_sessions_of_that_tenant_only_and_lists_counts() {
                 &Profile {
                     display_name: DisplayName::parse("Someone").unwrap(),
                     email: None,
+                    email_verified: false,
                 },
                 t0(),
             )

@@ -2,7 +2,9 @@
 //!
 //! A user is found by an [`Identity`] — `(provider, issuer, subject)` — never by email (the nOAuth
 //! takeover: an email claim is mutable and, for some IdPs, unverified). Name and email are copied
-//! from the identity provider at each sign-in, for display only.
+//! from the identity provider at each sign-in, for display only; whether the provider vouched for
+//! the email (`email_verified`) is kept with it, and an unverified one is shown as such
+//! (security.md OIDC-3). No function matches anything against an email.
 
 mod profile;
 mod user_ref;
@@ -73,6 +75,9 @@ pub struct Profile {
     pub display_name: DisplayName,
     /// Email to show (never used to decide anything).
     pub email: Option<Email>,
+    /// Whether the provider vouched for `email`: Auth0 `email_verified: true`, Entra
+    /// `xms_edov: true` (the tenant owns the email's domain). False when absent.
+    pub email_verified: bool,
 }
 
 /// A portal user.
@@ -84,6 +89,8 @@ pub struct User {
     pub display_name: String,
     /// Email to show.
     pub email: Option<String>,
+    /// Whether the identity provider vouched for `email`; shown as unverified otherwise.
+    pub email_verified: bool,
     /// When the user first signed in.
     pub created_at: OffsetDateTime,
     /// Last request seen (to [`LAST_SEEN_RESOLUTION`]).
@@ -99,11 +106,31 @@ impl From<users::Model> for User {
             id: m.id,
             display_name: m.display_name,
             email: m.email,
+            email_verified: m.email_verified,
             created_at: m.created_at,
             last_seen_at: m.last_seen_at,
             sessions_not_before: m.sessions_not_before,
         }
     }
+}
+
+impl User {
+    /// The email as pages show it: marked `(unverified)` unless the identity provider vouched
+    /// for it (security.md OIDC-3), so nobody takes an unverified address for a proven one.
+    pub fn display_email(&self) -> Option<String> {
+        email_for_display(self.email.as_deref(), self.email_verified)
+    }
+}
+
+/// See [`User::display_email`].
+pub fn email_for_display(email: Option<&str>, verified: bool) -> Option<String> {
+    email.map(|e| {
+        if verified {
+            e.to_owned()
+        } else {
+            format!("{e} (unverified)")
+        }
+    })
 }
 
 /// Failures of the user store.
@@ -148,6 +175,7 @@ async fn try_sign_in(
         .one(db)
         .await?;
     let email = profile.email.as_ref().map(|e| e.as_str().to_owned());
+    let email_verified = email.is_some() && profile.email_verified;
     let txn = db.begin().await?;
     let user = match existing {
         Some(link) => {
@@ -155,6 +183,7 @@ async fn try_sign_in(
                 id: Set(link.user_id),
                 display_name: Set(profile.display_name.as_str().to_owned()),
                 email: Set(email),
+                email_verified: Set(email_verified),
                 updated_at: Set(now),
                 last_seen_at: Set(Some(now)),
                 ..Default::default()
@@ -176,6 +205,7 @@ async fn try_sign_in(
                 id: Set(Uuid::now_v7()),
                 display_name: Set(profile.display_name.as_str().to_owned()),
                 email: Set(email),
+                email_verified: Set(email_verified),
                 created_at: Set(now),
                 updated_at: Set(now),
                 last_seen_at: Set(Some(now)),

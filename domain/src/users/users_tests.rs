@@ -21,6 +21,7 @@ fn profile(name: &str, email: &str) -> Profile {
     Profile {
         display_name: DisplayName::parse(name).unwrap(),
         email: Some(Email::parse(email).unwrap()),
+        email_verified: false,
     }
 }
 
@@ -143,4 +144,47 @@ async fn deleting_a_user_removes_its_identities() {
         user_identities::Entity::find().count(&*db).await.unwrap(),
         0
     );
+}
+
+/// OIDC-3: whether the provider vouched for the email is kept with it, refreshed at each sign-in,
+/// and an unverified email is shown as such.
+#[tokio::test]
+async fn an_email_the_provider_did_not_verify_is_shown_as_unverified() {
+    let db = test_db().await;
+    let id = identity("auth0", "auth0|ada");
+    let unverified = sign_in(&db, &id, &profile("Ada", "ada@example.com"), at(0))
+        .await
+        .unwrap();
+    assert!(!unverified.email_verified);
+    assert_eq!(
+        unverified.display_email().as_deref(),
+        Some("ada@example.com (unverified)")
+    );
+    let verified = sign_in(
+        &db,
+        &id,
+        &Profile {
+            email_verified: true,
+            ..profile("Ada", "ada@example.com")
+        },
+        at(60),
+    )
+    .await
+    .unwrap();
+    assert_eq!(verified.display_email().as_deref(), Some("ada@example.com"));
+    // A later sign-in without the flag takes it away again; no email, nothing verified.
+    let no_email = sign_in(
+        &db,
+        &id,
+        &Profile {
+            email: None,
+            email_verified: true,
+            ..profile("Ada", "ada@example.com")
+        },
+        at(120),
+    )
+    .await
+    .unwrap();
+    assert!(!no_email.email_verified);
+    assert_eq!(no_email.display_email(), None);
 }

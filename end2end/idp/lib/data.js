@@ -52,6 +52,20 @@ export const TENANTS = [
 
 export const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+// Directory role template ids (the same in every tenant), as Entra puts them in `wids`.
+export const ROLE_USER = 'b79fbf4d-3ef9-4689-8143-76b194e85509'; // every member ("User")
+export const ROLE_GLOBAL_ADMINISTRATOR = '62e90394-69f5-4237-9190-012177145e10';
+
+/** The user's `wids`: every member holds the User role; administrators Global Administrator too. */
+export function directoryRoles(user) {
+  return user.admin ? [ROLE_USER, ROLE_GLOBAL_ADMINISTRATOR] : [ROLE_USER];
+}
+
+/** `xms_edov`: whether the user's email is in a domain the tenant has verified. */
+export function emailDomainVerified(user, tenant) {
+  return Boolean(user.email) && user.email.toLowerCase().endsWith(`@${tenant.domain}`);
+}
+
 for (const t of TENANTS) {
   if (!GUID_RE.test(t.tid)) throw new Error(`bad tenant GUID ${t.tid}`);
   for (const u of t.users) if (!GUID_RE.test(u.oid)) throw new Error(`bad oid ${u.oid}`);

@@ -23,7 +23,9 @@ import { createHmac } from 'node:crypto';
 import express from 'express';
 import Provider from 'oidc-provider';
 
-import { TENANTS, GUID_RE, entraUsers, findTenant, matchEntraUsers } from './data.js';
+import {
+  TENANTS, GUID_RE, entraUsers, findTenant, matchEntraUsers, directoryRoles, emailDomainVerified,
+} from './data.js';
 import { esc, page, send, hiddenFields, errorText, renderErrorFor, logoutPagesFor } from './html.js';
 import {
   freshLoginPolicy, offlineAccessShim, finishLogin, abortInteraction, loadInteraction,
@@ -80,7 +82,7 @@ function entraWireShim() {
         frontchannel_logout_supported: true,
         end_session_endpoint: d.end_session_endpoint,
         claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'preferred_username',
-          'name', 'tid', 'ver', 'oid', 'email'],
+          'name', 'tid', 'ver', 'oid', 'email', 'wids', 'xms_edov'],
         tenant_region_scope: 'EU',
         cloud_instance_name: 'microsoftonline.com',
         cloud_graph_host_name: 'graph.windows.net',
@@ -132,10 +134,13 @@ export function createEntra({ origin, storage, registry, keyRing, hooks, cookieK
       pairwiseIdentifier: async (ctx, accountId, client) => entraPairwiseSub(accountId, client.clientId),
       // Entra v2 ID token claims: tid and ver always; name, preferred_username and oid
       // with `profile`; email with `email` and only if the user has a mailbox.
+      // `wids` (directory role template ids) comes with every token, as in Entra when the app
+      // registration's groupMembershipClaims includes DirectoryRole; `xms_edov` (an optional
+      // claim: the tenant owns the email's domain) comes with `email`.
       claims: {
-        openid: ['sub', 'tid', 'ver'],
+        openid: ['sub', 'tid', 'ver', 'wids'],
         profile: ['name', 'preferred_username', 'oid'],
-        email: ['email'],
+        email: ['email', 'xms_edov'],
       },
       scopes: ['openid', 'profile', 'email', 'offline_access'],
       // Put the scope-requested claims in the ID token itself, as Entra does
@@ -155,7 +160,8 @@ export function createEntra({ origin, storage, registry, keyRing, hooks, cookieK
               oid: user.oid,
               name: user.name,
               preferred_username: user.upn,
-              ...(user.email ? { email: user.email } : {}),
+              wids: directoryRoles(user),
+              ...(user.email ? { email: user.email, xms_edov: emailDomainVerified(user, tenant) } : {}),
             };
           },
         };

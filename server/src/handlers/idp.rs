@@ -334,6 +334,7 @@ async fn callback(
     match idp_sign_in::finish(
         &state.db,
         &state.identity_providers,
+        &state.settings.onboarding,
         &pending,
         code,
         &context,
@@ -422,8 +423,28 @@ async fn sign_in_failure(
             )
             .await
         }
+        SignInFailure::Onboarding(TenantError::NotAnAdministrator { account }) => {
+            onboarding_failed(
+                session,
+                None,
+                OnboardingProblem::NotAnAdministrator,
+                Some(format!("Signed in as {account}.")),
+            )
+            .await
+        }
         SignInFailure::Onboarding(_) => {
             onboarding_failed(session, None, OnboardingProblem::UnknownRequest, None).await
+        }
+        SignInFailure::AwaitingApproval(waiting) => {
+            notice(
+                session,
+                AuthNotice::OnboardingAwaitingApproval {
+                    customer_name: waiting.customer_name,
+                    tenant_id: waiting.tenant_id.to_string(),
+                },
+                routes::ADMIN_CONSENT_RESULT,
+            )
+            .await
         }
         SignInFailure::Unavailable(detail) if onboarding => {
             onboarding_failed(session, None, OnboardingProblem::Unavailable, Some(detail)).await

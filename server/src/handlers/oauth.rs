@@ -171,14 +171,25 @@ pub async fn authorize(
     Query(query): Query<AuthorizationQuery>,
 ) -> Response {
     let oauth = &state.settings.oauth;
-    let (_, request) = match authorize::validate(&state.db, oauth, &state.outbound, &query).await {
+    let user = user.map(|u| u.0 .0);
+    let now = OffsetDateTime::now_utc();
+    let signed_in = user.as_ref().map(|u| u.id);
+    let (_, request) = match authorize::validate(
+        &state.db,
+        oauth,
+        &state.outbound,
+        &query,
+        signed_in,
+        now,
+    )
+    .await
+    {
         Ok(valid) => valid,
         Err(AuthorizeError::Page(message)) => return error_page(&message),
         Err(AuthorizeError::Redirect { location }) => {
             return Redirect::to(&location).into_response()
         }
     };
-    let now = OffsetDateTime::now_utc();
     let mut all = match pending(&session).await {
         Ok(all) => all,
         Err(response) => return response,
@@ -187,7 +198,7 @@ pub async fn authorize(
     if let Err(response) = save(&session, &all).await {
         return response;
     }
-    continue_authorization(&state, &session, user.map(|u| u.0 .0), &context, &id).await
+    continue_authorization(&state, &session, user, &context, &id).await
 }
 
 /// Query of `/authorize/continue`.
@@ -399,6 +410,7 @@ pub async fn token(
             oauth,
             &state.outbound,
             &credentials(&headers, &form)?,
+            OffsetDateTime::now_utc(),
         )
         .await?;
         let param = |name: &str| form.get(name).cloned();
@@ -482,6 +494,7 @@ pub async fn revoke(
             oauth,
             &state.outbound,
             &credentials(&headers, &form)?,
+            OffsetDateTime::now_utc(),
         )
         .await?;
         let token = form

@@ -33,9 +33,23 @@ async fn onboard_contoso(app: &TestApp) {
     .await
     .unwrap();
     let tid = TenantId::parse(CONTOSO).unwrap();
-    tenants::complete_onboarding(db, started.id, CONTOSO, &tid, "adele", &ctx, now)
-        .await
-        .unwrap();
+    let roles = vec![tenants::DEFAULT_ADMIN_ROLE_IDS[0].to_owned()];
+    tenants::complete_onboarding(
+        db,
+        &tenants::OnboardingPolicy::default(),
+        started.id,
+        CONTOSO,
+        &tenants::ConfirmingAdmin {
+            tenant: &tid,
+            directory_roles: &roles,
+            account: "adele",
+            label: "adele",
+        },
+        &ctx,
+        now,
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

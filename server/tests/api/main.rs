@@ -17,6 +17,7 @@ mod mcp_endpoints;
 mod mcp_fixture;
 mod mcp_vendors;
 mod oauth;
+mod onboarding;
 mod organisation;
 mod organisation_pages;
 mod pages;

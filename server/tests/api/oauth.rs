@@ -482,11 +482,19 @@ async fn an_invalid_client_or_redirect_gets_a_page_never_a_redirect_and_deny_ret
             .unwrap()
             .contains("This application cannot connect"));
     }
-    // PKCE missing: an error to the validated redirect URI, with state and iss.
+    // PKCE missing, from a client nobody approved yet: anybody could have registered its
+    // redirect URI, so the error is a page, not a redirect (AS-4, OAuth 2.1 §7.13.2).
     let no_pkce = authorize_path(&client_id)
         .replace(&format!("&code_challenge={CHALLENGE}"), "")
         .replace("RESOURCE", "");
     let response = app.get(&no_pkce).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(response.headers().get("location").is_none());
+    assert!(response.text().await.unwrap().contains("invalid_request"));
+    // Once the user approved a client, its errors go to its redirect URI with state and iss.
+    let approved = public_client(&app).await;
+    authorize_and_consent(&app, &approved).await;
+    let response = app.get(&no_pkce.replace(&client_id, &approved)).await;
     let to = location(&response);
     assert!(
         to.starts_with(REDIRECT) && query_param(&to, "error").as_deref() == Some("invalid_request"),
@@ -638,6 +646,7 @@ async fn registration_and_token_errors_are_json_with_rfc_codes() {
         (status, body["error"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("invalid_client"))
     );
+    // Authenticated, but it registered no `refresh_token` grant (RFC 7591 §2 default).
     let (status, body, _) = token(
         &app,
         &[
@@ -650,7 +659,7 @@ async fn registration_and_token_errors_are_json_with_rfc_codes() {
     .await;
     assert_eq!(
         (status, body["error"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+        (StatusCode::BAD_REQUEST, Some("unauthorized_client"))
     );
 }
 

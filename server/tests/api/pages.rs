@@ -97,7 +97,8 @@ async fn the_current_user_server_function_answers_per_session() {
     app.dev_login("Ada", "ada@example.com", "").await;
     let signed_in = call().await.json::<serde_json::Value>().await.unwrap();
     assert_eq!(signed_in["display_name"], "Ada");
-    assert_eq!(signed_in["email"], "ada@example.com");
+    // Typed into the development sign-in: nobody verified it, so it is shown as such (OIDC-3).
+    assert_eq!(signed_in["email"], "ada@example.com (unverified)");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

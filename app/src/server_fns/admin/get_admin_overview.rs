@@ -27,10 +27,14 @@ pub struct TenantRow {
 /// An onboarding that has not completed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingRow {
+    /// The onboarding's id (to approve it).
+    pub id: String,
     /// Customer name.
     pub customer_name: String,
-    /// `started`, `consented` or `failed`.
+    /// `started`, `consented`, `failed` or `awaiting_approval`.
     pub status: String,
+    /// The administrator who consented, once one confirmed.
+    pub consented_by: Option<String>,
     /// The tenant, once known.
     pub tenant_id: Option<String>,
     /// Microsoft's error, if it failed.
@@ -162,8 +166,10 @@ pub async fn get_admin_overview() -> Result<AdminOverview, PortalError> {
         pending: pending
             .into_iter()
             .map(|p| PendingRow {
+                id: p.id.to_string(),
                 customer_name: p.customer_name,
                 status: p.status,
+                consented_by: p.consented_by,
                 tenant_id: p.tenant_id,
                 error: p.error,
                 created_at: fmt(p.created_at),

@@ -2,6 +2,7 @@
 //! plans, invite codes and the default plan. Every function checks that the caller is an
 //! operator, on every call.
 
+mod approve_onboarding;
 mod create_consent_link;
 mod create_invite_code;
 mod get_admin_overview;
@@ -10,6 +11,7 @@ mod revoke_invite_code;
 mod set_default_plan;
 mod set_organization_plan;
 
+pub use approve_onboarding::*;
 pub use create_consent_link::*;
 pub use create_invite_code::*;
 pub use get_admin_overview::*;

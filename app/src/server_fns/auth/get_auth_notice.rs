@@ -36,6 +36,9 @@ pub enum OnboardingProblem {
     Unavailable,
     /// The administrator's sign-in was refused.
     SignInFailed,
+    /// The account that signed in to confirm holds no administrator role of the tenant
+    /// (security.md OIDC-5).
+    NotAnAdministrator,
 }
 
 /// The outcome a sign-in page explains.
@@ -60,6 +63,13 @@ pub enum AuthNotice {
         account: String,
         /// The link to forward to their administrator.
         consent_link: String,
+    },
+    /// An administrator consented; the onboarding waits for an operator (`operator-approved`).
+    OnboardingAwaitingApproval {
+        /// The customer.
+        customer_name: String,
+        /// The tenant.
+        tenant_id: String,
     },
     /// A tenant was onboarded.
     OnboardingComplete {

@@ -65,7 +65,7 @@ pub async fn get_consent(request: String) -> Result<ConsentView, PortalError> {
             .iter()
             .map(|s| (s.to_owned(), Scopes::describe(s).to_owned()))
             .collect(),
-        account: match &user.email {
+        account: match &user.display_email() {
             Some(email) => format!("{} ({email})", user.display_name),
             None => user.display_name.clone(),
         },

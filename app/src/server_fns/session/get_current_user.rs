@@ -22,8 +22,8 @@ pub async fn get_current_user() -> Result<Option<UserView>, PortalError> {
     };
     let is_operator = crate::state::app_state()?.is_operator(&user).await?;
     Ok(Some(UserView {
+        email: user.display_email(),
         display_name: user.display_name,
-        email: user.email,
         is_operator,
     }))
 }

@@ -59,8 +59,8 @@ pub async fn get_settings_overview() -> Result<SettingsOverview, PortalError> {
             can_upgrade: m.organization.plan == Plan::Free && m.check(Permission::ChangePlan).is_ok(),
         }),
         new_organization_plan: new_organization_plan.label().to_owned(),
+        email: user.display_email(),
         display_name: user.display_name,
-        email: user.email,
         member_since: user.created_at.format(format).unwrap_or_default(),
         mcp_url: state.settings.public_url.join(crate::routes::MCP),
     })

@@ -32,13 +32,31 @@ use crate::{
     users::{DisplayName, Email, Identity, Profile, Provider},
 };
 
-/// Claims beyond the standard ones: Entra's tenant and object ids.
+/// Claims beyond the standard ones: Entra's tenant and object ids, directory role template ids
+/// (`wids`, emitted when the app registration asks for directory roles) and whether the tenant
+/// owns the email's domain (`xms_edov`, an optional claim).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProviderClaims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     tid: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     oid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    wids: Option<Vec<String>>,
+    /// A boolean, though some tenants send it as the string `"true"`; anything else is false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    xms_edov: Option<serde_json::Value>,
+}
+
+impl ProviderClaims {
+    fn email_domain_verified(&self) -> bool {
+        match &self.xms_edov {
+            Some(serde_json::Value::Bool(b)) => *b,
+            Some(serde_json::Value::String(s)) => s.eq_ignore_ascii_case("true") || s == "1",
+            Some(serde_json::Value::Number(n)) => n.as_u64() == Some(1),
+            _ => false,
+        }
+    }
 }
 impl AdditionalClaims for ProviderClaims {}
 
@@ -142,6 +160,9 @@ pub struct VerifiedSignIn {
     pub tenant_id: Option<TenantId>,
     /// How to name the account in messages: the UPN or email, else the subject.
     pub account: String,
+    /// Entra: the directory role template ids of the user (`wids`), lower case; empty when the
+    /// token carries none.
+    pub directory_roles: Vec<String>,
 }
 
 /// An HTTP client for talking to identity providers: no redirects followed, bounded time.
@@ -508,6 +529,13 @@ impl OidcClient {
                     .clone()
                     .or_else(|| email.as_ref().map(|e| e.as_str().to_owned()))
                     .unwrap_or_else(|| oid.as_str().to_owned());
+                let directory_roles = extra
+                    .wids
+                    .iter()
+                    .flatten()
+                    .filter_map(|w| TenantId::parse(w))
+                    .map(|w| w.as_str().to_owned())
+                    .collect();
                 Ok(VerifiedSignIn {
                     identity: Identity {
                         provider: Provider::Entra,
@@ -516,10 +544,14 @@ impl OidcClient {
                     },
                     profile: Profile {
                         display_name: display_name(name, &account),
+                        // Entra sends no `email_verified`; `xms_edov` says the tenant owns the
+                        // domain (the `email` attribute itself is editable by its admins).
+                        email_verified: email.is_some() && extra.email_domain_verified(),
                         email,
                     },
                     tenant_id: Some(tenant_id),
                     account,
+                    directory_roles,
                 })
             }
             Flavor::Auth0 { issuer } => {
@@ -543,10 +575,12 @@ impl OidcClient {
                     },
                     profile: Profile {
                         display_name: display_name(name, &account),
+                        email_verified: email.is_some() && claims.email_verified() == Some(true),
                         email,
                     },
                     tenant_id: None,
                     account,
+                    directory_roles: Vec::new(),
                 })
             }
         }

@@ -54,6 +54,8 @@ fn claims(audiences: &[&str]) -> Claims {
         ProviderClaims {
             tid: None,
             oid: None,
+            wids: None,
+            xms_edov: None,
         },
     )
     .set_nonce(Some(Nonce::new("n-1".into())))
@@ -161,4 +163,76 @@ fn a_token_for_another_client_or_nonce_is_refused() {
         verify(&rs256(other_nonce)),
         Err(ClaimsVerificationError::InvalidNonce(_))
     ));
+}
+
+const TENANT: &str = "c0a7d3e1-5b2f-4c8a-9e61-0d4f7b2a9c31";
+
+fn entra() -> OidcClient {
+    let settings = crate::config::EntraSettings {
+        authority: Url::parse("https://login.microsoftonline.com").unwrap(),
+        client_id: CLIENT_ID.into(),
+        client_secret: SecretString::from(CLIENT_SECRET),
+        logout: false,
+    };
+    let public = PublicUrl::parse("https://gateway.example.com").unwrap();
+    OidcClient::entra(&settings, &public).unwrap()
+}
+
+fn entra_claims(wids: Option<Vec<&str>>, xms_edov: Option<serde_json::Value>) -> Claims {
+    IdTokenClaims::new(
+        IssuerUrl::new(format!("https://login.microsoftonline.com/{TENANT}/v2.0")).unwrap(),
+        vec![Audience::new(CLIENT_ID.into())],
+        Utc::now() + ChronoDuration::hours(1),
+        Utc::now(),
+        StandardClaims::new(SubjectIdentifier::new("pairwise-sub".into())).set_email(Some(
+            openidconnect::EndUserEmail::new("adele@contoso.example".into()),
+        )),
+        ProviderClaims {
+            tid: Some(TENANT.into()),
+            oid: Some("3f6b1c2d-8e4a-4b7c-9d1e-2a5f6c7b8d90".into()),
+            wids: wids.map(|w| w.into_iter().map(str::to_owned).collect()),
+            xms_edov,
+        },
+    )
+}
+
+/// OIDC-3: Entra's email counts as verified only with `xms_edov: true`; OIDC-5: `wids` are read.
+#[test]
+fn entra_email_is_verified_only_with_xms_edov_and_directory_roles_are_read() {
+    let client = entra();
+    let admin = "62E90394-69F5-4237-9190-012177145E10";
+    let signed_in = client
+        .identify(&entra_claims(Some(vec![admin, "not-a-guid"]), None))
+        .unwrap();
+    assert!(!signed_in.profile.email_verified, "no xms_edov: unverified");
+    assert_eq!(
+        signed_in.directory_roles,
+        ["62e90394-69f5-4237-9190-012177145e10"]
+    );
+    for (value, verified) in [
+        (serde_json::json!(true), true),
+        (serde_json::json!("true"), true),
+        (serde_json::json!(false), false),
+        (serde_json::json!("no"), false),
+    ] {
+        let signed_in = client.identify(&entra_claims(None, Some(value))).unwrap();
+        assert_eq!(signed_in.profile.email_verified, verified);
+        assert!(signed_in.directory_roles.is_empty());
+    }
+}
+
+#[test]
+fn auth0_email_is_verified_only_with_email_verified_true() {
+    let client = client();
+    let with = |flag: Option<bool>| {
+        claims(&[CLIENT_ID])
+            .set_email(Some(openidconnect::EndUserEmail::new(
+                "ada@example.com".into(),
+            )))
+            .set_email_verified(flag)
+    };
+    for (flag, verified) in [(Some(true), true), (Some(false), false), (None, false)] {
+        let signed_in = client.identify(&with(flag)).unwrap();
+        assert_eq!(signed_in.profile.email_verified, verified, "{flag:?}");
+    }
 }
