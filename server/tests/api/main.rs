@@ -14,6 +14,7 @@ mod idp_sign_in;
 mod logs;
 mod mcp;
 mod mcp_fixture;
+mod mcp_reliability;
 mod mcp_vendors;
 mod oauth;
 mod organisation;

@@ -111,11 +111,14 @@ impl Guards {
         if let Ok(mut budget) = self.budget.lock() {
             budget.deposit();
         }
-        let admission = lock(&self.breakers)
-            .entry(connection)
-            .or_default()
-            .admit(now)
-            .map_err(|Refusal { retry_in }| CallError::CircuitOpen { retry_in })?;
+        // A connection without an entry is closed and has no failure: nothing to insert on the
+        // hot path (`Ticket::finish` adds an entry only for a failure).
+        let admission = match lock(&self.breakers).get_mut(&connection) {
+            Some(breaker) => breaker
+                .admit(now)
+                .map_err(|Refusal { retry_in }| CallError::CircuitOpen { retry_in })?,
+            None => Admission::Normal,
+        };
         Ok(Ticket {
             breakers: self.breakers.clone(),
             settings: self.settings.breaker,
