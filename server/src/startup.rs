@@ -94,7 +94,7 @@ fn connection_deps(
     Ok(Deps {
         db: db.clone(),
         vault,
-        engine: Engine::new(outbound),
+        engine: Engine::with_settings(outbound, None, settings.connections.reliability),
         catalog,
         allow_unchecked: settings.connections.allow_unchecked,
         portal_url: settings.public_url.origin(),

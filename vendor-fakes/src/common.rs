@@ -131,6 +131,9 @@ pub struct Shared {
     pub public_origin: String,
     recorded: Mutex<Vec<Recorded>>,
     failure: Mutex<Option<FailureMode>>,
+    /// Requests left to fail before the failure mode switches itself off (`None`: until
+    /// switched off by hand).
+    failures_left: Mutex<Option<usize>>,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
     /// Vendor data (mutable: writes are visible to later reads).
@@ -184,12 +187,29 @@ impl FakeVendor {
 
     /// Switches a failure mode on (or off with `None`).
     pub fn set_failure(&self, mode: Option<FailureMode>) {
-        *lock(&self.shared.failure) = mode;
+        // Both locks in the order `take_failure` takes them.
+        let mut failure = lock(&self.shared.failure);
+        *lock(&self.shared.failures_left) = None;
+        *failure = mode;
+    }
+
+    /// Fails the next `count` API requests with `mode`, then answers normally again (a vendor
+    /// that hiccups: retry tests).
+    pub fn fail_next(&self, mode: FailureMode, count: usize) {
+        let mut failure = lock(&self.shared.failure);
+        *lock(&self.shared.failures_left) = Some(count);
+        *failure = (count > 0).then_some(mode);
     }
 
     /// Most requests that were being answered at once.
     pub fn max_in_flight(&self) -> usize {
         self.shared.max_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Requests being answered now (a request whose client went away is no longer counted:
+    /// cancellation tests).
+    pub fn in_flight(&self) -> usize {
+        self.shared.in_flight.load(Ordering::SeqCst)
     }
 
     /// The fake's current data (to check writes).
@@ -248,7 +268,7 @@ async fn serve(
     if let Some(delay) = shared.options.delay {
         tokio::time::sleep(delay).await;
     }
-    let failure = *lock(&shared.failure);
+    let failure = take_failure(&shared);
     match failure {
         None => (vendor.handle)(&shared, &req),
         Some(FailureMode::Hang) => {
@@ -277,6 +297,21 @@ async fn serve(
     }
 }
 
+/// The failure mode for this request, counting it against [`FakeVendor::fail_next`].
+fn take_failure(shared: &Shared) -> Option<FailureMode> {
+    let mut failure = lock(&shared.failure);
+    let mut left = lock(&shared.failures_left);
+    let mode = *failure;
+    if let (Some(_), Some(n)) = (mode, left.as_mut()) {
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            *failure = None;
+            *left = None;
+        }
+    }
+    mode
+}
+
 /// A JSON error in the shape most vendors use (`{"errors": ["..."]}` plus `message`).
 pub fn error(status: StatusCode, message: &str) -> Response {
     (
@@ -303,6 +338,7 @@ pub(crate) async fn start(
         public_origin: vendor.real_origins.first().cloned().unwrap_or_default(),
         recorded: Mutex::default(),
         failure: Mutex::default(),
+        failures_left: Mutex::default(),
         in_flight: AtomicUsize::new(0),
         max_in_flight: AtomicUsize::new(0),
         data: Mutex::new(vendor.data.clone()),

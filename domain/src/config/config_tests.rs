@@ -35,6 +35,28 @@ fn built_in_defaults_are_a_loopback_sqlite_gateway_without_dev_login() {
         assert!(!s.dev_login.enabled);
         assert_eq!(s.log.format, LogFormat::Text);
         assert!(!s.public_url.is_https());
+        assert_eq!(
+            s.connections.reliability,
+            crate::vendors::Reliability::default()
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn the_breaker_and_retry_keys_are_read() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "gateway.toml",
+            "vendor_breaker_failures = 2\nvendor_breaker_cooldown_seconds = 90\n",
+        )?;
+        jail.set_env("GATEWAY_VENDOR_RETRY_MAX_ATTEMPTS", "1");
+        jail.set_env("GATEWAY_VENDOR_RETRY_BUDGET_PERCENT", "20");
+        let r = load_in(jail).unwrap().connections.reliability;
+        assert_eq!(r.breaker.failures, 2);
+        assert_eq!(r.breaker.cool_down, std::time::Duration::from_secs(90));
+        assert_eq!(r.retry.max_attempts, 1);
+        assert!((r.retry.budget_ratio - 0.2).abs() < 1e-9);
         Ok(())
     });
 }
@@ -176,6 +198,10 @@ fn bad_numbers_and_formats_name_their_key() {
             ("GATEWAY_SHUTDOWN_GRACE_SECONDS", "0"),
             ("GATEWAY_DATABASE_MAX_CONNECTIONS", "0"),
             ("GATEWAY_SESSION_IDLE_TIMEOUT_MINUTES", "1"),
+            ("GATEWAY_VENDOR_BREAKER_FAILURES", "0"),
+            ("GATEWAY_VENDOR_BREAKER_COOLDOWN_SECONDS", "0"),
+            ("GATEWAY_VENDOR_RETRY_MAX_ATTEMPTS", "9"),
+            ("GATEWAY_VENDOR_RETRY_BUDGET_PERCENT", "80"),
         ] {
             jail.clear_env();
             jail.set_env(var, value);

@@ -8,6 +8,7 @@
 //! Layering uses `figment` (maintained, names the key and source in its type errors).
 
 mod raw;
+mod reliability;
 mod validate;
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
@@ -81,6 +82,8 @@ pub struct ConnectionSettings {
     pub allow_unchecked: bool,
     /// Extra vendor definitions (`*.toml`) loaded at start beside the built-in catalog.
     pub vendors_dir: Option<std::path::PathBuf>,
+    /// The circuit breaker per connection and the retries of idempotent reads.
+    pub reliability: crate::vendors::Reliability,
 }
 
 /// Which identity providers are configured.

@@ -54,6 +54,14 @@ pub struct RawSettings {
     pub allow_unchecked_connections: bool,
     /// A directory of extra vendor definitions (`*.toml`), added to the built-in catalog.
     pub vendors_dir: Option<PathBuf>,
+    /// Consecutive "vendor down" failures that open a connection's circuit breaker.
+    pub vendor_breaker_failures: u32,
+    /// Seconds an open breaker answers at once before one trial call.
+    pub vendor_breaker_cooldown_seconds: u32,
+    /// Attempts per idempotent vendor request, the first included (1: no retries).
+    pub vendor_retry_max_attempts: u32,
+    /// Retries allowed process-wide, as a percentage of vendor calls.
+    pub vendor_retry_budget_percent: u32,
     pub audit_retention_days: u32,
     pub oauth_access_token_minutes: u32,
     pub oauth_refresh_idle_days: u32,
@@ -161,6 +169,10 @@ impl Default for RawSettings {
             default_plan: "free".into(),
             allow_unchecked_connections: false,
             vendors_dir: None,
+            vendor_breaker_failures: 5,
+            vendor_breaker_cooldown_seconds: 30,
+            vendor_retry_max_attempts: 3,
+            vendor_retry_budget_percent: 10,
             audit_retention_days: 90,
             oauth_access_token_minutes: 60,
             oauth_refresh_idle_days: 30,

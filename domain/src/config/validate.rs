@@ -20,6 +20,7 @@ impl Settings {
         let onboarding = parse_onboarding(&raw)?;
         let outbound = parse_outbound(&raw)?;
         let egress_ip = parse_egress_ip(raw.egress_ip.as_deref())?;
+        let reliability = super::reliability::parse_reliability(&raw)?;
         let bind: SocketAddr = raw.bind.parse().map_err(|_| {
             ConfigError::invalid(
                 "GATEWAY_BIND",
@@ -111,6 +112,7 @@ impl Settings {
             connections: super::ConnectionSettings {
                 allow_unchecked: raw.allow_unchecked_connections,
                 vendors_dir: raw.vendors_dir.clone(),
+                reliability,
             },
             audit_retention: time::Duration::days(i64::from(raw.audit_retention_days)),
             oauth,

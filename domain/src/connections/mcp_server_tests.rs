@@ -444,3 +444,50 @@ async fn a_403_is_forbidden_with_the_servers_message() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn calls_share_one_pooled_upstream_session_and_a_restart_replaces_it_once() {
+    let upstream = Upstream::start("X-API-Key", TOKEN).await;
+    let db = test_db().await;
+    let deps = deps(&db, &upstream);
+    let tess = user(&db.db).await;
+    create(
+        &deps,
+        &tess,
+        Placement::Personal,
+        input("X-API-Key", TOKEN),
+        &RequestContext::default(),
+        at(1),
+    )
+    .await
+    .unwrap();
+    let snapshot = tools::load(&deps, tess.id).await.unwrap();
+    let echo = || {
+        tools::call(
+            &deps,
+            &snapshot,
+            "files__echo",
+            json!({"text": "p"}),
+            false,
+            at(2),
+        )
+    };
+    // Requests without a session id are `initialize`s: a new upstream session each.
+    let initializes = |from: usize| {
+        upstream.seen()[from..]
+            .iter()
+            .filter(|s| !s.headers.contains_key("mcp-session-id"))
+            .count()
+    };
+    let before = upstream.seen().len();
+    for _ in 0..3 {
+        assert!(!echo().await.unwrap().is_error);
+    }
+    assert_eq!(initializes(before), 1, "one session for three calls");
+    upstream.restart();
+    let before = upstream.seen().len();
+    for _ in 0..3 {
+        assert!(!echo().await.unwrap().is_error);
+    }
+    assert_eq!(initializes(before), 1, "one new session after the restart");
+}

@@ -6,6 +6,7 @@
 //! changes (WEB-7, MCP-3).
 
 mod access;
+mod breaker_view;
 pub mod change_feed;
 mod context;
 mod error;
@@ -35,6 +36,9 @@ pub const MAX_TOOL_NAME_CHARS: usize = 64;
 #[cfg(test)]
 #[path = "mcp_server_tests.rs"]
 mod mcp_server_tests;
+#[cfg(test)]
+#[path = "reliability_tests.rs"]
+mod reliability_tests;
 #[cfg(test)]
 #[path = "connections_tests.rs"]
 mod tests;

@@ -443,7 +443,7 @@ pub async fn call(
         return Err(CallRefusal::InsufficientScope);
     }
     Ok(match &entry.target {
-        ToolTarget::ListConnections => list_connections(deps, snapshot),
+        ToolTarget::ListConnections => list_connections(deps, snapshot, now),
         ToolTarget::SearchTools => search_tools(snapshot, &arguments),
         ToolTarget::UsageSummary => super::usage_tool::call(deps, snapshot, &arguments, now).await,
         ToolTarget::Vendor { connection, tool } => {
@@ -501,18 +501,23 @@ async fn call_vendor(
         },
         Err(error) => {
             let mut text = error.message(&connection.def.name);
-            if matches!(error, CallError::Rejected { .. }) {
-                text.push_str(&format!(
+            match error {
+                CallError::Rejected { .. } => text.push_str(&format!(
                     " Reconnect at {}",
                     portal_link(deps, connection.row.id)
-                ));
+                )),
+                CallError::CircuitOpen { .. } => text.push_str(&format!(
+                    " The connection's status: {}",
+                    portal_link(deps, connection.row.id)
+                )),
+                _ => {}
             }
             CallResult::error(error.class(), text)
         }
     }
 }
 
-fn list_connections(deps: &store::Deps, snapshot: &UserTools) -> CallResult {
+fn list_connections(deps: &store::Deps, snapshot: &UserTools, now: OffsetDateTime) -> CallResult {
     let list: Vec<Value> = snapshot
         .connections
         .iter()
@@ -535,6 +540,7 @@ fn list_connections(deps: &store::Deps, snapshot: &UserTools) -> CallResult {
                 "last_check_result": c.row.last_check_message,
                 "fix": fix,
                 "portal": portal_link(deps, c.row.id),
+                "calls": super::breaker_view::describe(&deps.engine.breaker(c.row.id, now), now),
             })
         })
         .collect();

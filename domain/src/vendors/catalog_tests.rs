@@ -159,6 +159,8 @@ fn bad_definitions_are_refused_with_file_line_and_reason() {
         ("optional path argument", GOOD.replace("required = [\"id\"]\n", ""), "must be a required string or integer", "[[tools]]"),
         ("plain http base URL", GOOD.replace("https://api.acme.example", "http://api.acme.example"), "must start with https://", "[base_url]"),
         ("http kind without check", GOOD.replace("[check]\npath = \"/me\"\n", ""), "needs [base_url], [auth] and [check]", "kind ="),
+        ("tool timeout of zero", GOOD.replace("path = \"/things/{id}\"", "path = \"/things/{id}\"\ntimeout_seconds = 0"), "timeout_seconds must be between 1 and 300", "[[tools]]"),
+        ("vendor timeout too long", format!("{GOOD}\n[limits]\ntimeout_seconds = 301\n"), "timeout_seconds between 1 and 300", "slug ="),
         ("parameter of another scheme", GOOD.replace("value = \"{api_key}\"", "value = \"{api_key}\"\ntoken = \"{api_key}\""), "`token` does not apply", "[auth]"),
     ];
     for (what, text, reason, at) in &cases {
@@ -179,6 +181,31 @@ fn bad_definitions_are_refused_with_file_line_and_reason() {
             .to_string()
             .starts_with(&format!("acme.toml:{}: ", err.line)));
     }
+}
+
+#[test]
+fn a_tool_may_have_its_own_timeout_and_others_keep_the_vendors() {
+    let text = GOOD.replace(
+        "path = \"/things/{id}\"",
+        "path = \"/things/{id}\"\ntimeout_seconds = 90",
+    );
+    let catalog = load(&format!("{text}\n[limits]\ntimeout_seconds = 20\n")).unwrap();
+    let def = catalog.get("acme").unwrap();
+    assert_eq!(def.limits.timeout, std::time::Duration::from_secs(20));
+    assert_eq!(
+        def.tool("get_thing").unwrap().timeout,
+        Some(std::time::Duration::from_secs(90))
+    );
+    let plain = load(GOOD).unwrap();
+    assert_eq!(
+        plain
+            .get("acme")
+            .unwrap()
+            .tool("get_thing")
+            .unwrap()
+            .timeout,
+        None
+    );
 }
 
 #[test]

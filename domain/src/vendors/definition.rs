@@ -115,7 +115,8 @@ pub struct Limits {
     pub concurrency: usize,
     /// Requests allowed per window per connection, if the vendor documents one.
     pub rate: Option<RateLimit>,
-    /// Whole-request timeout.
+    /// A tool call's time limit, every request, page, token fetch and retry included
+    /// (a tool's own `timeout` replaces it).
     pub timeout: Duration,
     /// Largest vendor response body read.
     pub max_response_bytes: usize,
@@ -337,6 +338,9 @@ pub struct ToolDefinition {
     pub examples: Vec<serde_json::Value>,
     /// The vendor request (absent for the demo vendor, whose tools run in-process).
     pub request: Option<ToolRequest>,
+    /// The whole call's time limit when it differs from the vendor's (`timeout_seconds` of the
+    /// tool; a slow report, say).
+    pub timeout: Option<Duration>,
 }
 
 /// How an HTTP tool calls the vendor and shapes the answer.

@@ -92,6 +92,9 @@ struct RawLimits {
     max_pages: Option<usize>,
 }
 
+/// Longest `timeout_seconds` a definition may ask for (of the vendor, or of one tool).
+pub(super) const MAX_TIMEOUT_SECONDS: u64 = 300;
+
 /// File name and text, for errors with line numbers.
 pub(super) struct Ctx<'a> {
     pub file: &'a str,
@@ -338,8 +341,10 @@ fn convert_limits(ctx: &Ctx, at: &Spanned<String>, raw: RawLimits) -> Result<Lim
         || limits.default_items == 0
         || limits.max_items < limits.default_items
         || limits.max_pages == 0
+        || limits.timeout.is_zero()
+        || limits.timeout > Duration::from_secs(MAX_TIMEOUT_SECONDS)
     {
-        return Err(ctx.err(at.span(), "[limits]: concurrency, default_items and max_pages must be positive, max_items ≥ default_items"));
+        return Err(ctx.err(at.span(), "[limits]: concurrency, default_items and max_pages must be positive, max_items ≥ default_items, timeout_seconds between 1 and 300"));
     }
     Ok(limits)
 }

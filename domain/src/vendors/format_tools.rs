@@ -1,7 +1,7 @@
 //! Tools of the definition format: names, schemas, examples, request templates (every
 //! placeholder must be an argument), paging and response shaping.
 
-use std::{collections::BTreeMap, ops::Range};
+use std::{collections::BTreeMap, ops::Range, time::Duration};
 
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -40,6 +40,7 @@ pub(super) struct RawTool {
     body: Option<toml::Value>,
     paging: Option<RawPaging>,
     response: Option<RawResponse>,
+    timeout_seconds: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -193,6 +194,17 @@ pub(super) fn convert_tool(
             ))
         })?;
     }
+    let timeout = match t.timeout_seconds {
+        None => None,
+        Some(secs @ 1..=super::format::MAX_TIMEOUT_SECONDS) => Some(Duration::from_secs(secs)),
+        Some(_) => {
+            return Err(err(format!(
+                "tool `{}`: timeout_seconds must be between 1 and {}",
+                t.name,
+                super::format::MAX_TIMEOUT_SECONDS
+            )))
+        }
+    };
     let read_only = t
         .read_only
         .unwrap_or(!t.destructive && t.method.eq_ignore_ascii_case("GET"));
@@ -207,6 +219,7 @@ pub(super) fn convert_tool(
         list,
         examples,
         request,
+        timeout,
     })
 }
 

@@ -20,6 +20,7 @@ mod format_http;
 mod format_tools;
 mod mcp_upstream;
 mod outcome;
+pub mod reliability;
 mod schema;
 mod template;
 
@@ -39,6 +40,7 @@ pub use engine::Engine;
 pub(crate) use mcp_upstream::fixture as mcp_fixture;
 pub use mcp_upstream::{UpstreamTool, MAX_TOOLS as MAX_UPSTREAM_TOOLS};
 pub use outcome::{CallError, CheckOutcome, ToolOutput};
+pub use reliability::{BreakerSettings, BreakerSnapshot, BreakerState, Reliability, RetrySettings};
 pub use template::Template;
 
 /// The separator between a connection's slug and a tool's name in MCP tool names
@@ -112,6 +114,9 @@ mod catalog_tests;
 #[cfg(test)]
 #[path = "engine_args_tests.rs"]
 mod engine_args_tests;
+#[cfg(test)]
+#[path = "engine_reliability_tests.rs"]
+mod engine_reliability_tests;
 #[cfg(test)]
 #[path = "engine_tests.rs"]
 mod engine_tests;

@@ -190,6 +190,13 @@ pub enum CallError {
     /// Anything else (unreadable answer, a definition that cannot be rendered).
     #[error("unexpected: {0}")]
     Unexpected(String),
+    /// The connection's circuit breaker is open: the vendor failed repeatedly (timed out, 5xx,
+    /// unreachable), so the call was answered at once without reaching it.
+    #[error("circuit open")]
+    CircuitOpen {
+        /// Time left before a trial call is let through; `None` while one is deciding.
+        retry_in: Option<Duration>,
+    },
 }
 
 impl CallError {
@@ -207,6 +214,7 @@ impl CallError {
             CallError::VendorError { .. } => "vendor_error",
             CallError::InvalidSettings { .. } => "invalid_settings",
             CallError::Unexpected(_) => "unexpected",
+            CallError::CircuitOpen { .. } => "circuit_open",
         }
     }
 
@@ -247,6 +255,13 @@ impl CallError {
                 format!("The {vendor_name} connection's setting `{field}` does not work: {message}")
             }
             CallError::Unexpected(why) => format!("{vendor_name}: {why}"),
+            CallError::CircuitOpen { retry_in: Some(wait) } => format!(
+                "{vendor_name} is failing (it timed out, answered with server errors or could not be reached several times in a row); the gateway pauses calls to it for {} s. Retry after that.",
+                wait.as_secs().max(1)
+            ),
+            CallError::CircuitOpen { retry_in: None } => format!(
+                "{vendor_name} is failing; the gateway is trying one call to see whether it is back. Retry in a few seconds."
+            ),
         }
     }
 }

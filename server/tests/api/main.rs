@@ -15,6 +15,7 @@ mod logs;
 mod mcp;
 mod mcp_endpoints;
 mod mcp_fixture;
+mod mcp_reliability;
 mod mcp_vendors;
 mod oauth;
 mod onboarding;

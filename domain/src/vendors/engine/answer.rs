@@ -203,12 +203,13 @@ pub(crate) fn check_outcome(error: CallError) -> CheckOutcome {
         CallError::InvalidSettings { field, message } => {
             CheckOutcome::InvalidSettings { field, message }
         }
-        CallError::UnknownTool | CallError::InvalidArguments(_) | CallError::Unexpected(_) => {
-            CheckOutcome::Unexpected {
-                status: None,
-                summary: error_text(&error),
-            }
-        }
+        CallError::UnknownTool
+        | CallError::InvalidArguments(_)
+        | CallError::Unexpected(_)
+        | CallError::CircuitOpen { .. } => CheckOutcome::Unexpected {
+            status: None,
+            summary: error_text(&error),
+        },
     }
 }
 

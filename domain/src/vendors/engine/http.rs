@@ -1,16 +1,20 @@
 //! HTTP vendors: building a request from a definition's templates (arguments encoded by
 //! position), sending it through the outbound guard within the definition's limits, following
-//! pages, and mapping the answer to a shaped [`ToolOutput`] or an error.
+//! pages, and mapping the answer to a shaped [`ToolOutput`] or an error. Requests of idempotent
+//! tools are retried after transient failures ([`Retry`], policy in
+//! [`crate::vendors::reliability::retry`]).
 
 use reqwest::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde_json::Value;
 use time::OffsetDateTime;
+use tokio::time::Instant;
 use url::Url;
 
 use super::{answer, auth, shape, Engine};
 use crate::{
     outbound::{self, OutboundError, OutboundResponse},
     vendors::{
+        reliability::CallRetry as Retry,
         template::{as_text, render_json},
         CallError, CheckOutcome, ConnectionCredentials, HttpSpec, Paging, QueryValue, RequestSpec,
         ToolDefinition, ToolOutput, VendorDefinition,
@@ -29,6 +33,7 @@ struct Cx<'a> {
     base: Url,
     headers: Vec<(HeaderName, HeaderValue)>,
     redactor: answer::Redactor,
+    retry: Option<Retry>,
 }
 
 impl Engine {
@@ -89,6 +94,7 @@ impl<'a> Cx<'a> {
             base,
             headers,
             redactor,
+            retry: None,
         })
     }
 
@@ -150,8 +156,36 @@ impl<'a> Cx<'a> {
         request
     }
 
-    /// Sends; a non-success answer becomes its error (a 401 also drops a cached token).
-    async fn send(&self, request: reqwest::Request) -> Result<OutboundResponse, CallError> {
+    /// Sends, and again after a transient failure while the call's retry budget allows.
+    async fn send(&self, mut request: reqwest::Request) -> Result<OutboundResponse, CallError> {
+        loop {
+            let again = self.retry.as_ref().and_then(|_| request.try_clone());
+            let started = Instant::now();
+            let error = match self.send_once(request).await {
+                Ok(response) => return Ok(response),
+                Err(error) => error,
+            };
+            let delay = match (&self.retry, again) {
+                (Some(retry), Some(again)) => retry
+                    .next(&error, started.elapsed())
+                    .map(|delay| (delay, again)),
+                _ => None,
+            };
+            let Some((delay, again)) = delay else {
+                return Err(error);
+            };
+            tracing::info!(
+                class = error.class(),
+                delay_ms = delay.as_millis() as u64,
+                "retrying an idempotent vendor request"
+            );
+            tokio::time::sleep(delay).await;
+            request = again;
+        }
+    }
+
+    /// Sends once; a non-success answer becomes its error (a 401 also drops a cached token).
+    async fn send_once(&self, request: reqwest::Request) -> Result<OutboundResponse, CallError> {
         let response = self.engine.send(self.def, request).await?;
         if response.status.is_success() {
             return Ok(response);
@@ -222,6 +256,8 @@ pub(super) async fn check(
     }
 }
 
+// The call's parts, passed through as they are: a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn call(
     engine: &Engine,
     def: &VendorDefinition,
@@ -230,11 +266,14 @@ pub(super) async fn call(
     tool: &ToolDefinition,
     args: &Value,
     now: OffsetDateTime,
+    retry: Option<Retry>,
 ) -> Result<ToolOutput, CallError> {
     let Some(tr) = &tool.request else {
         return Err(CallError::UnknownTool);
     };
-    let cx = Cx::open(engine, def, spec, creds, now).await?;
+    let mut cx = Cx::open(engine, def, spec, creds, now).await?;
+    cx.retry = retry;
+    let cx = cx;
     let lookup = |name: &str| args.get(name).filter(|v| !v.is_null()).cloned();
     let req = &tr.request;
     let url = cx.url(req, &lookup)?;

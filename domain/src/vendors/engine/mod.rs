@@ -2,7 +2,12 @@
 //! definition format — no vendor is special-cased here. Per-connection state lives in memory:
 //! OAuth tokens and discovered base URLs keyed by (connection, version) so a credential change
 //! never meets an old token (VAULT-8), a semaphore per connection for the definition's
-//! concurrency limit, and a request window for its rate limit.
+//! concurrency limit, a request window for its rate limit, and a circuit breaker per connection
+//! with the process-wide retry budget ([`super::reliability`]).
+//!
+//! A tool call has one deadline (the tool's timeout, else the vendor's, 30 s by default) that
+//! covers waiting for a slot, token fetches, every page and every retry; dropping the call's
+//! future (the client cancelled) drops the vendor request with it.
 
 pub(super) mod answer;
 mod auth;
@@ -21,7 +26,9 @@ use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use super::{
-    demo, mcp_upstream, schema, CallError, CheckOutcome, ConnectionCredentials, ToolOutput,
+    demo, mcp_upstream,
+    reliability::{BreakerSnapshot, CallRetry, Guards, Reliability},
+    schema, CallError, CheckOutcome, ConnectionCredentials, Method, ToolDefinition, ToolOutput,
     UpstreamTool, VendorDefinition, VendorKind,
 };
 use crate::outbound::Outbound;
@@ -45,6 +52,7 @@ struct Inner {
     windows: Mutex<HashMap<Uuid, (OffsetDateTime, u32)>>,
     demo: demo::DemoStore,
     upstream: mcp_upstream::Pool,
+    guards: Guards,
 }
 
 impl std::fmt::Debug for Engine {
@@ -59,30 +67,51 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Engine {
-    /// An engine calling through `outbound`.
+    /// An engine calling through `outbound`, with the default breaker and retry settings.
     pub fn new(outbound: Outbound) -> Self {
+        Self::with_settings(outbound, None, Reliability::default())
+    }
+
+    /// The same engine with every vendor call limited to `timeout` (instead of each
+    /// definition's own).
+    pub fn with_timeout(outbound: Outbound, timeout: Duration) -> Self {
+        Self::with_settings(outbound, Some(timeout), Reliability::default())
+    }
+
+    /// An engine with `reliability`'s breaker and retry settings; `timeout`, when given,
+    /// replaces every definition's and tool's time limit.
+    pub fn with_settings(
+        outbound: Outbound,
+        timeout: Option<Duration>,
+        reliability: Reliability,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 outbound,
-                timeout: None,
+                timeout,
                 tokens: Mutex::default(),
                 bases: Mutex::default(),
                 slots: Mutex::default(),
                 windows: Mutex::default(),
                 demo: demo::DemoStore::default(),
                 upstream: mcp_upstream::Pool::default(),
+                guards: Guards::new(reliability),
             }),
         }
     }
 
-    /// The same engine with every vendor request limited to `timeout` (instead of each
-    /// definition's own). Call before cloning: the caches start empty.
-    pub fn with_timeout(outbound: Outbound, timeout: Duration) -> Self {
-        let mut engine = Self::new(outbound);
-        if let Some(inner) = Arc::get_mut(&mut engine.inner) {
-            inner.timeout = Some(timeout);
-        }
-        engine
+    /// The circuit breaker of a connection at `now` (closed when it never failed).
+    pub fn breaker(&self, connection_id: Uuid, now: OffsetDateTime) -> BreakerSnapshot {
+        self.inner.guards.snapshot(connection_id, now)
+    }
+
+    /// Every connection whose breaker is open, half-open or counting failures (for metrics).
+    pub fn breakers(&self, now: OffsetDateTime) -> Vec<(Uuid, BreakerSnapshot)> {
+        self.inner.guards.snapshots(now)
+    }
+
+    pub(super) fn guards(&self) -> &Guards {
+        &self.inner.guards
     }
 
     /// Drops everything cached for a connection (deleted, or its credential replaced).
@@ -93,6 +122,7 @@ impl Engine {
         lock(&self.inner.windows).remove(&connection_id);
         self.inner.demo.forget(connection_id);
         self.inner.upstream.forget(connection_id);
+        self.inner.guards.forget(connection_id);
     }
 
     /// The outbound guard (the MCP upstream client sends through it).
@@ -114,15 +144,45 @@ impl Engine {
         creds: &ConnectionCredentials,
         now: OffsetDateTime,
     ) -> (CheckOutcome, Option<Vec<UpstreamTool>>) {
-        match &def.kind {
+        let (outcome, tools) = match &def.kind {
             VendorKind::McpServer => mcp_upstream::check(self, def, creds, now).await,
-            _ => (self.check(def, creds, now).await, None),
+            _ => (self.check_only(def, creds, now).await, None),
+        };
+        self.after_check(&outcome, creds);
+        (outcome, tools)
+    }
+
+    /// A check that reached the vendor and was answered proves it is up: its breaker closes
+    /// (someone re-tested the connection in the portal after fixing it).
+    fn after_check(&self, outcome: &CheckOutcome, creds: &ConnectionCredentials) {
+        if !matches!(
+            outcome,
+            CheckOutcome::TimedOut
+                | CheckOutcome::HostNotFound
+                | CheckOutcome::ConnectionRefused
+                | CheckOutcome::Tls
+                | CheckOutcome::Unexpected { .. }
+                | CheckOutcome::InvalidSettings { .. }
+        ) {
+            self.inner.guards.reset(creds.connection_id);
         }
     }
 
-    /// Runs the definition's cheap authenticated check request.
+    /// Runs the definition's cheap authenticated check request. Checks always reach the vendor,
+    /// whatever its breaker says.
     #[tracing::instrument(skip_all, fields(vendor = %def.slug, connection = %creds.connection_id))]
     pub async fn check(
+        &self,
+        def: &VendorDefinition,
+        creds: &ConnectionCredentials,
+        now: OffsetDateTime,
+    ) -> CheckOutcome {
+        let outcome = self.check_only(def, creds, now).await;
+        self.after_check(&outcome, creds);
+        outcome
+    }
+
+    async fn check_only(
         &self,
         def: &VendorDefinition,
         creds: &ConnectionCredentials,
@@ -131,19 +191,26 @@ impl Engine {
         match &def.kind {
             VendorKind::Demo => demo::check(def, creds),
             VendorKind::McpServer => mcp_upstream::check(self, def, creds, now).await.0,
-            VendorKind::Http(spec) => {
+            // One limit for the slot wait, the token fetch and the request together.
+            VendorKind::Http(spec) => tokio::time::timeout(self.timeout(def), async {
                 let _permit = match self.permit(def, creds.connection_id).await {
                     Ok(p) => p,
                     Err(e) => return answer::check_outcome(e),
                 };
                 http::check(self, def, spec, creds, now).await
-            }
+            })
+            .await
+            .unwrap_or(CheckOutcome::TimedOut),
         }
     }
 
     /// Calls one tool (name without prefix) with JSON arguments (`null` means none). For an
     /// MCP-server connection the name is the upstream's own (the connections side maps a
     /// shortened listed name back) and the upstream validates the arguments.
+    ///
+    /// An open breaker answers at once with [`CallError::CircuitOpen`]; otherwise the call runs
+    /// within its deadline and its outcome is recorded in the breaker (at `now` plus the time the
+    /// call took).
     #[tracing::instrument(skip_all, fields(vendor = %def.slug, connection = %creds.connection_id, tool))]
     pub async fn call(
         &self,
@@ -156,8 +223,11 @@ impl Engine {
         if let VendorKind::McpServer = def.kind {
             tracing::Span::current().record("tool", tool);
             self.admit(def, creds.connection_id, now)?;
-            let _permit = self.permit(def, creds.connection_id).await?;
-            return mcp_upstream::call(self, def, creds, tool, args, now).await;
+            return self
+                .guarded(def, None, creds, now, |_| {
+                    mcp_upstream::call(self, def, creds, tool, args, now)
+                })
+                .await;
         }
         let tool = def.tool(tool).ok_or(CallError::UnknownTool)?;
         tracing::Span::current().record("tool", tool.name.as_str());
@@ -177,10 +247,51 @@ impl Engine {
             VendorKind::McpServer => Err(CallError::UnknownTool), // handled above
             VendorKind::Http(spec) => {
                 self.admit(def, creds.connection_id, now)?;
-                let _permit = self.permit(def, creds.connection_id).await?;
-                http::call(self, def, spec, creds, tool, &args, now).await
+                let retry = idempotent(tool);
+                self.guarded(def, Some(tool), creds, now, |deadline| {
+                    let retry = retry.then(|| CallRetry::new(self.guards().clone(), deadline));
+                    http::call(self, def, spec, creds, tool, &args, now, retry)
+                })
+                .await
             }
         }
+    }
+
+    /// Runs `call` (given its deadline) behind the connection's breaker, with one of its
+    /// concurrency slots, within the call's time limit.
+    async fn guarded<F, Fut>(
+        &self,
+        def: &VendorDefinition,
+        tool: Option<&ToolDefinition>,
+        creds: &ConnectionCredentials,
+        now: OffsetDateTime,
+        call: F,
+    ) -> Result<ToolOutput, CallError>
+    where
+        F: FnOnce(tokio::time::Instant) -> Fut,
+        Fut: std::future::Future<Output = Result<ToolOutput, CallError>>,
+    {
+        let ticket = self.inner.guards.admit(creds.connection_id, now)?;
+        let started = tokio::time::Instant::now();
+        let deadline = started + self.call_timeout(def, tool);
+        let result = tokio::time::timeout_at(deadline, async {
+            let _permit = self.permit(def, creds.connection_id).await?;
+            call(deadline).await
+        })
+        .await
+        .unwrap_or(Err(CallError::TimedOut));
+        let finished = now + started.elapsed();
+        ticket.finish(&result, finished);
+        result
+    }
+
+    /// The time limit of one tool call: the operator's override, else the tool's, else the
+    /// vendor's.
+    fn call_timeout(&self, def: &VendorDefinition, tool: Option<&ToolDefinition>) -> Duration {
+        self.inner
+            .timeout
+            .or_else(|| tool.and_then(|t| t.timeout))
+            .unwrap_or(def.limits.timeout)
     }
 
     pub(super) fn timeout(&self, def: &VendorDefinition) -> Duration {
@@ -230,4 +341,15 @@ impl Engine {
             Err(_) => Err(CallError::TimedOut),
         }
     }
+}
+
+/// Whether a tool may be sent again after a transient failure: it reads (`GET`, read-only, not
+/// destructive). Writes are never repeated: the first attempt may have been applied.
+fn idempotent(tool: &ToolDefinition) -> bool {
+    tool.read_only
+        && !tool.destructive
+        && tool
+            .request
+            .as_ref()
+            .is_some_and(|r| matches!(r.request.method, Method::Get))
 }
