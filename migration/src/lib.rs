@@ -34,6 +34,7 @@ mod m20261201_000030_create_tool_calls;
 mod m20261210_000040_add_oauth_tokens_scopes;
 mod m20261210_000041_add_oauth_clients_grant_types;
 mod m20261210_000042_add_users_email_verified;
+mod m20261210_000043_widen_tenant_onboardings_status;
 
 /// The ordered list of every migration.
 pub struct Migrator;
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000040_add_oauth_tokens_scopes::Migration),
             Box::new(m20261210_000041_add_oauth_clients_grant_types::Migration),
             Box::new(m20261210_000042_add_users_email_verified::Migration),
+            Box::new(m20261210_000043_widen_tenant_onboardings_status::Migration),
         ]
     }
 }
