@@ -7,6 +7,7 @@
 //! and what is wrong with it. Every key is documented in `docs/configuration.md`.
 //! Layering uses `figment` (maintained, names the key and source in its type errors).
 
+mod edge;
 mod raw;
 mod validate;
 
@@ -67,6 +68,8 @@ pub struct Settings {
     /// The public address the gateway's requests leave from, which vendors must allow; shown in
     /// the portal's hint when a connection test times out. `None` when not configured.
     pub egress_ip: Option<std::net::IpAddr>,
+    /// The front door: trusted reverse proxies, rate limits, the request time limit.
+    pub edge: crate::edge::EdgeSettings,
 }
 
 /// Vendor connection settings.

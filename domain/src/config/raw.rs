@@ -69,6 +69,17 @@ pub struct RawSettings {
     pub outbound_origin_overrides: OriginOverrides,
     /// The gateway's public egress address, which vendors must allow (shown in the portal).
     pub egress_ip: Option<String>,
+    /// Reverse proxies (CIDR blocks) whose forwarding headers and `X-Request-Id` are believed.
+    pub trusted_proxies: StringList,
+    /// `x-forwarded-for` or `forwarded`: the header those proxies set.
+    pub trusted_proxy_header: String,
+    pub rate_limit_token_per_minute: u32,
+    pub rate_limit_authorize_per_minute: u32,
+    pub rate_limit_sign_in_per_minute: u32,
+    pub rate_limit_consent_per_minute: u32,
+    pub rate_limit_admin_consent_per_minute: u32,
+    /// Time limit of a portal or OAuth request (not `/v1/mcp`).
+    pub request_timeout_seconds: u64,
 }
 
 /// `outbound_origin_overrides`: a TOML table in `gateway.toml`, or one JSON object string in the
@@ -167,6 +178,14 @@ impl Default for RawSettings {
             outbound_allow_private: false,
             outbound_origin_overrides: OriginOverrides::Table(Default::default()),
             egress_ip: None,
+            trusted_proxies: StringList::List(Vec::new()),
+            trusted_proxy_header: "x-forwarded-for".into(),
+            rate_limit_token_per_minute: crate::edge::RateLimits::default().token,
+            rate_limit_authorize_per_minute: crate::edge::RateLimits::default().authorize,
+            rate_limit_sign_in_per_minute: crate::edge::RateLimits::default().sign_in,
+            rate_limit_consent_per_minute: crate::edge::RateLimits::default().consent,
+            rate_limit_admin_consent_per_minute: crate::edge::RateLimits::default().admin_consent,
+            request_timeout_seconds: crate::edge::DEFAULT_REQUEST_TIMEOUT_SECONDS,
         }
     }
 }

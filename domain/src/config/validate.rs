@@ -19,6 +19,7 @@ impl Settings {
         let oauth = parse_oauth(&public_url, &raw)?;
         let outbound = parse_outbound(&raw)?;
         let egress_ip = parse_egress_ip(raw.egress_ip.as_deref())?;
+        let edge = super::edge::parse_edge(&raw)?;
         let bind: SocketAddr = raw.bind.parse().map_err(|_| {
             ConfigError::invalid(
                 "GATEWAY_BIND",
@@ -115,6 +116,7 @@ impl Settings {
             oauth,
             outbound,
             egress_ip,
+            edge,
         })
     }
 }
