@@ -162,3 +162,40 @@ fn a_token_for_another_client_or_nonce_is_refused() {
         Err(ClaimsVerificationError::InvalidNonce(_))
     ));
 }
+
+/// OIDC-4: a correctly signed token of the personal-account (consumer) tenant, with its own
+/// tenant's issuer, is still refused; the same token from a work tenant is accepted (the control).
+#[test]
+fn the_consumer_tenant_is_refused_and_a_work_tenant_is_not() {
+    let settings = crate::config::EntraSettings {
+        authority: Url::parse("https://login.microsoftonline.com").unwrap(),
+        client_id: CLIENT_ID.into(),
+        client_secret: SecretString::from(CLIENT_SECRET),
+        logout: false,
+    };
+    let public = PublicUrl::parse("https://gateway.example.com").unwrap();
+    let entra = OidcClient::entra(&settings, &public).unwrap();
+    let token_of = |tid: &str| -> Claims {
+        // Through serde, so claims added to ProviderClaims later keep their defaults.
+        let extra: ProviderClaims = serde_json::from_value(serde_json::json!({
+            "tid": tid, "oid": "3f6b1c2d-8e4a-4b7c-9d1e-2a5f6c7b8d90"
+        }))
+        .unwrap();
+        IdTokenClaims::new(
+            IssuerUrl::new(format!("https://login.microsoftonline.com/{tid}/v2.0")).unwrap(),
+            vec![Audience::new(CLIENT_ID.into())],
+            Utc::now() + ChronoDuration::hours(1),
+            Utc::now(),
+            StandardClaims::new(SubjectIdentifier::new("pairwise-sub".into())),
+            extra,
+        )
+    };
+    let refused = entra.identify(&token_of(CONSUMER_TENANT)).unwrap_err();
+    assert!(
+        refused.to_string().contains("personal Microsoft accounts"),
+        "{refused}"
+    );
+    assert!(entra
+        .identify(&token_of("c0a7d3e1-5b2f-4c8a-9e61-0d4f7b2a9c31"))
+        .is_ok());
+}
