@@ -57,6 +57,13 @@ export async function startGateway(
       GATEWAY_LOG_FORMAT: "json",
       DATABASE_URL: `sqlite://${path.join(dataDir, "gateway.db")}?mode=rwc`,
       LEPTOS_SITE_ROOT: SITE_ROOT,
+      // Every browser of the suite comes from 127.0.0.1: one client address for the per-address
+      // rate limits, which the API tests cover (server/tests/api/edge.rs).
+      GATEWAY_RATE_LIMIT_TOKEN_PER_MINUTE: "10000",
+      GATEWAY_RATE_LIMIT_AUTHORIZE_PER_MINUTE: "10000",
+      GATEWAY_RATE_LIMIT_SIGN_IN_PER_MINUTE: "10000",
+      GATEWAY_RATE_LIMIT_CONSENT_PER_MINUTE: "10000",
+      GATEWAY_RATE_LIMIT_ADMIN_CONSENT_PER_MINUTE: "10000",
       ...(opts.env ?? {}),
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -161,7 +161,8 @@ pub fn session() -> Result<tower_sessions::Session, PortalError> {
         })
 }
 
-/// The request id and client address of a request, for the audit log.
+/// The request id (the gateway's own, or a trusted proxy's) and client address of a request, for
+/// the audit log.
 pub fn request_context_of(parts: &http::request::Parts) -> RequestContext {
     RequestContext {
         request_id: parts
@@ -169,10 +170,18 @@ pub fn request_context_of(parts: &http::request::Parts) -> RequestContext {
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
+        // The address decided by the server's client-address layer (trusted proxies applied);
+        // the TCP peer only when that layer did not run.
         ip: parts
             .extensions
-            .get::<ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string()),
+            .get::<domain::edge::ClientAddress>()
+            .map(|c| c.ip.to_string())
+            .or_else(|| {
+                parts
+                    .extensions
+                    .get::<ConnectInfo<std::net::SocketAddr>>()
+                    .map(|c| c.0.ip().to_string())
+            }),
     }
 }
 

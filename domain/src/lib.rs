@@ -11,6 +11,7 @@ pub mod config;
 pub mod connections;
 pub mod crypto;
 pub mod db;
+pub mod edge;
 pub mod entity;
 pub mod health;
 pub mod mcp;

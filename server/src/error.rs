@@ -58,11 +58,20 @@ impl IntoResponse for ApiError {
             ApiError::CrossSiteRequest => "This request came from another site and was refused.",
             ApiError::Internal(error) => {
                 tracing::error!(error = ?error, "request failed");
-                "Something went wrong on our side. Please try again."
+                return (status, internal_error_text()).into_response();
             }
         }
         .to_owned();
         (status, body).into_response()
+    }
+}
+
+/// The body of a 500: the class of problem and the request's id, which the logs carry with the
+/// full error (security.md WEB-8).
+fn internal_error_text() -> String {
+    match crate::middleware::request_id::current_request_id() {
+        Some(id) => format!("Something went wrong on our side. Please try again. Reference: {id}"),
+        None => "Something went wrong on our side. Please try again.".to_owned(),
     }
 }
 
@@ -83,5 +92,45 @@ impl From<domain::users::UsersError> for ApiError {
 impl From<tower_sessions::session::Error> for ApiError {
     fn from(e: tower_sessions::session::Error) -> Self {
         ApiError::Internal(anyhow::Error::new(e).context("session store error"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use axum::{body::Body, http::Request, middleware::from_fn, routing::get, Router};
+    use tower::ServiceExt as _;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_500_names_the_request_id_and_never_the_error() {
+        let router = Router::new()
+            .route(
+                "/",
+                get(|| async {
+                    Err::<(), _>(ApiError::Internal(anyhow::anyhow!(
+                        "connection to postgres://db.internal:5432 refused"
+                    )))
+                }),
+            )
+            .layer(from_fn(crate::middleware::request_id::remember_request_id));
+        let response = router
+            .oneshot(
+                Request::get("/")
+                    .header("x-request-id", "req-42")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(text.contains("Reference: req-42"), "{text}");
+        assert!(!text.contains("postgres"), "{text}");
     }
 }

@@ -21,13 +21,17 @@ use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     services::ServeDir,
     set_header::SetResponseHeaderLayer,
+    timeout::TimeoutLayer,
     trace::{DefaultOnResponse, TraceLayer},
 };
 use tracing::Level;
 
 use crate::{
     handlers::{audit, auth, health, idp, mcp, mcp_auth, oauth},
-    middleware::{csrf, current_user, security_headers},
+    middleware::{
+        client_address, csrf, current_user, page_redirects, rate_limit, request_id,
+        security_headers, strict_json,
+    },
 };
 
 /// Largest accepted request body on portal routes (forms, server functions).
@@ -78,6 +82,8 @@ pub fn portal(state: &AppState) -> Router<AppState> {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(from_fn(page_redirects::redirects_are_redirects))
+        .layer(from_fn(strict_json::refuse_unknown_fields))
         .layer(from_fn(current_user::require_sign_in_for_pages))
         .layer(from_fn_with_state(
             state.clone(),
@@ -92,7 +98,8 @@ pub fn app(state: AppState, portal_with_sessions: Router<AppState>) -> Router {
             state.clone(),
             csrf::refuse_cross_site_writes,
         ))
-        .layer(RequestBodyLimitLayer::new(PORTAL_BODY_LIMIT));
+        .layer(RequestBodyLimitLayer::new(PORTAL_BODY_LIMIT))
+        .layer(request_time_limit(&state));
     let site_root = state.leptos_options.site_root.to_string();
     let pkg = format!("/{}", state.leptos_options.site_pkg_dir);
     let assets = ServiceBuilder::new()
@@ -110,21 +117,40 @@ pub fn app(state: AppState, portal_with_sessions: Router<AppState>) -> Router {
         .merge(moved_pages())
         .merge(portal_with_sessions)
         .layer(from_fn_with_state(
+            rate_limit::RateLimiters::new(&state.settings.edge.rate_limits),
+            rate_limit::limit,
+        ))
+        .layer(from_fn_with_state(
             state.clone(),
             security_headers::security_headers,
         ))
         .layer(CompressionLayer::new())
         .layer(
             ServiceBuilder::new()
+                .layer(from_fn_with_state(
+                    state.clone(),
+                    client_address::identify_client,
+                ))
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                 .layer(
                     TraceLayer::new_for_http()
                         .make_span_with(make_span)
                         .on_response(DefaultOnResponse::new().level(Level::INFO)),
                 )
-                .layer(PropagateRequestIdLayer::x_request_id()),
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(from_fn(request_id::remember_request_id)),
         )
         .with_state(state)
+}
+
+/// The inbound time limit of the portal and OAuth routes (`request_timeout_seconds`): a request
+/// still unanswered then gets `503 Service Unavailable` and its handler is dropped (an open
+/// database transaction rolls back). Never on `/v1/mcp`, whose SSE streams are long-lived by design.
+fn request_time_limit(state: &AppState) -> TimeoutLayer {
+    TimeoutLayer::with_status_code(
+        StatusCode::SERVICE_UNAVAILABLE,
+        state.settings.edge.request_timeout,
+    )
 }
 
 /// The portal's old paths (`paths::MOVED_PAGES`), each a permanent redirect to its new one. Outside
@@ -223,6 +249,7 @@ fn oauth_endpoints(state: &AppState) -> Router<AppState> {
         .route(paths::REGISTER, post(oauth::register))
         .route(paths::REVOKE, post(oauth::revoke))
         .layer(RequestBodyLimitLayer::new(PORTAL_BODY_LIMIT))
+        .layer(request_time_limit(state))
         .merge(mcp)
         .layer(cors)
 }

@@ -15,10 +15,13 @@ pub fn init(settings: &LogSettings) {
     let _ = match settings.format {
         LogFormat::Json => registry
             .with(
+                // The span list (root first) puts the request span, with its request id, on
+                // every line logged inside nested spans too, such as a vendor call made for the
+                // request (security.md AUD-2).
                 fmt::layer()
                     .json()
                     .with_current_span(true)
-                    .with_span_list(false),
+                    .with_span_list(true),
             )
             .try_init(),
         LogFormat::Text => registry.with(fmt::layer().with_target(false)).try_init(),

@@ -20,9 +20,12 @@ pub fn AuthErrorPage() -> impl IntoView {
         <NoticePage
             title="Sign-in did not complete"
             render=|notice| match notice {
-                AuthNotice::SignInFailed { provider, problem, detail, next } => {
+                AuthNotice::SignInFailed { provider, problem, detail, next, reference } => {
                     set_status(status_of(problem));
-                    Some(view! { <SignInFailed provider problem detail next /> }.into_any())
+                    Some(
+                        view! { <SignInFailed provider problem detail next reference /> }
+                            .into_any(),
+                    )
                 }
                 _ => None,
             }
@@ -65,6 +68,7 @@ fn SignInFailed(
     problem: SignInProblem,
     detail: Option<String>,
     next: String,
+    reference: Option<String>,
 ) -> impl IntoView {
     let retry = if next.is_empty() {
         routes::LOGIN.to_owned()
@@ -76,7 +80,7 @@ fn SignInFailed(
         <div class="card auth-card">
             <h1>"Sign-in did not complete"</h1>
             <p>{explanation(&provider, problem)}</p>
-            <TechnicalDetails detail />
+            <TechnicalDetails detail reference />
             <a class="btn btn-primary" href=retry>
                 "Try again"
             </a>

@@ -23,10 +23,16 @@ pub fn OnboardingResultPage() -> impl IntoView {
                 AuthNotice::OnboardingAwaitingApproval { customer_name, tenant_id } => {
                     Some(view! { <AwaitingApproval customer_name tenant_id /> }.into_any())
                 }
-                AuthNotice::OnboardingFailed { customer_name, problem, detail, retry_link } => {
+                AuthNotice::OnboardingFailed {
+                    customer_name,
+                    problem,
+                    detail,
+                    retry_link,
+                    reference,
+                } => {
                     set_status(BAD_REQUEST);
                     Some(
-                        view! { <NotConnected customer_name problem detail retry_link /> }
+                        view! { <NotConnected customer_name problem detail retry_link reference /> }
                             .into_any(),
                     )
                 }
@@ -135,13 +141,14 @@ fn NotConnected(
     problem: OnboardingProblem,
     detail: Option<String>,
     retry_link: Option<String>,
+    reference: Option<String>,
 ) -> impl IntoView {
     view! {
         <Title text="The organisation was not connected" />
         <div class="card auth-card auth-card-wide">
             <h1>"The organisation was not connected"</h1>
             <p>{explanation(customer_name.as_deref(), problem)}</p>
-            <TechnicalDetails detail />
+            <TechnicalDetails detail reference />
             {retry_link
                 .map(|href| {
                     view! {

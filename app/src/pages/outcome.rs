@@ -86,10 +86,12 @@ pub fn NothingToShow() -> impl IntoView {
 }
 
 /// The identity provider's own words, folded away: useful to an administrator, noise to others.
-/// Shown as text (never as markup), so a provider's message cannot inject anything.
+/// Shown as text (never as markup), so a provider's message cannot inject anything. Then the
+/// failed request's id, which an operator finds in the logs with the gateway's own error (never
+/// shown: it may name internal addresses or library errors).
 #[component]
-pub fn TechnicalDetails(detail: Option<String>) -> impl IntoView {
-    detail.filter(|d| !d.trim().is_empty()).map(|detail| {
+pub fn TechnicalDetails(detail: Option<String>, reference: Option<String>) -> impl IntoView {
+    let detail = detail.filter(|d| !d.trim().is_empty()).map(|detail| {
         view! {
             <details class="disclosure">
                 <summary>"Technical details"</summary>
@@ -98,7 +100,19 @@ pub fn TechnicalDetails(detail: Option<String>) -> impl IntoView {
                 </p>
             </details>
         }
-    })
+    });
+    let reference = reference.filter(|r| !r.is_empty()).map(|reference| {
+        view! {
+            <p class="muted">
+                "If this keeps happening, give your administrator this reference: "
+                <code class="mono">{reference}</code>
+            </p>
+        }
+    });
+    view! {
+        {detail}
+        {reference}
+    }
 }
 
 /// The frame of an outcome page: loads this browser's [`AuthNotice`] and shows it with `render`,

@@ -7,6 +7,7 @@
 //! and what is wrong with it. Every key is documented in `docs/configuration.md`.
 //! Layering uses `figment` (maintained, names the key and source in its type errors).
 
+mod edge;
 mod raw;
 mod reliability;
 mod validate;
@@ -71,6 +72,8 @@ pub struct Settings {
     /// Tenant onboarding: self-service or operator-approved, and which Entra roles prove an
     /// administrator consented (security.md OIDC-5).
     pub onboarding: crate::tenants::OnboardingPolicy,
+    /// The front door: trusted reverse proxies, rate limits, the request time limit.
+    pub edge: crate::edge::EdgeSettings,
 }
 
 /// Vendor connection settings.

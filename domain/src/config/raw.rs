@@ -81,6 +81,17 @@ pub struct RawSettings {
     pub onboarding: String,
     /// Entra directory role template ids that count as an administrator at onboarding.
     pub entra_admin_role_ids: StringList,
+    /// Reverse proxies (CIDR blocks) whose forwarding headers and `X-Request-Id` are believed.
+    pub trusted_proxies: StringList,
+    /// `x-forwarded-for` or `forwarded`: the header those proxies set.
+    pub trusted_proxy_header: String,
+    pub rate_limit_token_per_minute: u32,
+    pub rate_limit_authorize_per_minute: u32,
+    pub rate_limit_sign_in_per_minute: u32,
+    pub rate_limit_consent_per_minute: u32,
+    pub rate_limit_admin_consent_per_minute: u32,
+    /// Time limit of a portal or OAuth request (not `/v1/mcp`).
+    pub request_timeout_seconds: u64,
 }
 
 /// `outbound_origin_overrides`: a TOML table in `gateway.toml`, or one JSON object string in the
@@ -189,6 +200,14 @@ impl Default for RawSettings {
                     .map(str::to_owned)
                     .to_vec(),
             ),
+            trusted_proxies: StringList::List(Vec::new()),
+            trusted_proxy_header: "x-forwarded-for".into(),
+            rate_limit_token_per_minute: crate::edge::RateLimits::default().token,
+            rate_limit_authorize_per_minute: crate::edge::RateLimits::default().authorize,
+            rate_limit_sign_in_per_minute: crate::edge::RateLimits::default().sign_in,
+            rate_limit_consent_per_minute: crate::edge::RateLimits::default().consent,
+            rate_limit_admin_consent_per_minute: crate::edge::RateLimits::default().admin_consent,
+            request_timeout_seconds: crate::edge::DEFAULT_REQUEST_TIMEOUT_SECONDS,
         }
     }
 }

@@ -21,6 +21,7 @@ impl Settings {
         let outbound = parse_outbound(&raw)?;
         let egress_ip = parse_egress_ip(raw.egress_ip.as_deref())?;
         let reliability = super::reliability::parse_reliability(&raw)?;
+        let edge = super::edge::parse_edge(&raw)?;
         let bind: SocketAddr = raw.bind.parse().map_err(|_| {
             ConfigError::invalid(
                 "GATEWAY_BIND",
@@ -119,6 +120,7 @@ impl Settings {
             outbound,
             egress_ip,
             onboarding,
+            edge,
         })
     }
 }

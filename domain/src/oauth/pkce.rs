@@ -59,6 +59,16 @@ mod tests {
         ));
     }
 
+    /// AS-2, the reverse downgrade: a code without a challenge (the column is never NULL, so
+    /// "none" can only be empty) accepts no verifier at all.
+    #[test]
+    fn no_verifier_matches_an_absent_challenge() {
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        assert!(verify(verifier, &s256(verifier)), "the control");
+        assert!(!verify(verifier, ""));
+        assert!(!verify("", ""));
+    }
+
     #[test]
     fn verifier_length_boundaries() {
         for (len, ok) in [(42, false), (43, true), (128, true), (129, false)] {

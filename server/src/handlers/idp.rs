@@ -27,7 +27,7 @@ use domain::{
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::{error::ApiError, request_context::Ctx};
+use crate::{error::ApiError, middleware::request_id::current_request_id, request_context::Ctx};
 
 /// Session key of the sign-ins (and admin-consent requests) in progress.
 pub const PENDING_KEY: &str = "oidc_pending";
@@ -114,6 +114,7 @@ async fn sign_in_failed(
             problem,
             detail,
             next: next.to_owned(),
+            reference: current_request_id(),
         },
         routes::AUTH_ERROR,
     )
@@ -169,7 +170,7 @@ async fn begin(
                 session,
                 provider,
                 SignInProblem::Unavailable,
-                Some(e.to_string()),
+                None,
                 return_to.as_str(),
             )
             .await
@@ -446,31 +447,19 @@ async fn sign_in_failure(
             )
             .await
         }
-        SignInFailure::Unavailable(detail) if onboarding => {
-            onboarding_failed(session, None, OnboardingProblem::Unavailable, Some(detail)).await
+        // The detail (library errors, provider URLs) was logged by the domain under this
+        // request's id; the page names the class and that id (security.md WEB-8).
+        SignInFailure::Unavailable(_) if onboarding => {
+            onboarding_failed(session, None, OnboardingProblem::Unavailable, None).await
         }
-        SignInFailure::Rejected(detail) if onboarding => {
-            onboarding_failed(session, None, OnboardingProblem::SignInFailed, Some(detail)).await
+        SignInFailure::Rejected(_) if onboarding => {
+            onboarding_failed(session, None, OnboardingProblem::SignInFailed, None).await
         }
-        SignInFailure::Unavailable(detail) => {
-            sign_in_failed(
-                session,
-                provider,
-                SignInProblem::Unavailable,
-                Some(detail),
-                next,
-            )
-            .await
+        SignInFailure::Unavailable(_) => {
+            sign_in_failed(session, provider, SignInProblem::Unavailable, None, next).await
         }
-        SignInFailure::Rejected(detail) => {
-            sign_in_failed(
-                session,
-                provider,
-                SignInProblem::Rejected,
-                Some(detail),
-                next,
-            )
-            .await
+        SignInFailure::Rejected(_) => {
+            sign_in_failed(session, provider, SignInProblem::Rejected, None, next).await
         }
         SignInFailure::NotConfigured => {
             sign_in_failed(session, provider, SignInProblem::Expired, None, next).await
@@ -497,6 +486,7 @@ async fn onboarding_failed(
             customer_name,
             problem,
             detail,
+            reference: current_request_id(),
         },
         routes::ADMIN_CONSENT_RESULT,
     )

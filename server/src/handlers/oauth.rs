@@ -93,7 +93,11 @@ pub async fn register(State(state): State<AppState>, Ctx(context): Ctx, body: By
         .as_deref()
         .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
     {
-        if let Err(not_until) = state.registration_limiter.check_key(&ip) {
+        // Keyed like the other limits: the client address (trusted proxies applied), IPv6 by /64.
+        if let Err(not_until) = state
+            .registration_limiter
+            .check_key(&domain::edge::rate_limit_key(ip))
+        {
             let wait = not_until
                 .wait_time_from(governor::clock::Clock::now(
                     &governor::clock::DefaultClock::default(),

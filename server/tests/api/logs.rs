@@ -261,3 +261,119 @@ async fn vendor_credentials_never_reach_the_log() {
         assert!(!log.contains(secret), "{what} appears in the log");
     }
 }
+
+/// VAULT-7 for the authorization server: a whole OAuth flow (registration of a confidential
+/// client, consent, code redemption, refresh, a `/v1/mcp` call, revocation) at trace level logs
+/// none of the secrets it produced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oauth_flow_logs_no_code_token_verifier_or_secret() {
+    let gateway = Binary::start(&[("GATEWAY_DEV_LOGIN", "true".to_owned())]).await;
+    let flow = crate::oauth_flow::run(&gateway.base).await;
+    let log = gateway.stop();
+    assert!(log.contains("/token"), "the log was captured");
+    for (what, secret) in &flow.secrets {
+        assert!(!log.contains(secret.as_str()), "{what} appears in the log");
+    }
+}
+
+/// AUD-2: the log lines of a tool call — the inbound request and the outbound vendor request made
+/// for it — all carry the request id the client got back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tool_calls_inbound_and_outbound_log_lines_share_its_request_id() {
+    let itglue = vendor_fakes::itglue::spawn(vendor_fakes::Options::default())
+        .await
+        .unwrap();
+    let overrides: serde_json::Map<String, serde_json::Value> = itglue
+        .real_origins
+        .iter()
+        .map(|o| (o.clone(), serde_json::Value::String(itglue.origin.clone())))
+        .collect();
+    let gateway = Binary::start(&[
+        ("GATEWAY_DEV_LOGIN", "true".to_owned()),
+        (
+            "GATEWAY_OUTBOUND_ORIGIN_OVERRIDES",
+            serde_json::Value::Object(overrides).to_string(),
+        ),
+    ])
+    .await;
+    let base = gateway.base.clone();
+    let authorized = crate::oauth_flow::authorize(&base).await;
+    let (status, connected) = crate::connections::call_json(
+        &authorized.browser,
+        &base,
+        "connections/create",
+        serde_json::json!({"placement": "personal", "vendor": "itglue", "slug": "itglue", "name": "",
+                           "fields": [["region", "us"], ["api_key", vendor_fakes::itglue::API_KEY]]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{connected}");
+    let mcp = |body: serde_json::Value, session: Option<String>| {
+        let mut request = client()
+            .post(format!("{base}/v1/mcp"))
+            .bearer_auth(&authorized.access)
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2025-11-25")
+            .json(&body);
+        if let Some(session) = session {
+            request = request.header("mcp-session-id", session);
+        }
+        request.send()
+    };
+    let initialized = mcp(
+        serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {},
+            "clientInfo": {"name": "t", "version": "1"}}}),
+        None,
+    )
+    .await
+    .unwrap();
+    let session = initialized.headers()["mcp-session-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let called = mcp(
+        serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                           "params": {"name": "itglue__list_organizations", "arguments": {}}}),
+        Some(session),
+    )
+    .await
+    .unwrap();
+    assert_eq!(called.status(), 200);
+    let request_id = called.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        called.text().await.unwrap().contains("result"),
+        "the tool answered"
+    );
+    assert!(
+        itglue.requests().len() >= 2,
+        "the vendor was called (check and tool)"
+    );
+
+    let log = gateway.stop();
+    // Lines logged inside the vendor call (the engine's span, and the HTTP client's lines within
+    // it) are the outbound side; each names the request span with the client's request id.
+    let outbound: Vec<serde_json::Value> = log
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|entry| {
+            entry["spans"].as_array().is_some_and(|spans| {
+                spans
+                    .iter()
+                    .any(|s| s["name"] == "call" && s["tool"] == "list_organizations")
+            })
+        })
+        .collect();
+    assert!(!outbound.is_empty(), "the vendor call logged something");
+    for entry in &outbound {
+        let request = entry["spans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "request")
+            .unwrap_or_else(|| panic!("no request span in {entry}"));
+        assert_eq!(request["request_id"], request_id.as_str(), "{entry}");
+    }
+}

@@ -108,6 +108,14 @@ async fn a_database_failure_is_a_generic_500_without_internal_details() {
     app.state.db.clone().close().await.unwrap();
     let response = app.get("/settings").await;
     assert_eq!(response.status(), 500);
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let body = response.text().await.unwrap();
-    assert_eq!(body, "Something went wrong on our side. Please try again.");
+    // The class of problem and the request id, under which the log has the error (WEB-8).
+    assert_eq!(
+        body,
+        format!("Something went wrong on our side. Please try again. Reference: {request_id}")
+    );
 }

@@ -50,10 +50,15 @@ pub enum AuthNotice {
         provider: String,
         /// What went wrong.
         problem: SignInProblem,
-        /// The provider's error code and description, when it sent one (shown as text).
+        /// The provider's error code and description, when it sent one (shown as text). Never
+        /// the gateway's own error text (library messages, internal URLs): that is logged under
+        /// [`AuthNotice::SignInFailed::reference`].
         detail: Option<String>,
         /// Where the user was going (to try again).
         next: String,
+        /// The request id of the failed request, shown so an operator can find its log lines.
+        #[serde(default)]
+        reference: Option<String>,
     },
     /// A Microsoft user whose organisation's tenant is not onboarded.
     NotOnboarded {
@@ -84,10 +89,14 @@ pub enum AuthNotice {
         customer_name: Option<String>,
         /// What went wrong.
         problem: OnboardingProblem,
-        /// Microsoft's error code and description, or the tenants involved.
+        /// Microsoft's error code and description, or the tenants involved (never the gateway's
+        /// own error text, which is logged under `reference`).
         detail: Option<String>,
         /// A fresh consent link to try again, when the customer is known.
         retry_link: Option<String>,
+        /// The request id of the failed request, shown so an operator can find its log lines.
+        #[serde(default)]
+        reference: Option<String>,
     },
 }
 

@@ -236,3 +236,33 @@ fn auth0_email_is_verified_only_with_email_verified_true() {
         assert_eq!(signed_in.profile.email_verified, verified, "{flag:?}");
     }
 }
+
+/// OIDC-4: a correctly signed token of the personal-account (consumer) tenant, with its own
+/// tenant's issuer, is still refused; the same token from a work tenant is accepted (the control).
+#[test]
+fn the_consumer_tenant_is_refused_and_a_work_tenant_is_not() {
+    let entra = entra();
+    let token_of = |tid: &str| -> Claims {
+        // Through serde, so claims added to ProviderClaims later keep their defaults.
+        let extra: ProviderClaims = serde_json::from_value(serde_json::json!({
+            "tid": tid, "oid": "3f6b1c2d-8e4a-4b7c-9d1e-2a5f6c7b8d90"
+        }))
+        .unwrap();
+        IdTokenClaims::new(
+            IssuerUrl::new(format!("https://login.microsoftonline.com/{tid}/v2.0")).unwrap(),
+            vec![Audience::new(CLIENT_ID.into())],
+            Utc::now() + ChronoDuration::hours(1),
+            Utc::now(),
+            StandardClaims::new(SubjectIdentifier::new("pairwise-sub".into())),
+            extra,
+        )
+    };
+    let refused = entra.identify(&token_of(CONSUMER_TENANT)).unwrap_err();
+    assert!(
+        refused.to_string().contains("personal Microsoft accounts"),
+        "{refused}"
+    );
+    assert!(entra
+        .identify(&token_of(TENANT))
+        .is_ok());
+}
