@@ -262,7 +262,5 @@ fn the_consumer_tenant_is_refused_and_a_work_tenant_is_not() {
         refused.to_string().contains("personal Microsoft accounts"),
         "{refused}"
     );
-    assert!(entra
-        .identify(&token_of(TENANT))
-        .is_ok());
+    assert!(entra.identify(&token_of(TENANT)).is_ok());
 }
