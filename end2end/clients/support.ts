@@ -101,6 +101,8 @@ export class LineClient {
       }
     });
     child.stderr?.on("data", (d) => (this.stderr += d));
+    // A missing interpreter (no end2end/.venv: run scripts/setup.sh with SETUP_E2E=1) ends here.
+    child.on("error", (e) => (this.stderr += `${e}\n`));
     this.exited = new Promise((resolve) =>
       child.on("exit", (code) => {
         for (const w of this.waiting.splice(0)) w.reject(new Error(`${label} exited with ${code}; stderr:\n${this.stderr.slice(-4000)}`));
