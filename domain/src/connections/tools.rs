@@ -261,9 +261,10 @@ pub fn build(
             tools.push(ToolEntry {
                 name: format!("{}{DELIMITER}{}", row.slug, tool.name),
                 title: tool.title.clone(),
-                description: clean_description(&format!(
-                    "{} ({} — {})",
-                    tool.description, def.name, row.name
+                description: clean_description(&source_note(
+                    &tool.description,
+                    &def.name,
+                    &row.name,
                 )),
                 input_schema: tool.input_schema.clone(),
                 output_schema: tool.output_schema.clone(),
@@ -297,6 +298,16 @@ pub fn build(
         tools,
         index,
         loaded: Instant::now(),
+    }
+}
+
+/// A vendor tool's description followed by where it comes from: the vendor, and the
+/// connection's name when the user gave it one other than the vendor's.
+fn source_note(description: &str, vendor: &str, connection: &str) -> String {
+    if connection.trim().is_empty() || connection == vendor {
+        format!("{description} ({vendor})")
+    } else {
+        format!("{description} ({vendor} — {connection})")
     }
 }
 
@@ -582,6 +593,18 @@ fn search_tools(snapshot: &UserTools, arguments: &Value) -> CallResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_description_names_the_connection_only_when_it_has_its_own_name() {
+        assert_eq!(
+            source_note("Lists companies.", "Demo MSP", "Demo MSP"),
+            "Lists companies. (Demo MSP)"
+        );
+        assert_eq!(
+            source_note("Lists companies.", "Autotask PSA", "Contoso EU"),
+            "Lists companies. (Autotask PSA — Contoso EU)"
+        );
+    }
 
     #[test]
     fn descriptions_lose_control_characters_and_are_capped() {
