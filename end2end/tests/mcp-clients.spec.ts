@@ -3,7 +3,8 @@
 // technician to the consent popup (Chromium); with its tokens it lists the tools of the vendors the
 // technician connected in the portal and calls one of the Demo vendor's. Then IT Glue, connected
 // against its local fake, starts rejecting the stored key (the fakes' failure switch): the call
-// answers an actionable isError result naming the vendor and where to reconnect. Last, its access
+// answers an actionable isError result naming the vendor and where to reconnect (connecting it
+// sends the client notifications/tools/list_changed on its open stream). Last, its access
 // token is revoked and the SDK refreshes it on the next call.
 // Own gateway and vendor fakes, serial.
 import type { Page } from "@playwright/test";
@@ -16,6 +17,8 @@ const { Client } = require("@modelcontextprotocol/sdk/client/index.js");
 const { StreamableHTTPClientTransport } = require("@modelcontextprotocol/sdk/client/streamableHttp.js");
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { UnauthorizedError } = require("@modelcontextprotocol/sdk/client/auth.js");
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { ToolListChangedNotificationSchema } = require("@modelcontextprotocol/sdk/types.js");
 
 test.describe.configure({ mode: "serial" });
 
@@ -98,6 +101,11 @@ test("the SDK client signs in, lists the technician's tools, calls a Demo tool, 
   // The client connects, gets the 401, discovers and registers, and wants a browser.
   const auth = provider();
   const client = new Client({ name: "SDK tools client", version: "1.0.0" });
+  // The GET stream the SDK opens after initialize carries notifications/tools/list_changed.
+  let listChanged = 0;
+  client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+    listChanged += 1;
+  });
   await expect(client.connect(new StreamableHTTPClientTransport(mcpUrl(), { authProvider: auth }))).rejects.toBeInstanceOf(UnauthorizedError);
   const authorizationUrl = auth.authorizationUrl()!;
   expect(authorizationUrl.origin + authorizationUrl.pathname).toBe(`${gw.url}/authorize`);
@@ -135,6 +143,7 @@ test("the SDK client signs in, lists the technician's tools, calls a Demo tool, 
 
   // IT Glue against its fake: accepted now, then the vendor starts rejecting the stored key.
   await connectVendor(page, "IT Glue", { "API key": fakes.itglueKey });
+  await expect.poll(() => listChanged, { message: "the portal change reaches the client's stream", timeout: 10_000 }).toBeGreaterThan(0);
   const after = (await client.listTools()).tools.map((t: any) => t.name);
   expect(after).toContain("itglue__list_organizations");
   const working = await client.callTool({ name: "itglue__list_organizations", arguments: {} });
