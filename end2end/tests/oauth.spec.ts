@@ -96,7 +96,7 @@ test("the TypeScript SDK client registers, the technician signs in and allows, t
   await expect(page.locator("#unverified")).toBeVisible();
   await expect(page.locator("#redirect-host")).toHaveText("127.0.0.1");
   await expect(page.locator("#loopback-warning")).toBeVisible();
-  await expect(page.locator("#consent-account")).toHaveText("Ada Lovelace (ada@example.com)");
+  await expect(page.locator("#consent-account")).toHaveText("Ada Lovelace — ada@example.com (unverified)");
   await waitForHydration(page);
   await expectAccessible(page, "consent popup");
   await screenshot(page, "oauth-01-consent");
@@ -155,11 +155,11 @@ test("Deny answers access_denied to the client, and another account can be chose
   const callback = await captureCallback(page);
   await page.goto(client.authorizationUrl()!.href);
   await devSignIn(page, "Ada Lovelace", "ada@example.com");
-  await expect(page.locator("#consent-account")).toHaveText("Ada Lovelace (ada@example.com)");
+  await expect(page.locator("#consent-account")).toHaveText("Ada Lovelace — ada@example.com (unverified)");
   // Use another account: sign in as Bob, back to the same request.
   await page.getByRole("link", { name: "Use another account" }).click();
   await devSignIn(page, "Bob Builder", "bob@example.com");
-  await expect(page.locator("#consent-account")).toHaveText("Bob Builder (bob@example.com)");
+  await expect(page.locator("#consent-account")).toHaveText("Bob Builder — bob@example.com (unverified)");
   await page.getByRole("button", { name: "Deny" }).click();
   await expect.poll(callback).toContain("error=access_denied");
   const answer = new URL(callback());

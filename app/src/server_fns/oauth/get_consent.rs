@@ -66,7 +66,8 @@ pub async fn get_consent(request: String) -> Result<ConsentView, PortalError> {
             .map(|s| (s.to_owned(), Scopes::describe(s).to_owned()))
             .collect(),
         account: match &user.display_email() {
-            Some(email) => format!("{} ({email})", user.display_name),
+            // "Ada Lovelace — ada@example.com (unverified)": no nested brackets.
+            Some(email) => format!("{} — {email}", user.display_name),
             None => user.display_name.clone(),
         },
     })
