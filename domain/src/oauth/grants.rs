@@ -63,6 +63,21 @@ impl RevokeReason {
     }
 }
 
+/// The update that marks live grants revoked for `reason` at `now`; callers add which grants.
+fn revoke_live(
+    reason: RevokeReason,
+    now: OffsetDateTime,
+) -> sea_orm::UpdateMany<oauth_grants::Entity> {
+    oauth_grants::Entity::update_many()
+        .col_expr(oauth_grants::Column::RevokedAt, Expr::value(Some(now)))
+        .col_expr(
+            oauth_grants::Column::RevokedReason,
+            Expr::value(Some(reason.as_str())),
+        )
+        .col_expr(oauth_grants::Column::UpdatedAt, Expr::value(now))
+        .filter(oauth_grants::Column::RevokedAt.is_null())
+}
+
 /// Revokes a grant: its codes and tokens stop working at once.
 pub async fn revoke_grant<C: ConnectionTrait>(
     db: &C,
@@ -70,15 +85,8 @@ pub async fn revoke_grant<C: ConnectionTrait>(
     reason: RevokeReason,
     now: OffsetDateTime,
 ) -> Result<bool, DbErr> {
-    let updated = oauth_grants::Entity::update_many()
-        .col_expr(oauth_grants::Column::RevokedAt, Expr::value(Some(now)))
-        .col_expr(
-            oauth_grants::Column::RevokedReason,
-            Expr::value(Some(reason.as_str())),
-        )
-        .col_expr(oauth_grants::Column::UpdatedAt, Expr::value(now))
+    let updated = revoke_live(reason, now)
         .filter(oauth_grants::Column::Id.eq(grant_id))
-        .filter(oauth_grants::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
     super::token_cache::note_revocation();
@@ -93,16 +101,9 @@ pub async fn revoke_grants_of<C: ConnectionTrait>(
     reason: RevokeReason,
     now: OffsetDateTime,
 ) -> Result<u64, DbErr> {
-    let updated = oauth_grants::Entity::update_many()
-        .col_expr(oauth_grants::Column::RevokedAt, Expr::value(Some(now)))
-        .col_expr(
-            oauth_grants::Column::RevokedReason,
-            Expr::value(Some(reason.as_str())),
-        )
-        .col_expr(oauth_grants::Column::UpdatedAt, Expr::value(now))
+    let updated = revoke_live(reason, now)
         .filter(oauth_grants::Column::UserId.eq(user_id))
         .filter(oauth_grants::Column::ClientId.eq(client_id))
-        .filter(oauth_grants::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
     super::token_cache::note_revocation();
