@@ -90,6 +90,26 @@ impl OAuthSettings {
         }
     }
 
+    /// Whether `resource` is the canonical resource URL of `/v1/mcp` (`None`) or of
+    /// `/v1/{slug}/mcp` — [`Self::resource_for`] without building the string (the bearer guard
+    /// asks on every MCP request).
+    pub fn is_resource_for(
+        &self,
+        resource: &str,
+        connection: Option<&crate::connections::ConnectionSlug>,
+    ) -> bool {
+        match connection {
+            None => resource == self.resource,
+            Some(slug) => {
+                resource
+                    .strip_prefix(self.issuer.as_str())
+                    .and_then(|path| path.strip_prefix("/v1/"))
+                    .and_then(|path| path.strip_prefix(slug.as_str()))
+                    == Some("/mcp")
+            }
+        }
+    }
+
     /// The protected-resource metadata URL (RFC 9728 §3.1) of `/v1/mcp` (`None`) or of
     /// `/v1/{slug}/mcp`.
     pub fn resource_metadata_url_for(

@@ -79,6 +79,7 @@ pub fn is_our_resource(requested: &str, canonical: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
@@ -102,6 +103,25 @@ mod tests {
             ("not a url", false),
         ] {
             assert_eq!(is_our_resource(requested, canonical), ok, "{requested}");
+        }
+    }
+
+    #[test]
+    fn a_resource_is_recognised_for_exactly_its_endpoint() {
+        let settings = super::super::OAuthSettings::with_issuer("https://gw.example.com");
+        let autotask = ConnectionSlug::parse("autotask").unwrap();
+        let auto = ConnectionSlug::parse("auto").unwrap();
+        let wide = "https://gw.example.com/v1/mcp";
+        let at_autotask = "https://gw.example.com/v1/autotask/mcp";
+        assert!(settings.is_resource_for(wide, None));
+        assert!(!settings.is_resource_for(at_autotask, None));
+        assert!(settings.is_resource_for(at_autotask, Some(&autotask)));
+        assert!(!settings.is_resource_for(at_autotask, Some(&auto)));
+        assert!(!settings.is_resource_for(wide, Some(&autotask)));
+        assert!(!settings.is_resource_for("https://evil.example/v1/autotask/mcp", Some(&autotask)));
+        assert!(!settings.is_resource_for(&format!("{at_autotask}/"), Some(&autotask)));
+        for slug in [None, Some(&autotask)] {
+            assert!(settings.is_resource_for(&settings.resource_for(slug), slug));
         }
     }
 

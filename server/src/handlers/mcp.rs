@@ -88,7 +88,7 @@ fn caller_of(grant: &AccessGrant, route: &McpRoute) -> McpCaller {
     caller
 }
 
-fn reply(route: &McpRoute, caller: &McpCaller, reply: Reply) -> Response {
+fn reply(state: &AppState, route: &McpRoute, caller: &McpCaller, reply: Reply) -> Response {
     match reply {
         Reply::Json { body, session_id } => {
             let mut response = Json(body).into_response();
@@ -105,7 +105,11 @@ fn reply(route: &McpRoute, caller: &McpCaller, reply: Reply) -> Response {
         Reply::InsufficientScope { needed } => {
             // One INFO line per request comes from the trace layer; this detail is for debugging.
             tracing::debug!(needed, "tool call needs a scope the token lacks (step-up)");
-            insufficient_scope(&route.resource_metadata_url, &caller.scopes, needed)
+            insufficient_scope(
+                &route.resource_metadata_url(&state.settings.oauth),
+                &caller.scopes,
+                needed,
+            )
         }
     }
 }
@@ -145,7 +149,7 @@ pub async fn post_mcp(
         .mcp
         .post(&caller, headers_of(&headers), &body, now)
         .await;
-    reply(&route, &caller, outcome)
+    reply(&state, &route, &caller, outcome)
 }
 
 /// Whether `Accept` names `text/event-stream` itself (not only through `*/*`).
@@ -211,7 +215,7 @@ async fn post_with_progress(
         }
     });
     let first = match received.recv().await {
-        Some(Step::Done(outcome)) => return reply(&route, &caller, outcome),
+        Some(Step::Done(outcome)) => return reply(state, &route, &caller, outcome),
         Some(Step::Progress(note)) => note,
         None => return refusal(StatusCode::INTERNAL_SERVER_ERROR, -32603, "Internal error"),
     };
@@ -243,7 +247,7 @@ pub async fn delete_mcp(
         .end_session(&caller, headers_of(&headers), OffsetDateTime::now_utc())
     {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(refused) => reply(&route, &caller, refused),
+        Err(refused) => reply(&state, &route, &caller, refused),
     }
 }
 
@@ -270,7 +274,7 @@ pub async fn get_mcp(
         .session(&caller, headers_of(&headers), OffsetDateTime::now_utc())
     {
         Ok(claims) => claims,
-        Err(refused) => return reply(&route, &caller, refused),
+        Err(refused) => return reply(&state, &route, &caller, refused),
     };
     let changes = state.mcp.provider().subscribe_changes();
     let stream = futures_util::stream::unfold(

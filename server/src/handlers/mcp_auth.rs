@@ -13,7 +13,7 @@ use axum::{
 };
 use domain::{
     connections::ConnectionSlug,
-    oauth::{resource, scopes, Scopes},
+    oauth::{resource, scopes, OAuthSettings, Scopes},
     OffsetDateTime,
 };
 use serde_json::json;
@@ -24,8 +24,13 @@ use serde_json::json;
 pub struct McpRoute {
     /// `Some(slug)` on `/v1/{slug}/mcp`: only that connection's tools.
     pub connection: Option<ConnectionSlug>,
-    /// This endpoint's protected-resource metadata URL (named in challenges).
-    pub resource_metadata_url: String,
+}
+
+impl McpRoute {
+    /// This endpoint's protected-resource metadata URL (named in challenges; built only for one).
+    pub fn resource_metadata_url(&self, oauth: &OAuthSettings) -> String {
+        oauth.resource_metadata_url_for(self.connection.as_ref())
+    }
 }
 
 fn metadata(state: &AppState, connection: Option<&ConnectionSlug>) -> Response {
@@ -110,7 +115,7 @@ pub async fn require_access_token(
         )
             .into_response();
     };
-    let metadata_url = oauth.resource_metadata_url_for(connection.as_ref());
+    let route = McpRoute { connection };
     let token = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -122,28 +127,31 @@ pub async fn require_access_token(
                 .then(|| token.trim().to_owned())
         });
     let Some(token) = token.filter(|t| !t.is_empty()) else {
-        return challenge(&metadata_url, None);
+        return challenge(&route.resource_metadata_url(oauth), None);
     };
     match state
         .access_tokens
         .validate(&state.db, oauth, &token, OffsetDateTime::now_utc())
         .await
     {
-        Ok(Ok(grant)) if grant.resource != oauth.resource_for(connection.as_ref()) => {
-            challenge(&metadata_url, Some("token not issued for this resource"))
+        Ok(Ok(grant)) if !oauth.is_resource_for(&grant.resource, route.connection.as_ref()) => {
+            challenge(
+                &route.resource_metadata_url(oauth),
+                Some("token not issued for this resource"),
+            )
         }
         Ok(Ok(grant)) => {
             if let Some(user_id) = grant.user_id {
                 tracing::Span::current().record("user_id", tracing::field::display(user_id));
             }
             request.extensions_mut().insert(grant);
-            request.extensions_mut().insert(McpRoute {
-                connection,
-                resource_metadata_url: metadata_url,
-            });
+            request.extensions_mut().insert(route);
             next.run(request).await
         }
-        Ok(Err(invalid)) => challenge(&metadata_url, Some(&invalid.to_string())),
+        Ok(Err(invalid)) => challenge(
+            &route.resource_metadata_url(oauth),
+            Some(&invalid.to_string()),
+        ),
         Err(e) => {
             tracing::error!(error = %e, "token validation failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
