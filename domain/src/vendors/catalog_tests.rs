@@ -29,6 +29,11 @@ fn every_built_in_definition_loads_and_every_file_is_built_in() {
     );
     for def in catalog.iter() {
         assert_eq!(format!("{}.toml", def.slug), def.source);
+        let setup = def
+            .setup
+            .as_ref()
+            .unwrap_or_else(|| panic!("{}: no [setup]", def.slug));
+        assert!(!setup.location.is_empty() && !setup.permissions.is_empty());
         for tool in &def.tools {
             assert!(def.slug.len() + 2 + tool.name.len() <= MAX_TOOL_NAME);
         }

@@ -29,8 +29,20 @@ pub struct VendorDefinition {
     pub tools: Vec<ToolDefinition>,
     /// Concurrency, rate, time and size limits.
     pub limits: Limits,
+    /// Where the credential is created in the vendor's console and what it must be allowed
+    /// (`[setup]`; every built-in HTTP vendor has one).
+    pub setup: Option<Setup>,
     /// The file it came from (`autotask.toml`, or a path in the operator directory).
     pub source: String,
+}
+
+/// How a technician gets a credential for the connect form (the catalog page shows it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setup {
+    /// Where in the vendor's console the credential is created ("Account → Settings → API Keys").
+    pub location: String,
+    /// What the credential must be allowed to do, one line each.
+    pub permissions: Vec<String>,
 }
 
 impl VendorDefinition {

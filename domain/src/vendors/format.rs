@@ -36,6 +36,17 @@ struct RawFile {
     limits: RawLimits,
     #[serde(default)]
     tools: Vec<Spanned<RawTool>>,
+    setup: Option<RawSetup>,
+}
+
+/// `[setup]`: what the catalog page tells a technician before the form.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSetup {
+    #[serde(rename = "where")]
+    location: String,
+    #[serde(default)]
+    permissions: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -245,6 +256,10 @@ pub(super) fn parse(file: &str, src: &str) -> Result<VendorDefinition, CatalogEr
         kind,
         tools,
         limits,
+        setup: raw.setup.map(|s| Setup {
+            location: s.location,
+            permissions: s.permissions,
+        }),
         source: file.to_owned(),
     })
 }

@@ -32,7 +32,7 @@ use uuid::Uuid;
 pub use catalog::{Catalog, CatalogError};
 pub use definition::{
     AuthScheme, BaseUrl, CheckSpec, ClientAuth, FieldKind, FieldPattern, FormField, HttpSpec,
-    Limits, Method, Paging, QueryValue, RateLimit, RequestSpec, ResponseShape, TokenSpec,
+    Limits, Method, Paging, QueryValue, RateLimit, RequestSpec, ResponseShape, Setup, TokenSpec,
     ToolDefinition, ToolRequest, VendorDefinition, VendorKind,
 };
 pub use engine::Engine;
