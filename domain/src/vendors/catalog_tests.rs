@@ -166,6 +166,7 @@ fn bad_definitions_are_refused_with_file_line_and_reason() {
         ("http kind without check", GOOD.replace("[check]\npath = \"/me\"\n", ""), "needs [base_url], [auth] and [check]", "kind ="),
         ("tool timeout of zero", GOOD.replace("path = \"/things/{id}\"", "path = \"/things/{id}\"\ntimeout_seconds = 0"), "timeout_seconds must be between 1 and 300", "[[tools]]"),
         ("vendor timeout too long", format!("{GOOD}\n[limits]\ntimeout_seconds = 301\n"), "timeout_seconds between 1 and 300", "slug ="),
+        ("two paging styles", GOOD.replace("path = \"/things/{id}\"", "path = \"/things/{id}\"\npaging = { page_param = \"page\", cursor_from = \"/next\" }"), "paging needs one of", "[[tools]]"),
         ("parameter of another scheme", GOOD.replace("value = \"{api_key}\"", "value = \"{api_key}\"\ntoken = \"{api_key}\""), "`token` does not apply", "[auth]"),
     ];
     for (what, text, reason, at) in &cases {

@@ -383,6 +383,26 @@ pub enum Paging {
         /// Pointer into the last item.
         from_last_item: String,
     },
+    /// The next page is asked with `param` set to a value the answer gives at a JSON pointer
+    /// (SentinelOne `pagination.nextCursor`, Huntress `pagination.next_page_token`); no value,
+    /// `null` or `""` there means the last page.
+    CursorFrom {
+        /// Query parameter.
+        param: String,
+        /// Pointer into the answer.
+        pointer: String,
+    },
+    /// Numbered pages (`page=1,2,…`: HaloPSA `page_no`, Syncro, Hudu, KnowBe4, ConnectWise):
+    /// the next page is asked while the last one was full (`size_param`'s value in the request,
+    /// when given) and not empty.
+    PageNumber {
+        /// Query parameter holding the page number.
+        param: String,
+        /// The first page's number (1 for almost every vendor).
+        first: u64,
+        /// Query parameter holding the page size, if the tool sends one.
+        size_param: Option<String>,
+    },
 }
 
 /// Response shaping.

@@ -49,6 +49,10 @@ struct RawPaging {
     next_link: Option<String>,
     cursor_param: Option<String>,
     cursor_from_last_item: Option<String>,
+    cursor_from: Option<String>,
+    page_param: Option<String>,
+    first_page: Option<u64>,
+    size_param: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -373,30 +377,65 @@ fn convert_paging(
     span: Range<usize>,
     raw: Option<RawPaging>,
 ) -> Result<Option<Paging>, CatalogError> {
-    Ok(match raw {
-        None => None,
-        Some(RawPaging {
+    let Some(r) = raw else { return Ok(None) };
+    let style = match r {
+        RawPaging {
             next_link: Some(p),
             cursor_param: None,
             cursor_from_last_item: None,
-        }) => Some(Paging::NextLink {
+            cursor_from: None,
+            page_param: None,
+            first_page: None,
+            size_param: None,
+        } => Paging::NextLink {
             pointer: pointer(ctx, span, &p)?,
-        }),
-        Some(RawPaging {
+        },
+        RawPaging {
             next_link: None,
             cursor_param: Some(param),
             cursor_from_last_item: Some(p),
-        }) => Some(Paging::Cursor {
+            cursor_from: None,
+            page_param: None,
+            first_page: None,
+            size_param: None,
+        } => Paging::Cursor {
             param,
             from_last_item: pointer(ctx, span, &p)?,
-        }),
-        Some(_) => {
+        },
+        RawPaging {
+            next_link: None,
+            cursor_param: Some(param),
+            cursor_from_last_item: None,
+            cursor_from: Some(p),
+            page_param: None,
+            first_page: None,
+            size_param: None,
+        } => Paging::CursorFrom {
+            param,
+            pointer: pointer(ctx, span, &p)?,
+        },
+        RawPaging {
+            next_link: None,
+            cursor_param: None,
+            cursor_from_last_item: None,
+            cursor_from: None,
+            page_param: Some(param),
+            first_page,
+            size_param,
+        } => Paging::PageNumber {
+            param,
+            first: first_page.unwrap_or(1),
+            size_param,
+        },
+        _ => {
             return Err(ctx.err(
                 span,
-                "paging needs either next_link, or cursor_param + cursor_from_last_item",
+                "paging needs one of: next_link; cursor_param + cursor_from_last_item; \
+                 cursor_param + cursor_from; page_param (+ first_page, size_param)",
             ))
         }
-    })
+    };
+    Ok(Some(style))
 }
 
 fn convert_response(

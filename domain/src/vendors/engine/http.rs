@@ -305,6 +305,7 @@ pub(super) async fn call(
         .min(def.limits.max_items);
     let mut items: Vec<Value> = Vec::new();
     let mut page = json;
+    let mut current = url;
     let mut pages = 1;
     loop {
         let got = match page.pointer(items_at) {
@@ -323,22 +324,29 @@ pub(super) async fn call(
             Some(Paging::Cursor {
                 param,
                 from_last_item,
+            }) if !got.is_empty() => got
+                .last()
+                .and_then(|i| i.pointer(from_last_item))
+                .map(|cursor| with_param(&current, param, &as_text(cursor))),
+            Some(Paging::CursorFrom { param, pointer }) if !got.is_empty() => page
+                .pointer(pointer)
+                .map(as_text)
+                .filter(|c| !c.is_empty() && c != "null")
+                .map(|cursor| with_param(&current, param, &cursor)),
+            Some(Paging::PageNumber {
+                param,
+                first,
+                size_param,
             }) if !got.is_empty() => {
-                got.last()
-                    .and_then(|i| i.pointer(from_last_item))
-                    .map(|cursor| {
-                        let mut next = url.clone();
-                        let kept: Vec<(String, String)> = url
-                            .query_pairs()
-                            .filter(|(k, _)| k != param)
-                            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                            .collect();
-                        next.query_pairs_mut()
-                            .clear()
-                            .extend_pairs(kept)
-                            .append_pair(param, &as_text(cursor));
-                        next
-                    })
+                let size = size_param
+                    .as_deref()
+                    .and_then(|p| query_value(&current, p))
+                    .and_then(|v| v.parse::<usize>().ok());
+                let number = query_value(&current, param)
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(*first);
+                (size.is_none_or(|s| got.len() >= s))
+                    .then(|| with_param(&current, param, &(number + 1).to_string()))
             }
             _ => None,
         };
@@ -346,9 +354,10 @@ pub(super) async fn call(
         match next {
             Some(next) if items.len() < limit && pages < def.limits.max_pages => {
                 let response = cx
-                    .send(cx.request(reqwest::Method::GET, next, None))
+                    .send(cx.request(reqwest::Method::GET, next.clone(), None))
                     .await?;
                 page = cx.json(&response)?;
+                current = next;
                 pages += 1;
             }
             Some(_) => {
@@ -371,4 +380,26 @@ pub(super) async fn call(
             }
         }
     }
+}
+
+/// `url` with the query parameter `param` set to `value` (other parameters kept, in order).
+fn with_param(url: &Url, param: &str, value: &str) -> Url {
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != param)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut next = url.clone();
+    next.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair(param, value);
+    next
+}
+
+/// The value of the query parameter `param` in `url`, if present.
+fn query_value(url: &Url, param: &str) -> Option<String> {
+    url.query_pairs()
+        .find(|(k, _)| k == param)
+        .map(|(_, v)| v.into_owned())
 }
