@@ -7,12 +7,12 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+started=$(date +%s)
 SETUP_E2E=1 scripts/setup.sh || { echo "setup failed" >&2; exit 1; }
 
 LOG_DIR="$(mktemp -d /tmp/mcp-gateway-test.XXXXXX)"
-SUMMARY=()
+SUMMARY=("PASS  setup (tools, npm, Python clients) ($(( $(date +%s) - started )) s)")
 FAILED=0
-started=$(date +%s)
 
 step() { # step <name> <log-name> <command...>
   local name="$1" log="$LOG_DIR/$2.log"; shift 2

@@ -71,11 +71,61 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
 }
 
 /// Applies every pending migration.
+///
+/// On PostgreSQL, replicas starting together take turns: each holds a session-level advisory
+/// lock (on its own pooled connection) while it migrates, so the second finds nothing pending
+/// instead of failing on tables the first is creating. SQLite serves one process only.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    Migrator::up(db, None)
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return Migrator::up(db, None)
+            .await
+            .context("Failed to apply database migrations");
+    }
+    let mut lock = db
+        .get_postgres_connection_pool()
+        .acquire()
         .await
-        .context("Failed to apply database migrations")
+        .context("Failed to take a connection for the migration lock")?;
+    let waited_since = std::time::Instant::now();
+    // A try-lock loop, not `pg_advisory_lock`: the pool's statement timeout would cut a long
+    // wait short, and a crashed holder's lock goes with its connection anyway.
+    loop {
+        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(MIGRATION_LOCK_KEY)
+            .fetch_one(&mut *lock)
+            .await
+            .context("Failed to ask for the migration lock")?;
+        if got {
+            break;
+        }
+        if waited_since.elapsed() > MIGRATION_LOCK_WAIT {
+            anyhow::bail!(
+                "Another gateway has been applying migrations for over {} s; \
+                 start this one again when it has finished",
+                MIGRATION_LOCK_WAIT.as_secs()
+            );
+        }
+        tracing::info!("waiting for another gateway to finish applying migrations");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let result = Migrator::up(db, None)
+        .await
+        .context("Failed to apply database migrations");
+    let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(MIGRATION_LOCK_KEY)
+        .execute(&mut *lock)
+        .await;
+    if unlocked.is_err() {
+        // Never hand a connection that may still hold the lock back to the pool.
+        lock.detach();
+    }
+    result
 }
+
+/// The advisory-lock key replicas agree on while migrating (an arbitrary constant: "mcpg").
+const MIGRATION_LOCK_KEY: i64 = 0x6d63_7067;
+/// How long a starting replica waits for another one's migrations.
+const MIGRATION_LOCK_WAIT: Duration = Duration::from_secs(600);
 
 /// Names of migrations known to this build but not yet applied.
 pub async fn pending_migrations(db: &DatabaseConnection) -> anyhow::Result<Vec<String>> {

@@ -27,3 +27,21 @@ async fn readiness_reports_pending_migrations_and_draining() {
     Migrator::down(&*db, Some(1)).await.unwrap();
     assert_eq!(check(&db, false).await, Readiness::MigrationsPending(1));
 }
+
+#[tokio::test]
+async fn replicas_starting_together_on_postgresql_both_migrate_cleanly() {
+    // SQLite serves one process: two pools migrating one file at once is not a supported setup.
+    if crate::testing::backend() != "postgres" {
+        return;
+    }
+    // Arrange: an empty database (every migration rolled back) and two "replicas" on it.
+    let first = test_db().await;
+    Migrator::down(&*first, None).await.unwrap();
+    let second = connect(&first.database_settings()).await.unwrap();
+    // Act: both apply every migration at the same moment.
+    let (a, b) = tokio::join!(migrate(&first), migrate(&second));
+    // Assert: neither failed, and the schema is complete.
+    a.unwrap();
+    b.unwrap();
+    assert!(pending_migrations(&first).await.unwrap().is_empty());
+}
