@@ -7,6 +7,7 @@
 
 pub mod autotask;
 mod common;
+pub mod datto_rmm;
 pub mod itglue;
 pub mod ninjaone;
 

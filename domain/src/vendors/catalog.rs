@@ -13,6 +13,10 @@ pub(super) const BUILT_IN: &[(&str, &str)] = &[
         "autotask.toml",
         include_str!("../../../vendors/autotask.toml"),
     ),
+    (
+        "datto-rmm.toml",
+        include_str!("../../../vendors/datto-rmm.toml"),
+    ),
     ("demo.toml", include_str!("../../../vendors/demo.toml")),
     ("itglue.toml", include_str!("../../../vendors/itglue.toml")),
     (
