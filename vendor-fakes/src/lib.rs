@@ -7,6 +7,9 @@
 
 pub mod autotask;
 mod common;
+mod connectwise_conditions;
+pub mod connectwise_psa;
+mod connectwise_writes;
 pub mod datto_rmm;
 pub mod itglue;
 pub mod ninjaone;

@@ -7,9 +7,11 @@
 use std::{io::BufRead, net::SocketAddr, sync::Arc};
 
 use clap::Parser;
-use vendor_fakes::{autotask, datto_rmm, itglue, ninjaone, FailureMode, FakeVendor, Options};
+use vendor_fakes::{
+    autotask, connectwise_psa, datto_rmm, itglue, ninjaone, FailureMode, FakeVendor, Options,
+};
 
-/// Local vendor fakes (IT Glue, NinjaOne, Autotask, Datto RMM).
+/// Local vendor fakes (IT Glue, NinjaOne, Autotask, Datto RMM, ConnectWise PSA).
 #[derive(Parser)]
 struct Args {
     /// Port of the IT Glue fake (0: a free one).
@@ -24,6 +26,9 @@ struct Args {
     /// Port of the Datto RMM fake (0: a free one).
     #[arg(long, default_value_t = 4111)]
     datto_rmm_port: u16,
+    /// Port of the ConnectWise PSA fake (0: a free one).
+    #[arg(long, default_value_t = 4112)]
+    connectwise_psa_port: u16,
 }
 
 fn print(name: &str, fake: &FakeVendor) {
@@ -75,16 +80,20 @@ async fn main() -> std::io::Result<()> {
     let ninjaone = ninjaone::spawn_on(Options::default(), at(args.ninjaone_port)).await?;
     let autotask = autotask::spawn_on(Options::default(), at(args.autotask_port)).await?;
     let datto_rmm = datto_rmm::spawn_on(Options::default(), at(args.datto_rmm_port)).await?;
+    let connectwise_psa =
+        connectwise_psa::spawn_on(Options::default(), at(args.connectwise_psa_port)).await?;
     print("itglue", &itglue);
     print("ninjaone", &ninjaone);
     print("autotask", &autotask);
     print("datto-rmm", &datto_rmm);
+    print("connectwise-psa", &connectwise_psa);
     println!("ready");
     let fakes = vec![
         ("itglue", Arc::new(itglue)),
         ("ninjaone", Arc::new(ninjaone)),
         ("autotask", Arc::new(autotask)),
         ("datto-rmm", Arc::new(datto_rmm)),
+        ("connectwise-psa", Arc::new(connectwise_psa)),
     ];
     // Standard input is read on its own thread (blocking reads); at its end the fakes keep
     // serving until Ctrl+C or SIGTERM.

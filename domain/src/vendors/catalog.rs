@@ -14,6 +14,10 @@ pub(super) const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../../vendors/autotask.toml"),
     ),
     (
+        "connectwise-psa.toml",
+        include_str!("../../../vendors/connectwise-psa.toml"),
+    ),
+    (
         "datto-rmm.toml",
         include_str!("../../../vendors/datto-rmm.toml"),
     ),

@@ -27,6 +27,7 @@ fn every_built_in_definition_loads_and_every_file_is_built_in() {
         slugs,
         [
             "autotask",
+            "connectwise-psa",
             "datto-rmm",
             "demo",
             "itglue",
