@@ -11,6 +11,7 @@ mod connectwise_conditions;
 pub mod connectwise_psa;
 mod connectwise_writes;
 pub mod datto_rmm;
+pub mod halopsa;
 pub mod itglue;
 pub mod ninjaone;
 

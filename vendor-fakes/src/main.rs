@@ -8,10 +8,12 @@ use std::{io::BufRead, net::SocketAddr, sync::Arc};
 
 use clap::Parser;
 use vendor_fakes::{
-    autotask, connectwise_psa, datto_rmm, itglue, ninjaone, FailureMode, FakeVendor, Options,
+    autotask, connectwise_psa, datto_rmm, halopsa, itglue, ninjaone, FailureMode, FakeVendor,
+    Options,
 };
 
-/// Local vendor fakes (IT Glue, NinjaOne, Autotask, Datto RMM, ConnectWise PSA).
+/// Local vendor fakes (IT Glue, NinjaOne, Autotask, Datto RMM, ConnectWise PSA,
+/// HaloPSA).
 #[derive(Parser)]
 struct Args {
     /// Port of the IT Glue fake (0: a free one).
@@ -29,6 +31,9 @@ struct Args {
     /// Port of the ConnectWise PSA fake (0: a free one).
     #[arg(long, default_value_t = 4112)]
     connectwise_psa_port: u16,
+    /// Port of the HaloPSA fake (0: a free one).
+    #[arg(long, default_value_t = 4113)]
+    halopsa_port: u16,
 }
 
 fn print(name: &str, fake: &FakeVendor) {
@@ -82,11 +87,13 @@ async fn main() -> std::io::Result<()> {
     let datto_rmm = datto_rmm::spawn_on(Options::default(), at(args.datto_rmm_port)).await?;
     let connectwise_psa =
         connectwise_psa::spawn_on(Options::default(), at(args.connectwise_psa_port)).await?;
+    let halopsa = halopsa::spawn_on(Options::default(), at(args.halopsa_port)).await?;
     print("itglue", &itglue);
     print("ninjaone", &ninjaone);
     print("autotask", &autotask);
     print("datto-rmm", &datto_rmm);
     print("connectwise-psa", &connectwise_psa);
+    print("halopsa", &halopsa);
     println!("ready");
     let fakes = vec![
         ("itglue", Arc::new(itglue)),
@@ -94,6 +101,7 @@ async fn main() -> std::io::Result<()> {
         ("autotask", Arc::new(autotask)),
         ("datto-rmm", Arc::new(datto_rmm)),
         ("connectwise-psa", Arc::new(connectwise_psa)),
+        ("halopsa", Arc::new(halopsa)),
     ];
     // Standard input is read on its own thread (blocking reads); at its end the fakes keep
     // serving until Ctrl+C or SIGTERM.

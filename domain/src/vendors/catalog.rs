@@ -22,6 +22,10 @@ pub(super) const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../../vendors/datto-rmm.toml"),
     ),
     ("demo.toml", include_str!("../../../vendors/demo.toml")),
+    (
+        "halopsa.toml",
+        include_str!("../../../vendors/halopsa.toml"),
+    ),
     ("itglue.toml", include_str!("../../../vendors/itglue.toml")),
     (
         "mcp-server.toml",

@@ -6,12 +6,12 @@
 use std::{collections::BTreeSet, time::Duration};
 
 use serde_json::{json, Value};
-use vendor_fakes::{autotask, connectwise_psa, datto_rmm, itglue, ninjaone, Options};
+use vendor_fakes::{autotask, connectwise_psa, datto_rmm, halopsa, itglue, ninjaone, Options};
 
 use super::engine_tests::{
     autotask_creds, catalog, creds, def, engine, itglue_creds, ninja_creds, NOW,
 };
-use super::engine_vendors_a_tests::{cw_creds, datto_creds};
+use super::engine_vendors_a_tests::{cw_creds, datto_creds, halo_creds};
 use super::*;
 
 #[tokio::test]
@@ -22,7 +22,8 @@ async fn every_tool_of_every_definition_runs_its_examples_and_returns_shaped_out
     let at = autotask::spawn(Options::default()).await.unwrap();
     let datto = datto_rmm::spawn(Options::default()).await.unwrap();
     let cw = connectwise_psa::spawn(Options::default()).await.unwrap();
-    let engine = engine(&[&it, &ninja, &at, &datto, &cw], None);
+    let halo = halopsa::spawn(Options::default()).await.unwrap();
+    let engine = engine(&[&it, &ninja, &at, &datto, &cw, &halo], None);
     let catalog = catalog();
     let mut exercised = BTreeSet::new();
     let mut all = BTreeSet::new();
@@ -33,6 +34,7 @@ async fn every_tool_of_every_definition_runs_its_examples_and_returns_shaped_out
             "autotask" => autotask_creds(autotask::USERNAME),
             "datto-rmm" => datto_creds(datto_rmm::API_SECRET),
             "connectwise-psa" => cw_creds(connectwise_psa::PRIVATE_KEY),
+            "halopsa" => halo_creds(halopsa::CLIENT_SECRET),
             "demo" => creds(&[], &[("api_key", "demo")]),
             "mcp-server" => continue,
             other => panic!("no fake for the built-in vendor {other}: add one"),
