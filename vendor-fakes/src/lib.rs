@@ -14,5 +14,6 @@ pub mod datto_rmm;
 pub mod halopsa;
 pub mod itglue;
 pub mod ninjaone;
+pub mod syncro;
 
 pub use common::{error, json, FailureMode, FakeVendor, Options, Recorded, Req};

@@ -35,6 +35,7 @@ pub(super) const BUILT_IN: &[(&str, &str)] = &[
         "ninjaone.toml",
         include_str!("../../../vendors/ninjaone.toml"),
     ),
+    ("syncro.toml", include_str!("../../../vendors/syncro.toml")),
 ];
 
 /// A definition file that cannot be used.

@@ -10,7 +10,9 @@ use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use serde_json::Value;
 use url::Url;
-use vendor_fakes::{connectwise_psa, datto_rmm, halopsa, FailureMode, FakeVendor, Recorded};
+use vendor_fakes::{
+    connectwise_psa, datto_rmm, halopsa, syncro, FailureMode, FakeVendor, Recorded,
+};
 
 use super::engine_tests::{catalog, creds, def, engine, NOW};
 use super::*;
@@ -111,7 +113,7 @@ async fn assert_rate_limited(
 #[test]
 fn these_vendors_cover_a_technicians_day_with_writes_marked_destructive() {
     let catalog = catalog();
-    for slug in ["datto-rmm", "connectwise-psa", "halopsa"] {
+    for slug in ["datto-rmm", "connectwise-psa", "halopsa", "syncro"] {
         let def = catalog.get(slug).unwrap();
         assert!(
             (5..=15).contains(&def.tools.len()),
@@ -165,9 +167,15 @@ pub(super) fn halo_creds(secret: &str) -> ConnectionCredentials {
     )
 }
 
+pub(super) fn syncro_creds(token: &str) -> ConnectionCredentials {
+    creds(&[("subdomain", syncro::SUBDOMAIN)], &[("api_token", token)])
+}
+
 #[path = "engine_vendors_a/connectwise_psa_tests.rs"]
 mod connectwise_psa_tests;
 #[path = "engine_vendors_a/datto_rmm_tests.rs"]
 mod datto_rmm_tests;
 #[path = "engine_vendors_a/halopsa_tests.rs"]
 mod halopsa_tests;
+#[path = "engine_vendors_a/syncro_tests.rs"]
+mod syncro_tests;
