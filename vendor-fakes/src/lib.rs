@@ -7,7 +7,13 @@
 
 pub mod autotask;
 mod common;
+mod connectwise_conditions;
+pub mod connectwise_psa;
+mod connectwise_writes;
+pub mod datto_rmm;
+pub mod halopsa;
 pub mod itglue;
 pub mod ninjaone;
+pub mod syncro;
 
 pub use common::{error, json, FailureMode, FakeVendor, Options, Recorded, Req};

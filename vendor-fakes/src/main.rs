@@ -7,9 +7,13 @@
 use std::{io::BufRead, net::SocketAddr, sync::Arc};
 
 use clap::Parser;
-use vendor_fakes::{autotask, itglue, ninjaone, FailureMode, FakeVendor, Options};
+use vendor_fakes::{
+    autotask, connectwise_psa, datto_rmm, halopsa, itglue, ninjaone, syncro, FailureMode,
+    FakeVendor, Options,
+};
 
-/// Local vendor fakes (IT Glue, NinjaOne, Autotask).
+/// Local vendor fakes (IT Glue, NinjaOne, Autotask, Datto RMM, ConnectWise PSA,
+/// HaloPSA, Syncro).
 #[derive(Parser)]
 struct Args {
     /// Port of the IT Glue fake (0: a free one).
@@ -21,6 +25,18 @@ struct Args {
     /// Port of the Autotask fake (0: a free one).
     #[arg(long, default_value_t = 4103)]
     autotask_port: u16,
+    /// Port of the Datto RMM fake (0: a free one).
+    #[arg(long, default_value_t = 4111)]
+    datto_rmm_port: u16,
+    /// Port of the ConnectWise PSA fake (0: a free one).
+    #[arg(long, default_value_t = 4112)]
+    connectwise_psa_port: u16,
+    /// Port of the HaloPSA fake (0: a free one).
+    #[arg(long, default_value_t = 4113)]
+    halopsa_port: u16,
+    /// Port of the Syncro fake (0: a free one).
+    #[arg(long, default_value_t = 4114)]
+    syncro_port: u16,
 }
 
 fn print(name: &str, fake: &FakeVendor) {
@@ -71,14 +87,27 @@ async fn main() -> std::io::Result<()> {
     let itglue = itglue::spawn_on(Options::default(), at(args.itglue_port)).await?;
     let ninjaone = ninjaone::spawn_on(Options::default(), at(args.ninjaone_port)).await?;
     let autotask = autotask::spawn_on(Options::default(), at(args.autotask_port)).await?;
+    let datto_rmm = datto_rmm::spawn_on(Options::default(), at(args.datto_rmm_port)).await?;
+    let connectwise_psa =
+        connectwise_psa::spawn_on(Options::default(), at(args.connectwise_psa_port)).await?;
+    let halopsa = halopsa::spawn_on(Options::default(), at(args.halopsa_port)).await?;
+    let syncro = syncro::spawn_on(Options::default(), at(args.syncro_port)).await?;
     print("itglue", &itglue);
     print("ninjaone", &ninjaone);
     print("autotask", &autotask);
+    print("datto-rmm", &datto_rmm);
+    print("connectwise-psa", &connectwise_psa);
+    print("halopsa", &halopsa);
+    print("syncro", &syncro);
     println!("ready");
     let fakes = vec![
         ("itglue", Arc::new(itglue)),
         ("ninjaone", Arc::new(ninjaone)),
         ("autotask", Arc::new(autotask)),
+        ("datto-rmm", Arc::new(datto_rmm)),
+        ("connectwise-psa", Arc::new(connectwise_psa)),
+        ("halopsa", Arc::new(halopsa)),
+        ("syncro", Arc::new(syncro)),
     ];
     // Standard input is read on its own thread (blocking reads); at its end the fakes keep
     // serving until Ctrl+C or SIGTERM.

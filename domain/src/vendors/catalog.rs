@@ -13,7 +13,19 @@ pub(super) const BUILT_IN: &[(&str, &str)] = &[
         "autotask.toml",
         include_str!("../../../vendors/autotask.toml"),
     ),
+    (
+        "connectwise-psa.toml",
+        include_str!("../../../vendors/connectwise-psa.toml"),
+    ),
+    (
+        "datto-rmm.toml",
+        include_str!("../../../vendors/datto-rmm.toml"),
+    ),
     ("demo.toml", include_str!("../../../vendors/demo.toml")),
+    (
+        "halopsa.toml",
+        include_str!("../../../vendors/halopsa.toml"),
+    ),
     ("itglue.toml", include_str!("../../../vendors/itglue.toml")),
     (
         "mcp-server.toml",
@@ -23,6 +35,7 @@ pub(super) const BUILT_IN: &[(&str, &str)] = &[
         "ninjaone.toml",
         include_str!("../../../vendors/ninjaone.toml"),
     ),
+    ("syncro.toml", include_str!("../../../vendors/syncro.toml")),
 ];
 
 /// A definition file that cannot be used.

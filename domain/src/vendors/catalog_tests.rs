@@ -25,7 +25,17 @@ fn every_built_in_definition_loads_and_every_file_is_built_in() {
     let slugs: Vec<&str> = catalog.iter().map(|d| d.slug.as_str()).collect();
     assert_eq!(
         slugs,
-        ["autotask", "demo", "itglue", "mcp-server", "ninjaone"]
+        [
+            "autotask",
+            "connectwise-psa",
+            "datto-rmm",
+            "demo",
+            "halopsa",
+            "itglue",
+            "mcp-server",
+            "ninjaone",
+            "syncro"
+        ]
     );
     for def in catalog.iter() {
         assert_eq!(format!("{}.toml", def.slug), def.source);
@@ -252,4 +262,56 @@ fn form_values_are_checked_and_split_into_settings_and_secrets() {
         .unwrap_err()
         .0;
     assert_eq!(empty.len(), 3);
+}
+
+#[test]
+fn a_joined_query_value_loads_and_a_malformed_one_is_refused_with_its_line() {
+    // Arrange
+    let with = |query: &str| {
+        GOOD.replace(
+            "path = \"/things/{id}\"",
+            &format!("path = \"/things/{{id}}\"\nquery = {{ conditions = {query} }}"),
+        )
+    };
+    let good = with(r#"{ join = " and ", parts = ["owner={id}", 'status="{id}"'] }"#);
+    // Act
+    let catalog = load(&good).unwrap();
+    // Assert
+    let tool = catalog.get("acme").unwrap().tool("get_thing").unwrap();
+    let query = &tool.request.as_ref().unwrap().request.query;
+    let QueryValue::Joined { separator, parts } = &query[0].1 else {
+        panic!("{query:?}")
+    };
+    assert_eq!(separator, " and ");
+    assert_eq!(parts[1].as_str(), "status=\"{id}\"");
+    for (what, query, reason) in [
+        ("no parts", r#"{ join = " and " }"#, "a joined value is"),
+        (
+            "empty parts",
+            r#"{ join = " and ", parts = [] }"#,
+            "a joined value is",
+        ),
+        (
+            "a part not text",
+            r#"{ join = " and ", parts = [1] }"#,
+            "a joined value is",
+        ),
+        (
+            "another key",
+            r#"{ join = " and ", parts = ["a"], x = 1 }"#,
+            "a joined value is",
+        ),
+        (
+            "undefined argument",
+            r#"{ join = " and ", parts = ["owner={who}"] }"#,
+            "`who`, which is not defined",
+        ),
+    ] {
+        let text = with(query);
+        let err = load(&text)
+            .err()
+            .unwrap_or_else(|| panic!("{what}: loaded"));
+        assert!(err.reason.contains(reason), "{what}: {}", err.reason);
+        assert_eq!(err.line, line_of(&text, "[[tools]]"), "{what}");
+    }
 }

@@ -325,6 +325,14 @@ pub enum QueryValue {
     Text(Template),
     /// A JSON template serialised into the parameter (Autotask `search={...}`).
     Json(serde_json::Value),
+    /// Clauses joined by a separator (ConnectWise `conditions=company/id=19 and closedFlag=false`):
+    /// a clause naming an absent argument is left out; with no clause left, so is the parameter.
+    Joined {
+        /// Text between two clauses (` and `).
+        separator: String,
+        /// The clauses, in order.
+        parts: Vec<Template>,
+    },
 }
 
 /// One tool.

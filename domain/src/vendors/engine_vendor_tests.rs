@@ -6,11 +6,14 @@
 use std::{collections::BTreeSet, time::Duration};
 
 use serde_json::{json, Value};
-use vendor_fakes::{autotask, itglue, ninjaone, Options};
+use vendor_fakes::{
+    autotask, connectwise_psa, datto_rmm, halopsa, itglue, ninjaone, syncro, Options,
+};
 
 use super::engine_tests::{
     autotask_creds, catalog, creds, def, engine, itglue_creds, ninja_creds, NOW,
 };
+use super::engine_vendors_a_tests::{cw_creds, datto_creds, halo_creds, syncro_creds};
 use super::*;
 
 #[tokio::test]
@@ -19,7 +22,11 @@ async fn every_tool_of_every_definition_runs_its_examples_and_returns_shaped_out
     let it = itglue::spawn(Options::default()).await.unwrap();
     let ninja = ninjaone::spawn(Options::default()).await.unwrap();
     let at = autotask::spawn(Options::default()).await.unwrap();
-    let engine = engine(&[&it, &ninja, &at], None);
+    let datto = datto_rmm::spawn(Options::default()).await.unwrap();
+    let cw = connectwise_psa::spawn(Options::default()).await.unwrap();
+    let halo = halopsa::spawn(Options::default()).await.unwrap();
+    let sy = syncro::spawn(Options::default()).await.unwrap();
+    let engine = engine(&[&it, &ninja, &at, &datto, &cw, &halo, &sy], None);
     let catalog = catalog();
     let mut exercised = BTreeSet::new();
     let mut all = BTreeSet::new();
@@ -28,6 +35,10 @@ async fn every_tool_of_every_definition_runs_its_examples_and_returns_shaped_out
             "itglue" => itglue_creds(itglue::API_KEY),
             "ninjaone" => ninja_creds(ninjaone::CLIENT_SECRET),
             "autotask" => autotask_creds(autotask::USERNAME),
+            "datto-rmm" => datto_creds(datto_rmm::API_SECRET),
+            "connectwise-psa" => cw_creds(connectwise_psa::PRIVATE_KEY),
+            "halopsa" => halo_creds(halopsa::CLIENT_SECRET),
+            "syncro" => syncro_creds(syncro::API_TOKEN),
             "demo" => creds(&[], &[("api_key", "demo")]),
             "mcp-server" => continue,
             other => panic!("no fake for the built-in vendor {other}: add one"),

@@ -318,6 +318,9 @@ pub(super) fn convert_request(
             toml::Value::Integer(i) => QueryValue::Text(
                 Template::parse(&i.to_string()).map_err(|e| ctx.err(span.clone(), e))?,
             ),
+            toml::Value::Table(t) if t.contains_key("join") => {
+                joined(ctx, span.clone(), &name, t, known)?
+            }
             other @ (toml::Value::Table(_) | toml::Value::Array(_)) => {
                 let json = to_json(other);
                 check_json_vars(ctx, span.clone(), &json, known)?;
@@ -345,6 +348,51 @@ pub(super) fn convert_request(
         path: path_t,
         query: q,
         body,
+    })
+}
+
+/// `{ join = " and ", parts = ["company/id={company_id}", "closedFlag=false"] }`: clauses of one
+/// query value, each a template over the arguments.
+fn joined(
+    ctx: &Ctx,
+    span: Range<usize>,
+    name: &str,
+    table: toml::value::Table,
+    known: &dyn Fn(&str) -> bool,
+) -> Result<QueryValue, CatalogError> {
+    let err = |reason: String| ctx.err(span.clone(), reason);
+    let shape = || {
+        err(format!(
+            "query `{name}`: a joined value is {{ join = \"<separator>\", parts = [\"<clause>\", …] }}"
+        ))
+    };
+    if table.len() != 2 {
+        return Err(shape());
+    }
+    let (Some(toml::Value::String(separator)), Some(toml::Value::Array(raw))) =
+        (table.get("join"), table.get("parts"))
+    else {
+        return Err(shape());
+    };
+    if raw.is_empty() {
+        return Err(shape());
+    }
+    let mut parts = Vec::new();
+    for part in raw {
+        let toml::Value::String(text) = part else {
+            return Err(shape());
+        };
+        let t = Template::parse(text).map_err(&err)?;
+        if let Some(var) = t.vars().find(|v| !known(v)) {
+            return Err(err(format!(
+                "template `{text}` references `{var}`, which is not defined"
+            )));
+        }
+        parts.push(t);
+    }
+    Ok(QueryValue::Joined {
+        separator: separator.clone(),
+        parts,
     })
 }
 

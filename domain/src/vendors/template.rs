@@ -136,7 +136,8 @@ fn collect_json_vars(template: &Value, out: &mut Vec<String>) -> Result<(), Stri
 /// its JSON type); other strings interpolate the values as text. An object member naming an
 /// absent value is left out; an array element that names one anywhere inside is left out whole,
 /// so an optional filter (`{"op": "eq", "field": "x", "value": "{x}"}`) disappears with its
-/// argument. `None` when the whole template is a string naming an absent value.
+/// argument; a nested object whose members all named absent values is left out too. `None` when
+/// the whole template is a string naming an absent value.
 pub fn render_json(template: &Value, value: &dyn Fn(&str) -> Option<Value>) -> Option<Value> {
     render_json_inner(template, value).0
 }
@@ -178,7 +179,12 @@ fn render_json_inner(
                 .filter_map(|(k, v)| {
                     let (out, l) = render_json_inner(v, value);
                     lost |= l;
-                    out.map(|v| (k.clone(), v))
+                    // A nested object all of whose members named absent values goes too
+                    // (ConnectWise `contact = { id = "{contact_id}" }` without a contact).
+                    let emptied = l
+                        && matches!(&out, Some(Value::Object(m)) if m.is_empty())
+                        && matches!(v, Value::Object(t) if !t.is_empty());
+                    out.filter(|_| !emptied).map(|v| (k.clone(), v))
                 })
                 .collect();
             (Some(Value::Object(kept)), lost)
@@ -231,6 +237,18 @@ mod tests {
         assert_eq!(
             out,
             json!({"MaxRecords": 5, "filter": [{"op": "gt", "field": "id", "value": 0}]})
+        );
+    }
+
+    #[test]
+    fn a_nested_object_whose_members_are_all_absent_is_left_out() {
+        let t = json!({"summary": "{summary}", "company": {"id": "{company_id}"},
+            "contact": {"id": "{contact_id}"}, "flags": {}});
+        let args = json!({"summary": "Printer", "company_id": 19});
+        let out = render_json(&t, &|n| args.get(n).cloned()).unwrap();
+        assert_eq!(
+            out,
+            json!({"summary": "Printer", "company": {"id": 19}, "flags": {}})
         );
     }
 }

@@ -132,6 +132,13 @@ impl<'a> Cx<'a> {
                     .render(|n| args(n).map(|v| as_text(&v)))
                     .map(|v| (name.clone(), v)),
                 QueryValue::Json(j) => render_json(j, args).map(|v| (name.clone(), v.to_string())),
+                QueryValue::Joined { separator, parts } => {
+                    let kept: Vec<String> = parts
+                        .iter()
+                        .filter_map(|p| p.render(|n| args(n).map(|v| as_text(&v))))
+                        .collect();
+                    (!kept.is_empty()).then(|| (name.clone(), kept.join(separator)))
+                }
             })
             .collect();
         if !pairs.is_empty() {
