@@ -5,9 +5,11 @@
 //! [`FakeVendor::real_origins`] → [`FakeVendor::origin`]), so definitions keep their real hosts.
 //! The credentials each fake accepts are its `pub const`s (see README.md).
 
+pub mod atera;
 pub mod autotask;
 mod common;
 pub mod itglue;
 pub mod ninjaone;
+mod strict;
 
 pub use common::{error, json, FailureMode, FakeVendor, Options, Recorded, Req};

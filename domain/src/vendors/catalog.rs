@@ -9,6 +9,7 @@ use super::{format, VendorDefinition};
 /// The built-in definitions. A test checks this list against the directory, so a file added to
 /// `vendors/` without a line here fails the build's tests.
 pub(super) const BUILT_IN: &[(&str, &str)] = &[
+    ("atera.toml", include_str!("../../../vendors/atera.toml")),
     (
         "autotask.toml",
         include_str!("../../../vendors/autotask.toml"),
