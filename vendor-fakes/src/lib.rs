@@ -8,6 +8,7 @@
 pub mod atera;
 pub mod autotask;
 mod common;
+pub mod hudu;
 pub mod itglue;
 pub mod ninjaone;
 mod strict;

@@ -7,7 +7,7 @@
 use std::{io::BufRead, net::SocketAddr, sync::Arc};
 
 use clap::Parser;
-use vendor_fakes::{atera, autotask, itglue, ninjaone, FailureMode, FakeVendor, Options};
+use vendor_fakes::{atera, autotask, hudu, itglue, ninjaone, FailureMode, FakeVendor, Options};
 
 /// Local vendor fakes (IT Glue, NinjaOne, Autotask).
 #[derive(Parser)]
@@ -24,6 +24,9 @@ struct Args {
     /// Port of the Atera fake (0: a free one).
     #[arg(long, default_value_t = 4121)]
     atera_port: u16,
+    /// Port of the Hudu fake (0: a free one).
+    #[arg(long, default_value_t = 4122)]
+    hudu_port: u16,
 }
 
 fn print(name: &str, fake: &FakeVendor) {
@@ -75,16 +78,19 @@ async fn main() -> std::io::Result<()> {
     let ninjaone = ninjaone::spawn_on(Options::default(), at(args.ninjaone_port)).await?;
     let autotask = autotask::spawn_on(Options::default(), at(args.autotask_port)).await?;
     let atera = atera::spawn_on(Options::default(), at(args.atera_port)).await?;
+    let hudu = hudu::spawn_on(Options::default(), at(args.hudu_port)).await?;
     print("itglue", &itglue);
     print("ninjaone", &ninjaone);
     print("autotask", &autotask);
     print("atera", &atera);
+    print("hudu", &hudu);
     println!("ready");
     let fakes = vec![
         ("itglue", Arc::new(itglue)),
         ("ninjaone", Arc::new(ninjaone)),
         ("autotask", Arc::new(autotask)),
         ("atera", Arc::new(atera)),
+        ("hudu", Arc::new(hudu)),
     ];
     // Standard input is read on its own thread (blocking reads); at its end the fakes keep
     // serving until Ctrl+C or SIGTERM.

@@ -15,6 +15,7 @@ pub(super) const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../../vendors/autotask.toml"),
     ),
     ("demo.toml", include_str!("../../../vendors/demo.toml")),
+    ("hudu.toml", include_str!("../../../vendors/hudu.toml")),
     ("itglue.toml", include_str!("../../../vendors/itglue.toml")),
     (
         "mcp-server.toml",

@@ -29,6 +29,7 @@ fn every_built_in_definition_loads_and_every_file_is_built_in() {
             "atera",
             "autotask",
             "demo",
+            "hudu",
             "itglue",
             "mcp-server",
             "ninjaone"

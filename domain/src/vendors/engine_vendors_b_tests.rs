@@ -8,13 +8,13 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use vendor_fakes::{atera, FailureMode, Options};
+use vendor_fakes::{atera, hudu, FailureMode, Options};
 
 use super::engine_tests::{catalog, creds, def, engine, NOW};
 use super::*;
 
 /// The vendors this file covers.
-const VENDORS: &[&str] = &["atera"];
+const VENDORS: &[&str] = &["atera", "hudu"];
 
 fn small_pages() -> Options {
     Options {
@@ -54,6 +54,31 @@ fn the_four_definitions_cover_a_technicians_day_with_writes_setup_and_cited_docs
         assert!(def.tools.iter().all(|t| !t.examples.is_empty()), "{slug}");
         assert!(def.setup.is_some() && !def.docs.is_empty(), "{slug}");
         assert!(def.limits.rate.is_some(), "{slug}: documented rate limit");
+    }
+}
+
+#[test]
+fn a_base_url_may_be_a_url_field_followed_by_a_fixed_path_and_nothing_else() {
+    // Arrange: the Hudu definition with its base URL rewritten.
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../vendors/hudu.toml"))
+            .unwrap();
+    assert!(text.contains("url = \"{url}/api/v1\""));
+    let with = |base: &str| {
+        let changed = text.replace("url = \"{url}/api/v1\"", &format!("url = \"{base}\""));
+        Catalog::from_sources(vec![("hudu.toml".into(), changed)])
+    };
+    // Act / Assert: a URL field then a path loads; a non-URL field, a query or a bare
+    // http URL does not.
+    assert!(with("{url}/api/v1").is_ok());
+    for bad in [
+        "{api_key}/api/v1",
+        "{url}?x=1",
+        "{url}api",
+        "http://{url}/api",
+    ] {
+        let e = with(bad).unwrap_err();
+        assert!(e.reason.contains("[base_url]"), "{bad}: {e}");
     }
 }
 
@@ -193,6 +218,160 @@ async fn atera_429_is_rate_limited_with_the_retry_after_seconds() {
         e,
         CallError::RateLimited {
             retry_after: Some(Duration::from_secs(30))
+        }
+    );
+}
+
+// ---- Hudu --------------------------------------------------------------------------------
+
+fn hudu_creds(url: &str, key: &str) -> ConnectionCredentials {
+    creds(&[("url", url)], &[("api_key", key)])
+}
+
+#[tokio::test]
+async fn hudu_check_goes_to_the_instance_with_the_x_api_key_and_a_wrong_key_is_rejected() {
+    // Arrange
+    let fake = hudu::spawn(Options::default()).await.unwrap();
+    let engine = engine(&[&fake], None);
+    let def = def("hudu");
+    // Act: the URL as users paste it, with a trailing slash.
+    let ok = engine
+        .check(
+            &def,
+            &hudu_creds(&format!("{}/", hudu::URL), hudu::API_KEY),
+            NOW,
+        )
+        .await;
+    let wrong = engine
+        .check(&def, &hudu_creds(hudu::URL, "notTheHuduKey0123456789"), NOW)
+        .await;
+    // Assert
+    assert_eq!(
+        ok,
+        CheckOutcome::Authenticated {
+            detail: Some("companies readable (first: Client 01)".into())
+        }
+    );
+    assert_eq!(wrong.class(), "rejected");
+    assert!(
+        wrong.message().contains("Invalid API key"),
+        "{}",
+        wrong.message()
+    );
+    let sent = &fake.requests()[0];
+    assert_eq!(sent.path, "/api/v1/companies");
+    assert_eq!(sent.query_param("page_size").as_deref(), Some("1"));
+    assert_eq!(sent.header("x-api-key"), Some(hudu::API_KEY));
+}
+
+#[tokio::test]
+async fn hudu_lists_ask_numbered_pages_until_an_empty_one() {
+    // Arrange: the fake answers at most 2 items a page.
+    let fake = hudu::spawn(small_pages()).await.unwrap();
+    let engine = engine(&[&fake], None);
+    let (def, creds) = (def("hudu"), hudu_creds(hudu::URL, hudu::API_KEY));
+    // Act
+    let companies = engine
+        .call(&def, &creds, "list_companies", json!({"limit": 5}), NOW)
+        .await
+        .unwrap();
+    let expirations = engine
+        .call(&def, &creds, "list_expirations", json!({}), NOW)
+        .await
+        .unwrap();
+    // Assert: companies 1..5 in order from pages 1, 2, 3.
+    assert_eq!(column(&companies, "id"), [1, 2, 3, 4, 5].map(|i| json!(i)));
+    assert!(companies.truncated);
+    let pages: Vec<Option<String>> = fake
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/api/v1/companies")
+        .map(|r| r.query_param("page"))
+        .collect();
+    assert_eq!(pages, [None, Some("2".into()), Some("3".into())]);
+    // All 5 expirations (a bare array): pages of 2, 2, 1, then an empty page 4 ends it.
+    assert_eq!(column(&expirations, "id").len(), 5);
+    assert!(!expirations.truncated);
+    assert_eq!(fake.count("/api/v1/expirations"), 4);
+}
+
+#[tokio::test]
+async fn hudu_writes_send_the_article_body_and_password_values_never_leave() {
+    // Arrange
+    let fake = hudu::spawn(Options::default()).await.unwrap();
+    let engine = engine(&[&fake], None);
+    let (def, creds) = (def("hudu"), hudu_creds(hudu::URL, hudu::API_KEY));
+    // Act
+    let created = engine
+        .call(
+            &def,
+            &creds,
+            "create_article",
+            json!({"name": "Printer driver", "content": "<p>Use 5.1.</p>", "company_id": 3}),
+            NOW,
+        )
+        .await
+        .unwrap();
+    let (article_req, article_body) = last_body(&fake);
+    engine
+        .call(
+            &def,
+            &creds,
+            "archive_asset",
+            json!({"company_id": 3, "id": 2001}),
+            NOW,
+        )
+        .await
+        .unwrap();
+    let (archive_req, _) = last_body(&fake);
+    let passwords = engine
+        .call(
+            &def,
+            &creds,
+            "list_passwords",
+            json!({"company_id": 3}),
+            NOW,
+        )
+        .await
+        .unwrap();
+    // Assert
+    assert_eq!(
+        (article_req.method.as_str(), article_req.path.as_str()),
+        ("POST", "/api/v1/articles")
+    );
+    assert_eq!(
+        article_body,
+        json!({"article": {"name": "Printer driver", "content": "<p>Use 5.1.</p>", "company_id": 3}})
+    );
+    assert_eq!(created.structured.unwrap()["name"], "Printer driver");
+    assert_eq!(
+        (archive_req.method.as_str(), archive_req.path.as_str()),
+        ("PUT", "/api/v1/companies/3/assets/2001/archive")
+    );
+    assert!(archive_req.body.is_empty());
+    assert_eq!(fake.data()["assets"][0]["archived"], true);
+    assert!(passwords.text.contains("Firewall admin 1"));
+    assert!(!passwords.text.contains("s3cret-hudu") && !passwords.text.contains("JBSWY3DP"));
+}
+
+#[tokio::test]
+async fn hudu_429_is_rate_limited_with_the_retry_after_seconds() {
+    let fake = hudu::spawn(Options::default()).await.unwrap();
+    fake.set_failure(Some(FailureMode::RateLimited { retry_after: 20 }));
+    let e = engine(&[&fake], None)
+        .call(
+            &def("hudu"),
+            &hudu_creds(hudu::URL, hudu::API_KEY),
+            "list_articles",
+            json!({}),
+            NOW,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e,
+        CallError::RateLimited {
+            retry_after: Some(Duration::from_secs(20))
         }
     );
 }

@@ -74,7 +74,9 @@ pub(super) fn render_url(
         .render_with(|name, in_query| {
             let value = creds.value(name)?;
             Some(match def.field(name).map(|f| &f.kind) {
-                Some(FieldKind::Select { .. } | FieldKind::Url) => value.to_owned(),
+                Some(FieldKind::Select { .. }) => value.to_owned(),
+                // `https://host/` + `/api/v1` must not become `https://host//api/v1`.
+                Some(FieldKind::Url) => value.trim_end_matches('/').to_owned(),
                 _ if in_query => url::form_urlencoded::byte_serialize(value.as_bytes()).collect(),
                 _ => utf8_percent_encode(value, SEGMENT).to_string(),
             })
