@@ -9,6 +9,7 @@ pub mod atera;
 pub mod autotask;
 mod common;
 pub mod hudu;
+pub mod huntress;
 pub mod itglue;
 pub mod ninjaone;
 mod strict;

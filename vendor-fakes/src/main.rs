@@ -7,7 +7,9 @@
 use std::{io::BufRead, net::SocketAddr, sync::Arc};
 
 use clap::Parser;
-use vendor_fakes::{atera, autotask, hudu, itglue, ninjaone, FailureMode, FakeVendor, Options};
+use vendor_fakes::{
+    atera, autotask, hudu, huntress, itglue, ninjaone, FailureMode, FakeVendor, Options,
+};
 
 /// Local vendor fakes (IT Glue, NinjaOne, Autotask).
 #[derive(Parser)]
@@ -27,6 +29,9 @@ struct Args {
     /// Port of the Hudu fake (0: a free one).
     #[arg(long, default_value_t = 4122)]
     hudu_port: u16,
+    /// Port of the Huntress fake (0: a free one).
+    #[arg(long, default_value_t = 4123)]
+    huntress_port: u16,
 }
 
 fn print(name: &str, fake: &FakeVendor) {
@@ -79,11 +84,13 @@ async fn main() -> std::io::Result<()> {
     let autotask = autotask::spawn_on(Options::default(), at(args.autotask_port)).await?;
     let atera = atera::spawn_on(Options::default(), at(args.atera_port)).await?;
     let hudu = hudu::spawn_on(Options::default(), at(args.hudu_port)).await?;
+    let huntress = huntress::spawn_on(Options::default(), at(args.huntress_port)).await?;
     print("itglue", &itglue);
     print("ninjaone", &ninjaone);
     print("autotask", &autotask);
     print("atera", &atera);
     print("hudu", &hudu);
+    print("huntress", &huntress);
     println!("ready");
     let fakes = vec![
         ("itglue", Arc::new(itglue)),
@@ -91,6 +98,7 @@ async fn main() -> std::io::Result<()> {
         ("autotask", Arc::new(autotask)),
         ("atera", Arc::new(atera)),
         ("hudu", Arc::new(hudu)),
+        ("huntress", Arc::new(huntress)),
     ];
     // Standard input is read on its own thread (blocking reads); at its end the fakes keep
     // serving until Ctrl+C or SIGTERM.

@@ -16,6 +16,10 @@ pub(super) const BUILT_IN: &[(&str, &str)] = &[
     ),
     ("demo.toml", include_str!("../../../vendors/demo.toml")),
     ("hudu.toml", include_str!("../../../vendors/hudu.toml")),
+    (
+        "huntress.toml",
+        include_str!("../../../vendors/huntress.toml"),
+    ),
     ("itglue.toml", include_str!("../../../vendors/itglue.toml")),
     (
         "mcp-server.toml",

@@ -6,7 +6,7 @@
 use std::{collections::BTreeSet, time::Duration};
 
 use serde_json::{json, Value};
-use vendor_fakes::{atera, autotask, hudu, itglue, ninjaone, Options};
+use vendor_fakes::{atera, autotask, hudu, huntress, itglue, ninjaone, Options};
 
 use super::engine_tests::{
     autotask_creds, catalog, creds, def, engine, itglue_creds, ninja_creds, NOW,
@@ -21,7 +21,11 @@ async fn every_tool_of_every_definition_runs_its_examples_and_returns_shaped_out
     let at = autotask::spawn(Options::default()).await.unwrap();
     let atera_fake = atera::spawn(Options::default()).await.unwrap();
     let hudu_fake = hudu::spawn(Options::default()).await.unwrap();
-    let engine = engine(&[&it, &ninja, &at, &atera_fake, &hudu_fake], None);
+    let huntress_fake = huntress::spawn(Options::default()).await.unwrap();
+    let engine = engine(
+        &[&it, &ninja, &at, &atera_fake, &hudu_fake, &huntress_fake],
+        None,
+    );
     let catalog = catalog();
     let mut exercised = BTreeSet::new();
     let mut all = BTreeSet::new();
@@ -33,6 +37,10 @@ async fn every_tool_of_every_definition_runs_its_examples_and_returns_shaped_out
             "demo" => creds(&[], &[("api_key", "demo")]),
             "atera" => creds(&[], &[("api_key", atera::API_KEY)]),
             "hudu" => creds(&[("url", hudu::URL)], &[("api_key", hudu::API_KEY)]),
+            "huntress" => creds(
+                &[("api_key", huntress::API_KEY)],
+                &[("api_secret", huntress::API_SECRET)],
+            ),
             "mcp-server" => continue,
             other => panic!("no fake for the built-in vendor {other}: add one"),
         };

@@ -1,9 +1,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-//! Atera, Hudu, Huntress and SentinelOne against their fakes: each check authenticates with the
-//! right credential and is rejected with a wrong one (and each part of the scheme is required),
-//! lists page the vendor's way across small pages, a write sends the body the vendor documents,
-//! and a 429 is `rate_limited` with its Retry-After. Every tool's examples run in
-//! `engine_vendor_tests.rs`.
+//! Atera and Hudu against their fakes (Huntress and SentinelOne: `engine_vendors_b_security_tests.rs`,
+//! with the helpers here): each check authenticates with the right credential and is rejected
+//! with a wrong one, lists page the vendor's way across small pages, a write sends the body the
+//! vendor documents, and a 429 is `rate_limited` with its Retry-After; the four definitions'
+//! coverage and the URL-field base URL. Every tool's examples run in `engine_vendor_tests.rs`.
 
 use std::time::Duration;
 
@@ -14,9 +14,9 @@ use super::engine_tests::{catalog, creds, def, engine, NOW};
 use super::*;
 
 /// The vendors this file covers.
-const VENDORS: &[&str] = &["atera", "hudu"];
+const VENDORS: &[&str] = &["atera", "hudu", "huntress"];
 
-fn small_pages() -> Options {
+pub(super) fn small_pages() -> Options {
     Options {
         max_page_size: Some(2),
         ..Options::default()
@@ -24,7 +24,7 @@ fn small_pages() -> Options {
 }
 
 /// The `items[*].<field>` values of a list tool's output.
-fn column(out: &ToolOutput, field: &str) -> Vec<Value> {
+pub(super) fn column(out: &ToolOutput, field: &str) -> Vec<Value> {
     let v = out.structured.as_ref().unwrap();
     v["items"]
         .as_array()
@@ -35,7 +35,7 @@ fn column(out: &ToolOutput, field: &str) -> Vec<Value> {
 }
 
 /// The last request the fake received, its body parsed as JSON.
-fn last_body(fake: &vendor_fakes::FakeVendor) -> (vendor_fakes::Recorded, Value) {
+pub(super) fn last_body(fake: &vendor_fakes::FakeVendor) -> (vendor_fakes::Recorded, Value) {
     let last = fake.requests().pop().unwrap();
     let body = serde_json::from_str(&last.body).unwrap_or(Value::Null);
     (last, body)

@@ -124,5 +124,8 @@ mod engine_tests;
 #[path = "engine_vendor_tests.rs"]
 mod engine_vendor_tests;
 #[cfg(test)]
+#[path = "engine_vendors_b_security_tests.rs"]
+mod engine_vendors_b_security_tests;
+#[cfg(test)]
 #[path = "engine_vendors_b_tests.rs"]
 mod engine_vendors_b_tests;
