@@ -12,6 +12,7 @@ pub mod hudu;
 pub mod huntress;
 pub mod itglue;
 pub mod ninjaone;
+pub mod sentinelone;
 mod strict;
 
 pub use common::{error, json, FailureMode, FakeVendor, Options, Recorded, Req};

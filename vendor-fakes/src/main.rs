@@ -8,10 +8,11 @@ use std::{io::BufRead, net::SocketAddr, sync::Arc};
 
 use clap::Parser;
 use vendor_fakes::{
-    atera, autotask, hudu, huntress, itglue, ninjaone, FailureMode, FakeVendor, Options,
+    atera, autotask, hudu, huntress, itglue, ninjaone, sentinelone, FailureMode, FakeVendor,
+    Options,
 };
 
-/// Local vendor fakes (IT Glue, NinjaOne, Autotask).
+/// Local vendor fakes, one per built-in HTTP vendor definition.
 #[derive(Parser)]
 struct Args {
     /// Port of the IT Glue fake (0: a free one).
@@ -32,6 +33,9 @@ struct Args {
     /// Port of the Huntress fake (0: a free one).
     #[arg(long, default_value_t = 4123)]
     huntress_port: u16,
+    /// Port of the SentinelOne fake (0: a free one).
+    #[arg(long, default_value_t = 4124)]
+    sentinelone_port: u16,
 }
 
 fn print(name: &str, fake: &FakeVendor) {
@@ -85,12 +89,14 @@ async fn main() -> std::io::Result<()> {
     let atera = atera::spawn_on(Options::default(), at(args.atera_port)).await?;
     let hudu = hudu::spawn_on(Options::default(), at(args.hudu_port)).await?;
     let huntress = huntress::spawn_on(Options::default(), at(args.huntress_port)).await?;
+    let sentinelone = sentinelone::spawn_on(Options::default(), at(args.sentinelone_port)).await?;
     print("itglue", &itglue);
     print("ninjaone", &ninjaone);
     print("autotask", &autotask);
     print("atera", &atera);
     print("hudu", &hudu);
     print("huntress", &huntress);
+    print("sentinelone", &sentinelone);
     println!("ready");
     let fakes = vec![
         ("itglue", Arc::new(itglue)),
@@ -99,6 +105,7 @@ async fn main() -> std::io::Result<()> {
         ("atera", Arc::new(atera)),
         ("hudu", Arc::new(hudu)),
         ("huntress", Arc::new(huntress)),
+        ("sentinelone", Arc::new(sentinelone)),
     ];
     // Standard input is read on its own thread (blocking reads); at its end the fakes keep
     // serving until Ctrl+C or SIGTERM.

@@ -29,6 +29,10 @@ pub(super) const BUILT_IN: &[(&str, &str)] = &[
         "ninjaone.toml",
         include_str!("../../../vendors/ninjaone.toml"),
     ),
+    (
+        "sentinelone.toml",
+        include_str!("../../../vendors/sentinelone.toml"),
+    ),
 ];
 
 /// A definition file that cannot be used.

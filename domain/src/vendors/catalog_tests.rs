@@ -33,7 +33,8 @@ fn every_built_in_definition_loads_and_every_file_is_built_in() {
             "huntress",
             "itglue",
             "mcp-server",
-            "ninjaone"
+            "ninjaone",
+            "sentinelone",
         ]
     );
     for def in catalog.iter() {

@@ -6,7 +6,7 @@
 use std::{collections::BTreeSet, time::Duration};
 
 use serde_json::{json, Value};
-use vendor_fakes::{atera, autotask, hudu, huntress, itglue, ninjaone, Options};
+use vendor_fakes::{atera, autotask, hudu, huntress, itglue, ninjaone, sentinelone, Options};
 
 use super::engine_tests::{
     autotask_creds, catalog, creds, def, engine, itglue_creds, ninja_creds, NOW,
@@ -22,8 +22,17 @@ async fn every_tool_of_every_definition_runs_its_examples_and_returns_shaped_out
     let atera_fake = atera::spawn(Options::default()).await.unwrap();
     let hudu_fake = hudu::spawn(Options::default()).await.unwrap();
     let huntress_fake = huntress::spawn(Options::default()).await.unwrap();
+    let sentinelone_fake = sentinelone::spawn(Options::default()).await.unwrap();
     let engine = engine(
-        &[&it, &ninja, &at, &atera_fake, &hudu_fake, &huntress_fake],
+        &[
+            &it,
+            &ninja,
+            &at,
+            &atera_fake,
+            &hudu_fake,
+            &huntress_fake,
+            &sentinelone_fake,
+        ],
         None,
     );
     let catalog = catalog();
@@ -40,6 +49,10 @@ async fn every_tool_of_every_definition_runs_its_examples_and_returns_shaped_out
             "huntress" => creds(
                 &[("api_key", huntress::API_KEY)],
                 &[("api_secret", huntress::API_SECRET)],
+            ),
+            "sentinelone" => creds(
+                &[("console_url", sentinelone::CONSOLE_URL)],
+                &[("api_token", sentinelone::API_TOKEN)],
             ),
             "mcp-server" => continue,
             other => panic!("no fake for the built-in vendor {other}: add one"),

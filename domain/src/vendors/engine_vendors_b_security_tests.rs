@@ -7,8 +7,8 @@
 
 use std::time::Duration;
 
-use serde_json::json;
-use vendor_fakes::{huntress, FailureMode, Options};
+use serde_json::{json, Value};
+use vendor_fakes::{huntress, sentinelone, FailureMode, Options};
 
 use super::engine_tests::{creds, def, engine, NOW};
 use super::engine_vendors_b_tests::{column, last_body, small_pages};
@@ -193,6 +193,195 @@ async fn huntress_429_is_rate_limited_with_the_retry_after_seconds() {
         e,
         CallError::RateLimited {
             retry_after: Some(Duration::from_secs(60))
+        }
+    );
+}
+
+// ---- SentinelOne -------------------------------------------------------------------------
+
+fn s1_creds(token: &str) -> ConnectionCredentials {
+    creds(
+        &[("console_url", sentinelone::CONSOLE_URL)],
+        &[("api_token", token)],
+    )
+}
+
+#[tokio::test]
+async fn sentinelone_check_sends_apitoken_and_a_wrong_token_or_another_scheme_is_rejected() {
+    // Arrange: the same definition saying `Bearer` instead of `ApiToken`.
+    let fake = sentinelone::spawn(Options::default()).await.unwrap();
+    let engine = engine(&[&fake], None);
+    let def = def("sentinelone");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../vendors/sentinelone.toml"
+    ))
+    .unwrap();
+    let bearer = text.replace("\"ApiToken {api_token}\"", "\"Bearer {api_token}\"");
+    assert_ne!(bearer, text);
+    let bearer = Catalog::from_sources(vec![("sentinelone.toml".into(), bearer)]).unwrap();
+    let bearer = bearer.get("sentinelone").unwrap();
+    // Act
+    let ok = engine
+        .check(&def, &s1_creds(sentinelone::API_TOKEN), NOW)
+        .await;
+    let wrong = engine
+        .check(&def, &s1_creds("eyJ.not-the-token.0000000000"), NOW)
+        .await;
+    let other_scheme = engine
+        .check(bearer, &s1_creds(sentinelone::API_TOKEN), NOW)
+        .await;
+    // Assert
+    assert_eq!(
+        ok,
+        CheckOutcome::Authenticated {
+            detail: Some("5 sites visible".into())
+        }
+    );
+    assert_eq!(
+        wrong,
+        CheckOutcome::Rejected {
+            vendor_message: Some("Invalid token".into())
+        }
+    );
+    assert_eq!(other_scheme.class(), "rejected");
+    let sent = &fake.requests()[0];
+    assert_eq!(sent.path, "/web/api/v2.1/sites");
+    assert_eq!(sent.query_param("limit").as_deref(), Some("1"));
+    assert_eq!(
+        sent.header("authorization"),
+        Some(format!("ApiToken {}", sentinelone::API_TOKEN).as_str())
+    );
+}
+
+#[test]
+fn sentinelone_console_url_must_be_a_sentinelone_host() {
+    let def = def("sentinelone");
+    let form = |url: &str| {
+        std::collections::BTreeMap::from([
+            ("console_url".to_owned(), url.to_owned()),
+            ("api_token".to_owned(), sentinelone::API_TOKEN.to_owned()),
+        ])
+    };
+    assert!(def
+        .validate_form(&form("https://usea1-acme.sentinelone.net/"))
+        .is_ok());
+    for bad in [
+        "https://evil.example",
+        "https://sentinelone.net.evil.example",
+        "http://usea1-acme.sentinelone.net",
+    ] {
+        let errors = def.validate_form(&form(bad)).unwrap_err().0;
+        assert!(errors.contains_key("console_url"), "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn sentinelone_lists_pass_the_next_cursor_until_it_is_null() {
+    // Arrange: the fake answers at most 2 items a page.
+    let fake = sentinelone::spawn(small_pages()).await.unwrap();
+    let engine = engine(&[&fake], None);
+    let (def, creds) = (def("sentinelone"), s1_creds(sentinelone::API_TOKEN));
+    // Act
+    let agents = engine
+        .call(&def, &creds, "list_agents", json!({"limit": 5}), NOW)
+        .await
+        .unwrap();
+    let unresolved = engine
+        .call(
+            &def,
+            &creds,
+            "list_threats",
+            json!({"incident_status": "unresolved"}),
+            NOW,
+        )
+        .await
+        .unwrap();
+    // Assert
+    let ids: Vec<Value> = (1..=5)
+        .map(|i| json!(format!("16000000000000002{i:02}")))
+        .collect();
+    assert_eq!(column(&agents, "id"), ids);
+    assert!(agents.truncated);
+    let requests = fake.requests();
+    assert_eq!(requests[0].query_param("cursor"), None);
+    assert!(requests[1].query_param("cursor").is_some());
+    // 6 unresolved threats in pages of 2; the third answer's nextCursor is null.
+    assert_eq!(column(&unresolved, "id").len(), 6);
+    assert!(!unresolved.truncated);
+    assert_eq!(fake.count("/web/api/v2.1/threats"), 3);
+}
+
+#[tokio::test]
+async fn sentinelone_threat_actions_send_the_filter_and_data_bodies() {
+    // Arrange
+    let fake = sentinelone::spawn(Options::default()).await.unwrap();
+    let engine = engine(&[&fake], None);
+    let (def, creds) = (def("sentinelone"), s1_creds(sentinelone::API_TOKEN));
+    let id = "1700000000000000302";
+    // Act
+    let status = engine
+        .call(
+            &def,
+            &creds,
+            "set_threat_incident_status",
+            json!({"id": id, "status": "in_progress", "verdict": "true_positive"}),
+            NOW,
+        )
+        .await
+        .unwrap();
+    let (status_req, status_body) = last_body(&fake);
+    engine
+        .call(
+            &def,
+            &creds,
+            "add_threat_note",
+            json!({"id": id, "text": "Isolated the host."}),
+            NOW,
+        )
+        .await
+        .unwrap();
+    let (_, note_body) = last_body(&fake);
+    let notes = engine
+        .call(&def, &creds, "list_threat_notes", json!({"id": id}), NOW)
+        .await
+        .unwrap();
+    // Assert
+    assert_eq!(status_req.path, "/web/api/v2.1/threats/incident");
+    assert_eq!(
+        status_body,
+        json!({"filter": {"ids": [id]}, "data": {"incidentStatus": "in_progress", "analystVerdict": "true_positive"}})
+    );
+    assert_eq!(status.structured, Some(json!({"affected": 1})));
+    assert_eq!(
+        fake.data()["threats"][1]["threatInfo"]["incidentStatus"],
+        "in_progress"
+    );
+    assert_eq!(
+        note_body,
+        json!({"filter": {"ids": [id]}, "data": {"text": "Isolated the host."}})
+    );
+    assert_eq!(column(&notes, "text"), [json!("Isolated the host.")]);
+}
+
+#[tokio::test]
+async fn sentinelone_429_is_rate_limited_with_the_retry_after_seconds() {
+    let fake = sentinelone::spawn(Options::default()).await.unwrap();
+    fake.set_failure(Some(FailureMode::RateLimited { retry_after: 9 }));
+    let e = engine(&[&fake], None)
+        .call(
+            &def("sentinelone"),
+            &s1_creds(sentinelone::API_TOKEN),
+            "list_threats",
+            json!({}),
+            NOW,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e,
+        CallError::RateLimited {
+            retry_after: Some(Duration::from_secs(9))
         }
     );
 }
