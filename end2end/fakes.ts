@@ -8,7 +8,9 @@ const ROOT = path.resolve(__dirname, "..");
 export const FAKES_BIN = process.env.VENDOR_FAKES_BIN ?? path.join(ROOT, "target/release/vendor-fakes");
 
 /** A fake's name as the binary knows it. */
-export type FakeName = "itglue" | "ninjaone" | "autotask";
+export type FakeName =
+  | "itglue" | "ninjaone" | "autotask" | "datto-rmm" | "connectwise-psa" | "halopsa" | "syncro"
+  | "atera" | "hudu" | "huntress" | "sentinelone";
 /** A failure mode of the binary's switch (`ok` switches failures off). */
 export type FailureMode = "ok" | "unauthorized" | "forbidden" | "not_found" | "server_error" | "html" | "hang" | `rate_limited:${number}`;
 
@@ -25,7 +27,7 @@ export interface Fakes {
 }
 
 export async function startFakes(): Promise<Fakes> {
-  const child = spawn(FAKES_BIN, ["--itglue-port", "0", "--ninjaone-port", "0", "--autotask-port", "0"], {
+  const child = spawn(FAKES_BIN, ["--free-ports"], {
     stdio: ["pipe", "pipe", "pipe"],
   });
   let errors = "";
@@ -64,7 +66,7 @@ export async function startFakes(): Promise<Fakes> {
     const line = await nextLine("ready line");
     if (line === "ready") break;
     const override = line.match(/^\s+override (\S+) = (\S+)$/);
-    const fake = line.match(/^(\w+) (http:\/\/\S+)$/);
+    const fake = line.match(/^([\w-]+) (http:\/\/\S+)$/);
     if (override) overrides[override[1]] = override[2];
     else if (fake) origins[fake[1] as FakeName] = fake[2];
     else throw new Error(`vendor-fakes: unexpected line ${JSON.stringify(line)}`);

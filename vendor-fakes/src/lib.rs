@@ -5,6 +5,7 @@
 //! [`FakeVendor::real_origins`] → [`FakeVendor::origin`]), so definitions keep their real hosts.
 //! The credentials each fake accepts are its `pub const`s (see README.md).
 
+pub mod atera;
 pub mod autotask;
 mod common;
 mod connectwise_conditions;
@@ -12,8 +13,12 @@ pub mod connectwise_psa;
 mod connectwise_writes;
 pub mod datto_rmm;
 pub mod halopsa;
+pub mod hudu;
+pub mod huntress;
 pub mod itglue;
 pub mod ninjaone;
+pub mod sentinelone;
+mod strict;
 pub mod syncro;
 
 pub use common::{error, json, FailureMode, FakeVendor, Options, Recorded, Req};

@@ -8,14 +8,16 @@ use std::{io::BufRead, net::SocketAddr, sync::Arc};
 
 use clap::Parser;
 use vendor_fakes::{
-    autotask, connectwise_psa, datto_rmm, halopsa, itglue, ninjaone, syncro, FailureMode,
-    FakeVendor, Options,
+    atera, autotask, connectwise_psa, datto_rmm, halopsa, hudu, huntress, itglue, ninjaone,
+    sentinelone, syncro, FailureMode, FakeVendor, Options,
 };
 
-/// Local vendor fakes (IT Glue, NinjaOne, Autotask, Datto RMM, ConnectWise PSA,
-/// HaloPSA, Syncro).
+/// Local vendor fakes, one per built-in HTTP vendor definition.
 #[derive(Parser)]
 struct Args {
+    /// Every fake on a free port (the per-fake ports below are then ignored).
+    #[arg(long)]
+    free_ports: bool,
     /// Port of the IT Glue fake (0: a free one).
     #[arg(long, default_value_t = 4101)]
     itglue_port: u16,
@@ -37,6 +39,18 @@ struct Args {
     /// Port of the Syncro fake (0: a free one).
     #[arg(long, default_value_t = 4114)]
     syncro_port: u16,
+    /// Port of the Atera fake (0: a free one).
+    #[arg(long, default_value_t = 4121)]
+    atera_port: u16,
+    /// Port of the Hudu fake (0: a free one).
+    #[arg(long, default_value_t = 4122)]
+    hudu_port: u16,
+    /// Port of the Huntress fake (0: a free one).
+    #[arg(long, default_value_t = 4123)]
+    huntress_port: u16,
+    /// Port of the SentinelOne fake (0: a free one).
+    #[arg(long, default_value_t = 4124)]
+    sentinelone_port: u16,
 }
 
 fn print(name: &str, fake: &FakeVendor) {
@@ -83,7 +97,8 @@ fn switch(fakes: &[(&str, Arc<FakeVendor>)], line: &str) -> Result<(), String> {
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let args = Args::parse();
-    let at = |port: u16| SocketAddr::from(([127, 0, 0, 1], port));
+    let free = args.free_ports;
+    let at = |port: u16| SocketAddr::from(([127, 0, 0, 1], if free { 0 } else { port }));
     let itglue = itglue::spawn_on(Options::default(), at(args.itglue_port)).await?;
     let ninjaone = ninjaone::spawn_on(Options::default(), at(args.ninjaone_port)).await?;
     let autotask = autotask::spawn_on(Options::default(), at(args.autotask_port)).await?;
@@ -99,6 +114,14 @@ async fn main() -> std::io::Result<()> {
     print("connectwise-psa", &connectwise_psa);
     print("halopsa", &halopsa);
     print("syncro", &syncro);
+    let atera = atera::spawn_on(Options::default(), at(args.atera_port)).await?;
+    let hudu = hudu::spawn_on(Options::default(), at(args.hudu_port)).await?;
+    let huntress = huntress::spawn_on(Options::default(), at(args.huntress_port)).await?;
+    let sentinelone = sentinelone::spawn_on(Options::default(), at(args.sentinelone_port)).await?;
+    print("atera", &atera);
+    print("hudu", &hudu);
+    print("huntress", &huntress);
+    print("sentinelone", &sentinelone);
     println!("ready");
     let fakes = vec![
         ("itglue", Arc::new(itglue)),
@@ -108,6 +131,10 @@ async fn main() -> std::io::Result<()> {
         ("connectwise-psa", Arc::new(connectwise_psa)),
         ("halopsa", Arc::new(halopsa)),
         ("syncro", Arc::new(syncro)),
+        ("atera", Arc::new(atera)),
+        ("hudu", Arc::new(hudu)),
+        ("huntress", Arc::new(huntress)),
+        ("sentinelone", Arc::new(sentinelone)),
     ];
     // Standard input is read on its own thread (blocking reads); at its end the fakes keep
     // serving until Ctrl+C or SIGTERM.

@@ -9,6 +9,7 @@ use super::{format, VendorDefinition};
 /// The built-in definitions. A test checks this list against the directory, so a file added to
 /// `vendors/` without a line here fails the build's tests.
 pub(super) const BUILT_IN: &[(&str, &str)] = &[
+    ("atera.toml", include_str!("../../../vendors/atera.toml")),
     (
         "autotask.toml",
         include_str!("../../../vendors/autotask.toml"),
@@ -26,6 +27,11 @@ pub(super) const BUILT_IN: &[(&str, &str)] = &[
         "halopsa.toml",
         include_str!("../../../vendors/halopsa.toml"),
     ),
+    ("hudu.toml", include_str!("../../../vendors/hudu.toml")),
+    (
+        "huntress.toml",
+        include_str!("../../../vendors/huntress.toml"),
+    ),
     ("itglue.toml", include_str!("../../../vendors/itglue.toml")),
     (
         "mcp-server.toml",
@@ -34,6 +40,10 @@ pub(super) const BUILT_IN: &[(&str, &str)] = &[
     (
         "ninjaone.toml",
         include_str!("../../../vendors/ninjaone.toml"),
+    ),
+    (
+        "sentinelone.toml",
+        include_str!("../../../vendors/sentinelone.toml"),
     ),
     ("syncro.toml", include_str!("../../../vendors/syncro.toml")),
 ];

@@ -26,15 +26,19 @@ fn every_built_in_definition_loads_and_every_file_is_built_in() {
     assert_eq!(
         slugs,
         [
+            "atera",
             "autotask",
             "connectwise-psa",
             "datto-rmm",
             "demo",
             "halopsa",
+            "hudu",
+            "huntress",
             "itglue",
             "mcp-server",
             "ninjaone",
-            "syncro"
+            "sentinelone",
+            "syncro",
         ]
     );
     for def in catalog.iter() {

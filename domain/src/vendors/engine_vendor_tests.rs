@@ -7,7 +7,8 @@ use std::{collections::BTreeSet, time::Duration};
 
 use serde_json::{json, Value};
 use vendor_fakes::{
-    autotask, connectwise_psa, datto_rmm, halopsa, itglue, ninjaone, syncro, Options,
+    atera, autotask, connectwise_psa, datto_rmm, halopsa, hudu, huntress, itglue, ninjaone,
+    sentinelone, syncro, Options,
 };
 
 use super::engine_tests::{
@@ -26,7 +27,26 @@ async fn every_tool_of_every_definition_runs_its_examples_and_returns_shaped_out
     let cw = connectwise_psa::spawn(Options::default()).await.unwrap();
     let halo = halopsa::spawn(Options::default()).await.unwrap();
     let sy = syncro::spawn(Options::default()).await.unwrap();
-    let engine = engine(&[&it, &ninja, &at, &datto, &cw, &halo, &sy], None);
+    let atera_fake = atera::spawn(Options::default()).await.unwrap();
+    let hudu_fake = hudu::spawn(Options::default()).await.unwrap();
+    let huntress_fake = huntress::spawn(Options::default()).await.unwrap();
+    let sentinelone_fake = sentinelone::spawn(Options::default()).await.unwrap();
+    let engine = engine(
+        &[
+            &it,
+            &ninja,
+            &at,
+            &datto,
+            &cw,
+            &halo,
+            &sy,
+            &atera_fake,
+            &hudu_fake,
+            &huntress_fake,
+            &sentinelone_fake,
+        ],
+        None,
+    );
     let catalog = catalog();
     let mut exercised = BTreeSet::new();
     let mut all = BTreeSet::new();
@@ -40,6 +60,16 @@ async fn every_tool_of_every_definition_runs_its_examples_and_returns_shaped_out
             "halopsa" => halo_creds(halopsa::CLIENT_SECRET),
             "syncro" => syncro_creds(syncro::API_TOKEN),
             "demo" => creds(&[], &[("api_key", "demo")]),
+            "atera" => creds(&[], &[("api_key", atera::API_KEY)]),
+            "hudu" => creds(&[("url", hudu::URL)], &[("api_key", hudu::API_KEY)]),
+            "huntress" => creds(
+                &[("api_key", huntress::API_KEY)],
+                &[("api_secret", huntress::API_SECRET)],
+            ),
+            "sentinelone" => creds(
+                &[("console_url", sentinelone::CONSOLE_URL)],
+                &[("api_token", sentinelone::API_TOKEN)],
+            ),
             "mcp-server" => continue,
             other => panic!("no fake for the built-in vendor {other}: add one"),
         };

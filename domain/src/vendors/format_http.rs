@@ -66,8 +66,19 @@ pub(super) fn convert_base_url(
     match (b.url, b.field, b.map, b.discover) {
         (Some(url), None, None, None) => {
             let t = form_template(ctx, span.clone(), &url, form)?;
-            if !url.starts_with("https://") && t.single_var().is_none() {
-                return Err(ctx.err(span, "[base_url] url must start with https://"));
+            // A URL field (checked https at connect time) may be followed by a fixed path:
+            // `{url}/api/v1` for vendors whose instance has its own host (Hudu, SentinelOne).
+            let url_field_then_path = t.leading_var_then_text().is_some_and(|(var, rest)| {
+                form.iter()
+                    .any(|f| f.name == var && matches!(f.kind, FieldKind::Url))
+                    && rest.starts_with('/')
+                    && !rest.contains(['?', '#', '@', '\\'])
+            });
+            if !url.starts_with("https://") && t.single_var().is_none() && !url_field_then_path {
+                return Err(ctx.err(
+                    span,
+                    "[base_url] url must start with https://, or be a URL field followed by a path (`{url}/api`)",
+                ));
             }
             Ok(BaseUrl::Template(t))
         }

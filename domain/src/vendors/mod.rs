@@ -126,3 +126,9 @@ mod engine_vendor_tests;
 #[cfg(test)]
 #[path = "engine_vendors_a_tests.rs"]
 mod engine_vendors_a_tests;
+#[cfg(test)]
+#[path = "engine_vendors_b_security_tests.rs"]
+mod engine_vendors_b_security_tests;
+#[cfg(test)]
+#[path = "engine_vendors_b_tests.rs"]
+mod engine_vendors_b_tests;

@@ -81,6 +81,15 @@ impl Template {
         }
     }
 
+    /// When the template is `{name}` followed by literal text only (`{url}/api/v1`): the name
+    /// and that text.
+    pub fn leading_var_then_text(&self) -> Option<(&str, &str)> {
+        match self.parts.as_slice() {
+            [Part::Var(v), Part::Lit(rest)] => Some((v, rest)),
+            _ => None,
+        }
+    }
+
     /// Renders with `value(name, in_query)` (`in_query`: a literal `?` came before the
     /// placeholder, so the caller encodes a query value); `None` when any value is missing.
     pub fn render_with(

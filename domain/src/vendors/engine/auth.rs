@@ -52,8 +52,9 @@ fn invalid(field: &str, message: &str) -> CallError {
 }
 
 /// Renders a connection-level URL template (base URL, token URL, discovery URL): a select
-/// field's value (re-checked against its options) and a URL field go in as they are; other
-/// values are encoded as a path segment, or as a query value after `?`.
+/// field's value (re-checked against its options) and a URL field go in as they are (a URL
+/// field followed by more text without its trailing `/`); other values are encoded as a path
+/// segment, or as a query value after `?`.
 pub(super) fn render_url(
     def: &VendorDefinition,
     template: &Template,
@@ -70,11 +71,15 @@ pub(super) fn render_url(
             return Err(invalid(var, "is missing or not one of the allowed values"));
         }
     }
+    let whole = template.single_var().is_some();
     let text = template
         .render_with(|name, in_query| {
             let value = creds.value(name)?;
             Some(match def.field(name).map(|f| &f.kind) {
-                Some(FieldKind::Select { .. } | FieldKind::Url) => value.to_owned(),
+                Some(FieldKind::Select { .. }) => value.to_owned(),
+                // `https://host/` + `/api/v1` must not become `https://host//api/v1`.
+                Some(FieldKind::Url) if !whole => value.trim_end_matches('/').to_owned(),
+                Some(FieldKind::Url) => value.to_owned(),
                 _ if in_query => url::form_urlencoded::byte_serialize(value.as_bytes()).collect(),
                 _ => utf8_percent_encode(value, SEGMENT).to_string(),
             })

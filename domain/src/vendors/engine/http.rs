@@ -220,7 +220,8 @@ impl<'a> Cx<'a> {
 
     /// A next-page URL from the answer, only on the base URL's origin (MCP-4).
     fn next_link(&self, json: &Value, pointer: &str) -> Option<Url> {
-        let text = json.pointer(pointer)?.as_str()?;
+        // Absent, `null` or `""` (Atera's last page) ends the paging.
+        let text = json.pointer(pointer)?.as_str().filter(|t| !t.is_empty())?;
         let url = self.base.join(text).ok()?;
         (url.origin() == self.base.origin()).then_some(url)
     }
