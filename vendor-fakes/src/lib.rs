@@ -6,6 +6,7 @@
 //! The credentials each fake accepts are its `pub const`s (see README.md).
 
 pub mod autotask;
+pub mod auvik;
 mod common;
 pub mod itglue;
 pub mod ninjaone;

@@ -7,9 +7,9 @@
 use std::{io::BufRead, net::SocketAddr, sync::Arc};
 
 use clap::Parser;
-use vendor_fakes::{autotask, itglue, ninjaone, FailureMode, FakeVendor, Options};
+use vendor_fakes::{autotask, auvik, itglue, ninjaone, FailureMode, FakeVendor, Options};
 
-/// Local vendor fakes (IT Glue, NinjaOne, Autotask).
+/// Local vendor fakes (IT Glue, NinjaOne, Autotask, Auvik).
 #[derive(Parser)]
 struct Args {
     /// Port of the IT Glue fake (0: a free one).
@@ -21,6 +21,9 @@ struct Args {
     /// Port of the Autotask fake (0: a free one).
     #[arg(long, default_value_t = 4103)]
     autotask_port: u16,
+    /// Port of the Auvik fake (0: a free one).
+    #[arg(long, default_value_t = 4121)]
+    auvik_port: u16,
 }
 
 fn print(name: &str, fake: &FakeVendor) {
@@ -71,14 +74,17 @@ async fn main() -> std::io::Result<()> {
     let itglue = itglue::spawn_on(Options::default(), at(args.itglue_port)).await?;
     let ninjaone = ninjaone::spawn_on(Options::default(), at(args.ninjaone_port)).await?;
     let autotask = autotask::spawn_on(Options::default(), at(args.autotask_port)).await?;
+    let auvik = auvik::spawn_on(Options::default(), at(args.auvik_port)).await?;
     print("itglue", &itglue);
     print("ninjaone", &ninjaone);
     print("autotask", &autotask);
+    print("auvik", &auvik);
     println!("ready");
     let fakes = vec![
         ("itglue", Arc::new(itglue)),
         ("ninjaone", Arc::new(ninjaone)),
         ("autotask", Arc::new(autotask)),
+        ("auvik", Arc::new(auvik)),
     ];
     // Standard input is read on its own thread (blocking reads); at its end the fakes keep
     // serving until Ctrl+C or SIGTERM.

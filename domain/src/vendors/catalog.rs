@@ -13,6 +13,7 @@ pub(super) const BUILT_IN: &[(&str, &str)] = &[
         "autotask.toml",
         include_str!("../../../vendors/autotask.toml"),
     ),
+    ("auvik.toml", include_str!("../../../vendors/auvik.toml")),
     ("demo.toml", include_str!("../../../vendors/demo.toml")),
     ("itglue.toml", include_str!("../../../vendors/itglue.toml")),
     (

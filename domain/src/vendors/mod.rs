@@ -123,3 +123,6 @@ mod engine_tests;
 #[cfg(test)]
 #[path = "engine_vendor_tests.rs"]
 mod engine_vendor_tests;
+#[cfg(test)]
+#[path = "engine_vendors_c_tests.rs"]
+mod engine_vendors_c_tests;

@@ -1,0 +1,173 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! Auvik against its fake: the check with the right and a wrong credential (and the region),
+//! paging across small pages, the exact request of a write, 429 with Retry-After.
+
+use std::time::Duration;
+
+use base64::{engine::general_purpose::STANDARD, Engine as _};
+use serde_json::{json, Value};
+use vendor_fakes::{auvik, FailureMode, Options};
+
+use super::engine_tests::{creds, def, engine, NOW};
+use super::*;
+
+pub(super) fn auvik_creds(key: &str) -> ConnectionCredentials {
+    creds(
+        &[("username", auvik::USERNAME), ("region", "us1")],
+        &[("api_key", key)],
+    )
+}
+
+fn ids(out: &ToolOutput, key: &str) -> Vec<Value> {
+    out.structured.as_ref().unwrap()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i[key].clone())
+        .collect()
+}
+
+async fn assert_rate_limited(
+    fake: &vendor_fakes::FakeVendor,
+    engine: &Engine,
+    d: &VendorDefinition,
+    c: &ConnectionCredentials,
+    tool: &str,
+) {
+    fake.set_failure(Some(FailureMode::RateLimited { retry_after: 7 }));
+    let error = engine.call(d, c, tool, json!({}), NOW).await.unwrap_err();
+    assert_eq!(
+        error,
+        CallError::RateLimited {
+            retry_after: Some(Duration::from_secs(7))
+        },
+        "{}",
+        d.slug
+    );
+    fake.set_failure(None);
+}
+
+// ---------------------------------------------------------------- Auvik
+
+#[tokio::test]
+async fn auvik_check_sends_basic_email_and_key_and_a_wrong_key_is_rejected() {
+    // Arrange
+    let fake = auvik::spawn(Options::default()).await.unwrap();
+    let engine = engine(&[&fake], None);
+    let def = def("auvik");
+    // Act
+    let ok = engine.check(&def, &auvik_creds(auvik::API_KEY), NOW).await;
+    let wrong = engine.check(&def, &auvik_creds("not-the-key"), NOW).await;
+    // Assert
+    assert_eq!(ok, CheckOutcome::Authenticated { detail: None });
+    let sent = &fake.requests()[0];
+    assert_eq!(sent.path, "/v1/authentication/verify");
+    let basic = STANDARD.encode(format!("{}:{}", auvik::USERNAME, auvik::API_KEY));
+    assert_eq!(
+        sent.header("authorization"),
+        Some(format!("Basic {basic}").as_str())
+    );
+    assert_eq!(
+        wrong,
+        CheckOutcome::Rejected {
+            vendor_message: Some("Invalid username or API key".into())
+        }
+    );
+    // The region is one of Auvik's clusters, never free text in the host name.
+    let mut elsewhere = auvik_creds(auvik::API_KEY);
+    elsewhere
+        .settings
+        .insert("region".into(), "evil.example#".into());
+    let CheckOutcome::InvalidSettings { field, .. } = engine.check(&def, &elsewhere, NOW).await
+    else {
+        panic!("a region outside the options was used")
+    };
+    assert_eq!(field, "region");
+    let mut eu = auvik_creds(auvik::API_KEY);
+    eu.settings.insert("region".into(), "eu1".into());
+    assert!(engine.check(&def, &eu, NOW).await.is_ok());
+}
+
+#[tokio::test]
+async fn auvik_lists_follow_links_next_across_small_pages() {
+    // Arrange: pages of two.
+    let fake = auvik::spawn(Options {
+        max_page_size: Some(2),
+        ..Options::default()
+    })
+    .await
+    .unwrap();
+    let engine = engine(&[&fake], None);
+    // Act
+    let out = engine
+        .call(
+            &def("auvik"),
+            &auvik_creds(auvik::API_KEY),
+            "list_devices",
+            json!({"limit": 5}),
+            NOW,
+        )
+        .await
+        .unwrap();
+    // Assert
+    assert_eq!(
+        ids(&out, "id"),
+        ["dev-0001", "dev-0002", "dev-0003", "dev-0004", "dev-0005"]
+    );
+    let v = out.structured.unwrap();
+    assert_eq!(v["items"][0]["tenant_id"], "100002");
+    assert_eq!(v["items"][0]["type"], "firewall");
+    let requests = fake.requests();
+    let firsts: Vec<_> = requests
+        .iter()
+        .map(|r| r.query_param("page[first]"))
+        .collect();
+    assert_eq!(firsts, vec![Some("5".to_owned()); 3]);
+    assert!(requests[0].query_param("page[after]").is_none());
+    assert!(requests[1..]
+        .iter()
+        .all(|r| r.query_param("page[after]").is_some()));
+    // Filters are sent as Auvik's filter[...] parameters.
+    let out = engine
+        .call(
+            &def("auvik"),
+            &auvik_creds(auvik::API_KEY),
+            "list_alerts",
+            json!({"tenant_id": "100001", "severity": "critical", "dismissed": false}),
+            NOW,
+        )
+        .await
+        .unwrap();
+    let last = fake.requests().pop().unwrap();
+    assert_eq!(last.query_param("tenants").as_deref(), Some("100001"));
+    assert_eq!(
+        last.query_param("filter[severity]").as_deref(),
+        Some("critical")
+    );
+    assert_eq!(
+        last.query_param("filter[dismissed]").as_deref(),
+        Some("false")
+    );
+    assert_eq!(ids(&out, "id"), ["alert-0006"]);
+}
+
+#[tokio::test]
+async fn auvik_dismiss_alert_posts_to_the_alert_and_429_is_rate_limited() {
+    let fake = auvik::spawn(Options::default()).await.unwrap();
+    let engine = engine(&[&fake], None);
+    let (def, c) = (def("auvik"), auvik_creds(auvik::API_KEY));
+    // Act
+    let out = engine
+        .call(&def, &c, "dismiss_alert", json!({"id": "alert-0002"}), NOW)
+        .await
+        .unwrap();
+    // Assert
+    assert_eq!(out.structured.unwrap(), json!({"result": "done"}));
+    let sent = fake.requests().pop().unwrap();
+    assert_eq!(
+        (sent.method.as_str(), sent.path.as_str(), sent.body.as_str()),
+        ("POST", "/v1/alert/dismiss/alert-0002", "")
+    );
+    assert_eq!(fake.data()["alerts"][1]["attributes"]["dismissed"], true);
+    assert_rate_limited(&fake, &engine, &def, &c, "list_alerts").await;
+}
