@@ -9,6 +9,7 @@ pub mod autotask;
 pub mod auvik;
 mod common;
 pub mod itglue;
+pub mod knowbe4;
 pub mod ninjaone;
 
 pub use common::{error, json, FailureMode, FakeVendor, Options, Recorded, Req};

@@ -7,9 +7,9 @@
 use std::{io::BufRead, net::SocketAddr, sync::Arc};
 
 use clap::Parser;
-use vendor_fakes::{autotask, auvik, itglue, ninjaone, FailureMode, FakeVendor, Options};
+use vendor_fakes::{autotask, auvik, itglue, knowbe4, ninjaone, FailureMode, FakeVendor, Options};
 
-/// Local vendor fakes (IT Glue, NinjaOne, Autotask, Auvik).
+/// Local vendor fakes (IT Glue, NinjaOne, Autotask, Auvik, KnowBe4).
 #[derive(Parser)]
 struct Args {
     /// Port of the IT Glue fake (0: a free one).
@@ -24,6 +24,9 @@ struct Args {
     /// Port of the Auvik fake (0: a free one).
     #[arg(long, default_value_t = 4121)]
     auvik_port: u16,
+    /// Port of the KnowBe4 fake (0: a free one).
+    #[arg(long, default_value_t = 4122)]
+    knowbe4_port: u16,
 }
 
 fn print(name: &str, fake: &FakeVendor) {
@@ -75,16 +78,19 @@ async fn main() -> std::io::Result<()> {
     let ninjaone = ninjaone::spawn_on(Options::default(), at(args.ninjaone_port)).await?;
     let autotask = autotask::spawn_on(Options::default(), at(args.autotask_port)).await?;
     let auvik = auvik::spawn_on(Options::default(), at(args.auvik_port)).await?;
+    let knowbe4 = knowbe4::spawn_on(Options::default(), at(args.knowbe4_port)).await?;
     print("itglue", &itglue);
     print("ninjaone", &ninjaone);
     print("autotask", &autotask);
     print("auvik", &auvik);
+    print("knowbe4", &knowbe4);
     println!("ready");
     let fakes = vec![
         ("itglue", Arc::new(itglue)),
         ("ninjaone", Arc::new(ninjaone)),
         ("autotask", Arc::new(autotask)),
         ("auvik", Arc::new(auvik)),
+        ("knowbe4", Arc::new(knowbe4)),
     ];
     // Standard input is read on its own thread (blocking reads); at its end the fakes keep
     // serving until Ctrl+C or SIGTERM.

@@ -17,6 +17,10 @@ pub(super) const BUILT_IN: &[(&str, &str)] = &[
     ("demo.toml", include_str!("../../../vendors/demo.toml")),
     ("itglue.toml", include_str!("../../../vendors/itglue.toml")),
     (
+        "knowbe4.toml",
+        include_str!("../../../vendors/knowbe4.toml"),
+    ),
+    (
         "mcp-server.toml",
         include_str!("../../../vendors/mcp-server.toml"),
     ),

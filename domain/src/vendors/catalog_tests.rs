@@ -30,6 +30,7 @@ fn every_built_in_definition_loads_and_every_file_is_built_in() {
             "auvik",
             "demo",
             "itglue",
+            "knowbe4",
             "mcp-server",
             "ninjaone"
         ]

@@ -1,12 +1,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-//! Auvik against its fake: the check with the right and a wrong credential (and the region),
-//! paging across small pages, the exact request of a write, 429 with Retry-After.
+//! Auvik and KnowBe4 against their fakes: each check with the right and a wrong credential (and
+//! the region), paging across small pages, the exact body of a write, 429 with Retry-After.
 
 use std::time::Duration;
 
 use base64::{engine::general_purpose::STANDARD, Engine as _};
 use serde_json::{json, Value};
-use vendor_fakes::{auvik, FailureMode, Options};
+use vendor_fakes::{auvik, knowbe4, FailureMode, Options};
 
 use super::engine_tests::{creds, def, engine, NOW};
 use super::*;
@@ -16,6 +16,10 @@ pub(super) fn auvik_creds(key: &str) -> ConnectionCredentials {
         &[("username", auvik::USERNAME), ("region", "us1")],
         &[("api_key", key)],
     )
+}
+
+pub(super) fn knowbe4_creds(key: &str) -> ConnectionCredentials {
+    creds(&[("region", "us")], &[("api_key", key)])
 }
 
 fn ids(out: &ToolOutput, key: &str) -> Vec<Value> {
@@ -170,4 +174,97 @@ async fn auvik_dismiss_alert_posts_to_the_alert_and_429_is_rate_limited() {
     );
     assert_eq!(fake.data()["alerts"][1]["attributes"]["dismissed"], true);
     assert_rate_limited(&fake, &engine, &def, &c, "list_alerts").await;
+}
+
+// ---------------------------------------------------------------- KnowBe4
+
+#[tokio::test]
+async fn knowbe4_check_sends_the_bearer_token_to_the_regions_server() {
+    // Arrange
+    let fake = knowbe4::spawn(Options::default()).await.unwrap();
+    let engine = engine(&[&fake], None);
+    let def = def("knowbe4");
+    // Act
+    let ok = engine
+        .check(&def, &knowbe4_creds(knowbe4::API_KEY), NOW)
+        .await;
+    let wrong = engine.check(&def, &knowbe4_creds("wrong-token"), NOW).await;
+    // Assert
+    assert_eq!(
+        ok,
+        CheckOutcome::Authenticated {
+            detail: Some("account Acme Dental".into())
+        }
+    );
+    let sent = &fake.requests()[0];
+    assert_eq!(sent.path, "/v1/account");
+    assert_eq!(
+        sent.header("authorization"),
+        Some(format!("Bearer {}", knowbe4::API_KEY).as_str())
+    );
+    assert_eq!(
+        wrong,
+        CheckOutcome::Rejected {
+            vendor_message: Some("Invalid API token".into())
+        }
+    );
+    let mut no_region = knowbe4_creds(knowbe4::API_KEY);
+    no_region.settings.insert("region".into(), "fr".into());
+    assert_eq!(
+        engine.check(&def, &no_region, NOW).await.class(),
+        "invalid_settings"
+    );
+    // The Reporting API only reads: no tool of the definition writes.
+    assert!(def.tools.iter().all(|t| t.read_only && !t.destructive));
+}
+
+#[tokio::test]
+async fn knowbe4_lists_page_with_page_numbers_and_rate_limits_say_when_to_retry() {
+    // Arrange: pages of two.
+    let fake = knowbe4::spawn(Options {
+        max_page_size: Some(2),
+        ..Options::default()
+    })
+    .await
+    .unwrap();
+    let engine = engine(&[&fake], None);
+    let (def, c) = (def("knowbe4"), knowbe4_creds(knowbe4::API_KEY));
+    // Act
+    let out = engine
+        .call(
+            &def,
+            &c,
+            "list_users",
+            json!({"status": "active", "limit": 5}),
+            NOW,
+        )
+        .await
+        .unwrap();
+    // Assert: archived user 5006 is filtered out by the vendor.
+    assert_eq!(ids(&out, "id"), [5001, 5002, 5003, 5004, 5005]);
+    let pages: Vec<_> = fake
+        .requests()
+        .iter()
+        .map(|r| r.query_param("page"))
+        .collect();
+    assert_eq!(pages, [None, Some("2".into()), Some("3".into())]);
+    assert!(fake
+        .requests()
+        .iter()
+        .all(|r| r.query_param("status").as_deref() == Some("active")));
+    let recipients = engine
+        .call(
+            &def,
+            &c,
+            "list_phishing_test_recipients",
+            json!({"pst_id": 7001}),
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        recipients.structured.unwrap()["items"][0]["email"],
+        "user1@acme.example"
+    );
+    assert_rate_limited(&fake, &engine, &def, &c, "list_groups").await;
 }
