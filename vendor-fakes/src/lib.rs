@@ -8,6 +8,7 @@
 pub mod autotask;
 pub mod auvik;
 mod common;
+pub mod connectwise_automate;
 pub mod itglue;
 pub mod knowbe4;
 pub mod ninjaone;

@@ -7,9 +7,12 @@
 use std::{io::BufRead, net::SocketAddr, sync::Arc};
 
 use clap::Parser;
-use vendor_fakes::{autotask, auvik, itglue, knowbe4, ninjaone, FailureMode, FakeVendor, Options};
+use vendor_fakes::{
+    autotask, auvik, connectwise_automate, itglue, knowbe4, ninjaone, FailureMode, FakeVendor,
+    Options,
+};
 
-/// Local vendor fakes (IT Glue, NinjaOne, Autotask, Auvik, KnowBe4).
+/// Local vendor fakes (IT Glue, NinjaOne, Autotask, Auvik, KnowBe4, ConnectWise Automate).
 #[derive(Parser)]
 struct Args {
     /// Port of the IT Glue fake (0: a free one).
@@ -27,6 +30,9 @@ struct Args {
     /// Port of the KnowBe4 fake (0: a free one).
     #[arg(long, default_value_t = 4122)]
     knowbe4_port: u16,
+    /// Port of the ConnectWise Automate fake (0: a free one).
+    #[arg(long, default_value_t = 4123)]
+    connectwise_automate_port: u16,
 }
 
 fn print(name: &str, fake: &FakeVendor) {
@@ -79,11 +85,15 @@ async fn main() -> std::io::Result<()> {
     let autotask = autotask::spawn_on(Options::default(), at(args.autotask_port)).await?;
     let auvik = auvik::spawn_on(Options::default(), at(args.auvik_port)).await?;
     let knowbe4 = knowbe4::spawn_on(Options::default(), at(args.knowbe4_port)).await?;
+    let automate =
+        connectwise_automate::spawn_on(Options::default(), at(args.connectwise_automate_port))
+            .await?;
     print("itglue", &itglue);
     print("ninjaone", &ninjaone);
     print("autotask", &autotask);
     print("auvik", &auvik);
     print("knowbe4", &knowbe4);
+    print("connectwise-automate", &automate);
     println!("ready");
     let fakes = vec![
         ("itglue", Arc::new(itglue)),
@@ -91,6 +101,7 @@ async fn main() -> std::io::Result<()> {
         ("autotask", Arc::new(autotask)),
         ("auvik", Arc::new(auvik)),
         ("knowbe4", Arc::new(knowbe4)),
+        ("connectwise-automate", Arc::new(automate)),
     ];
     // Standard input is read on its own thread (blocking reads); at its end the fakes keep
     // serving until Ctrl+C or SIGTERM.

@@ -14,6 +14,10 @@ pub(super) const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../../vendors/autotask.toml"),
     ),
     ("auvik.toml", include_str!("../../../vendors/auvik.toml")),
+    (
+        "connectwise-automate.toml",
+        include_str!("../../../vendors/connectwise-automate.toml"),
+    ),
     ("demo.toml", include_str!("../../../vendors/demo.toml")),
     ("itglue.toml", include_str!("../../../vendors/itglue.toml")),
     (

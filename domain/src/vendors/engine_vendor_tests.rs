@@ -6,12 +6,12 @@
 use std::{collections::BTreeSet, time::Duration};
 
 use serde_json::{json, Value};
-use vendor_fakes::{autotask, auvik, itglue, knowbe4, ninjaone, Options};
+use vendor_fakes::{autotask, auvik, connectwise_automate, itglue, knowbe4, ninjaone, Options};
 
 use super::engine_tests::{
     autotask_creds, catalog, creds, def, engine, itglue_creds, ninja_creds, NOW,
 };
-use super::engine_vendors_c_tests::{auvik_creds, knowbe4_creds};
+use super::engine_vendors_c_tests::{automate_creds, auvik_creds, knowbe4_creds};
 use super::*;
 
 #[tokio::test]
@@ -22,7 +22,10 @@ async fn every_tool_of_every_definition_runs_its_examples_and_returns_shaped_out
     let at = autotask::spawn(Options::default()).await.unwrap();
     let auvik_fake = auvik::spawn(Options::default()).await.unwrap();
     let kb4 = knowbe4::spawn(Options::default()).await.unwrap();
-    let engine = engine(&[&it, &ninja, &at, &auvik_fake, &kb4], None);
+    let cwa = connectwise_automate::spawn(Options::default())
+        .await
+        .unwrap();
+    let engine = engine(&[&it, &ninja, &at, &auvik_fake, &kb4, &cwa], None);
     let catalog = catalog();
     let mut exercised = BTreeSet::new();
     let mut all = BTreeSet::new();
@@ -33,6 +36,7 @@ async fn every_tool_of_every_definition_runs_its_examples_and_returns_shaped_out
             "autotask" => autotask_creds(autotask::USERNAME),
             "auvik" => auvik_creds(auvik::API_KEY),
             "knowbe4" => knowbe4_creds(knowbe4::API_KEY),
+            "connectwise-automate" => automate_creds(connectwise_automate::PASSWORD),
             "demo" => creds(&[], &[("api_key", "demo")]),
             "mcp-server" => continue,
             other => panic!("no fake for the built-in vendor {other}: add one"),

@@ -1,12 +1,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-//! Auvik and KnowBe4 against their fakes: each check with the right and a wrong credential (and
-//! the region), paging across small pages, the exact body of a write, 429 with Retry-After.
+//! Auvik, KnowBe4 and ConnectWise Automate against their fakes: each check with the right and a
+//! wrong credential (and the parts a scheme has: the region, Automate's ClientId), paging across
+//! small pages, the exact body of a write, 429 with Retry-After; the token exchange's cache,
+//! expiry and 401 handling. The format's refusals of bad token exchanges are in
+//! `catalog_tests.rs`.
 
 use std::time::Duration;
 
 use base64::{engine::general_purpose::STANDARD, Engine as _};
 use serde_json::{json, Value};
-use vendor_fakes::{auvik, knowbe4, FailureMode, Options};
+use time::OffsetDateTime;
+use vendor_fakes::{auvik, connectwise_automate as cwa, knowbe4, FailureMode, Options};
 
 use super::engine_tests::{creds, def, engine, NOW};
 use super::*;
@@ -20,6 +24,17 @@ pub(super) fn auvik_creds(key: &str) -> ConnectionCredentials {
 
 pub(super) fn knowbe4_creds(key: &str) -> ConnectionCredentials {
     creds(&[("region", "us")], &[("api_key", key)])
+}
+
+pub(super) fn automate_creds(password: &str) -> ConnectionCredentials {
+    creds(
+        &[
+            ("server", cwa::SERVER),
+            ("client_id", cwa::CLIENT_ID),
+            ("username", cwa::USERNAME),
+        ],
+        &[("password", password)],
+    )
 }
 
 fn ids(out: &ToolOutput, key: &str) -> Vec<Value> {
@@ -267,4 +282,203 @@ async fn knowbe4_lists_page_with_page_numbers_and_rate_limits_say_when_to_retry(
         "user1@acme.example"
     );
     assert_rate_limited(&fake, &engine, &def, &c, "list_groups").await;
+}
+
+// ---------------------------------------------------------------- ConnectWise Automate
+
+#[tokio::test]
+async fn automate_exchanges_the_credential_for_a_token_then_sends_it_with_the_client_id() {
+    // Arrange
+    let fake = cwa::spawn(Options::default()).await.unwrap();
+    let engine = engine(&[&fake], None);
+    // Act
+    let outcome = engine
+        .check(
+            &def("connectwise-automate"),
+            &automate_creds(cwa::PASSWORD),
+            NOW,
+        )
+        .await;
+    // Assert
+    assert_eq!(outcome, CheckOutcome::Authenticated { detail: None });
+    let requests = fake.requests();
+    let exchange = &requests[0];
+    assert_eq!(
+        (exchange.method.as_str(), exchange.path.as_str()),
+        ("POST", "/cwa/api/v1/apitoken")
+    );
+    assert_eq!(exchange.header("clientid"), Some(cwa::CLIENT_ID));
+    assert_eq!(exchange.header("content-type"), Some("application/json"));
+    assert!(exchange.header("authorization").is_none());
+    let body: Value = serde_json::from_str(&exchange.body).unwrap();
+    assert_eq!(
+        body,
+        json!({"UserName": cwa::USERNAME, "Password": cwa::PASSWORD})
+    );
+    let check = &requests[1];
+    assert_eq!(check.path, "/cwa/api/v1/DatabaseServerTime");
+    assert_eq!(
+        check.header("authorization"),
+        Some("Bearer fake-automate-token-0001")
+    );
+    assert_eq!(check.header("clientid"), Some(cwa::CLIENT_ID));
+}
+
+#[tokio::test]
+async fn automate_refusals_of_the_exchange_are_rejected_and_the_client_id_is_required() {
+    let fake = cwa::spawn(Options::default()).await.unwrap();
+    let engine = engine(&[&fake], None);
+    let def = def("connectwise-automate");
+    // A wrong password: the vendor's words, and no API call.
+    let outcome = engine
+        .check(&def, &automate_creds("wrong-password"), NOW)
+        .await;
+    assert_eq!(
+        outcome,
+        CheckOutcome::Rejected {
+            vendor_message: Some("Username or password is incorrect.".into())
+        }
+    );
+    // Another integration's ClientId: refused at the exchange too.
+    let mut other = automate_creds(cwa::PASSWORD);
+    other.settings.insert(
+        "client_id".into(),
+        "11111111-2222-4333-8444-555555555555".into(),
+    );
+    assert_eq!(
+        engine.check(&def, &other, NOW).await,
+        CheckOutcome::Rejected {
+            vendor_message: Some("A valid ClientId header is required.".into())
+        }
+    );
+    // Without a ClientId at all the engine does not even ask.
+    let mut none = automate_creds(cwa::PASSWORD);
+    none.settings.remove("client_id");
+    assert_eq!(
+        engine.check(&def, &none, NOW).await.class(),
+        "invalid_settings"
+    );
+    assert_eq!(fake.count("/DatabaseServerTime"), 0);
+    // A refusal of the exchange is never a password echoed back.
+    assert!(!outcome.message().contains(cwa::PASSWORD));
+}
+
+#[tokio::test]
+async fn automate_token_is_cached_until_its_expiration_date_and_dropped_after_a_401() {
+    // Arrange: the fake's tokens expire an hour after issue by the system clock.
+    let fake = cwa::spawn(Options::default()).await.unwrap();
+    let engine = engine(&[&fake], None);
+    let (def, c) = (def("connectwise-automate"), automate_creds(cwa::PASSWORD));
+    let now = OffsetDateTime::now_utc();
+    // Act: a check and three calls within the hour.
+    assert!(engine.check(&def, &c, now).await.is_ok());
+    for minutes in [1, 20, 50] {
+        engine
+            .call(
+                &def,
+                &c,
+                "list_clients",
+                json!({}),
+                now + time::Duration::minutes(minutes),
+            )
+            .await
+            .unwrap();
+    }
+    // Assert
+    assert_eq!(fake.count("/apitoken"), 1);
+    // Within a minute of the ExpirationDate the token is exchanged again.
+    engine
+        .call(
+            &def,
+            &c,
+            "list_clients",
+            json!({}),
+            now + time::Duration::seconds(59 * 60 + 30),
+        )
+        .await
+        .unwrap();
+    assert_eq!(fake.count("/apitoken"), 2);
+    // A 401 drops the token; the next call exchanges again.
+    fake.set_failure(Some(FailureMode::Unauthorized));
+    let e = engine
+        .call(&def, &c, "list_clients", json!({}), now)
+        .await
+        .unwrap_err();
+    assert_eq!(e.class(), "rejected");
+    fake.set_failure(None);
+    engine
+        .call(&def, &c, "list_clients", json!({}), now)
+        .await
+        .unwrap();
+    assert_eq!(fake.count("/apitoken"), 3);
+    assert_eq!(
+        fake.requests().pop().unwrap().header("authorization"),
+        Some("Bearer fake-automate-token-0003")
+    );
+}
+
+#[tokio::test]
+async fn automate_lists_page_by_number_and_writes_send_the_documented_bodies() {
+    // Arrange: pages of two.
+    let fake = cwa::spawn(Options {
+        max_page_size: Some(2),
+        ..Options::default()
+    })
+    .await
+    .unwrap();
+    let engine = engine(&[&fake], None);
+    let (def, c) = (def("connectwise-automate"), automate_creds(cwa::PASSWORD));
+    // Act
+    let out = engine
+        .call(
+            &def,
+            &c,
+            "list_computers",
+            json!({"condition": "Client.Id = 1", "limit": 3}),
+            NOW,
+        )
+        .await
+        .unwrap();
+    // Assert
+    assert_eq!(ids(&out, "id"), [101, 104, 107]);
+    let list: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/cwa/api/v1/Computers")
+        .collect();
+    let pages: Vec<_> = list.iter().map(|r| r.query_param("page")).collect();
+    assert_eq!(pages, [None, Some("2".into())]);
+    assert_eq!(
+        list[0].query_param("condition").as_deref(),
+        Some("Client.Id = 1")
+    );
+    assert_eq!(list[0].query_param("pageSize").as_deref(), Some("3"));
+
+    engine
+        .call(&def, &c, "resend_inventory", json!({"id": 101}), NOW)
+        .await
+        .unwrap();
+    let sent = fake.requests().pop().unwrap();
+    assert_eq!(sent.path, "/cwa/api/v1/Computers/101/CommandExecute");
+    assert_eq!(
+        serde_json::from_str::<Value>(&sent.body).unwrap(),
+        json!({"ComputerId": 101, "Command": {"Id": "123"}, "Parameters": [""]})
+    );
+    let out = engine
+        .call(
+            &def,
+            &c,
+            "run_command",
+            json!({"id": 102, "command": "ipconfig /flushdns"}),
+            NOW,
+        )
+        .await
+        .unwrap();
+    let sent = fake.requests().pop().unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(&sent.body).unwrap(),
+        json!({"CommandText": "ipconfig /flushdns", "Directory": "C:\\Windows\\Temp", "RunAsAdmin": true, "UsePowerShell": false})
+    );
+    assert_eq!(out.structured.unwrap()["status"], "Pending");
+    assert_rate_limited(&fake, &engine, &def, &c, "list_tickets").await;
 }

@@ -31,9 +31,10 @@ use uuid::Uuid;
 
 pub use catalog::{Catalog, CatalogError};
 pub use definition::{
-    AuthScheme, BaseUrl, CheckSpec, ClientAuth, FieldKind, FieldPattern, FormField, HttpSpec,
-    Limits, Method, Paging, QueryValue, RateLimit, RequestSpec, ResponseShape, Setup, TokenSpec,
-    ToolDefinition, ToolRequest, VendorDefinition, VendorKind,
+    AuthScheme, BaseUrl, CheckSpec, ClientAuth, ExchangeBody, ExchangeSpec, FieldKind,
+    FieldPattern, FormField, HttpSpec, Limits, Method, Paging, QueryValue, RateLimit, RequestSpec,
+    ResponseShape, Setup, TokenExpiry, TokenSpec, ToolDefinition, ToolRequest, VendorDefinition,
+    VendorKind,
 };
 pub use engine::Engine;
 #[cfg(test)]

@@ -11,8 +11,10 @@
 
 pub(super) mod answer;
 mod auth;
+mod exchange;
 mod http;
 pub(super) mod shape;
+mod tokens;
 
 use std::{
     collections::HashMap,
@@ -46,7 +48,7 @@ struct Inner {
     outbound: Outbound,
     /// Replaces every definition's timeout (tests; operators' `vendor_timeout`).
     timeout: Option<Duration>,
-    tokens: Mutex<HashMap<CacheKey, Arc<tokio::sync::Mutex<Option<auth::CachedToken>>>>>,
+    tokens: Mutex<HashMap<CacheKey, Arc<tokio::sync::Mutex<Option<tokens::CachedToken>>>>>,
     bases: Mutex<HashMap<CacheKey, url::Url>>,
     slots: Mutex<HashMap<Uuid, Arc<Semaphore>>>,
     windows: Mutex<HashMap<Uuid, (OffsetDateTime, u32)>>,
