@@ -12,5 +12,6 @@ pub mod connectwise_automate;
 pub mod itglue;
 pub mod knowbe4;
 pub mod ninjaone;
+pub mod paging;
 
 pub use common::{error, json, FailureMode, FakeVendor, Options, Recorded, Req};

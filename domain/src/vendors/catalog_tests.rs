@@ -405,3 +405,33 @@ fn bad_token_exchanges_are_refused_with_the_line_and_reason() {
         assert_eq!(err.line, line, "{what}: {err}");
     }
 }
+
+#[test]
+fn http_list_tools_get_a_cursor_argument_and_may_not_define_their_own() {
+    let catalog = Catalog::load(None).unwrap();
+    let tool = catalog
+        .get("itglue")
+        .unwrap()
+        .tool("list_organizations")
+        .unwrap();
+    assert_eq!(tool.input_schema["properties"]["cursor"]["type"], "string");
+    assert!(tool.input_schema["properties"].get("page").is_none());
+    // The in-process demo vendor pages with its own argument.
+    let demo = catalog.get("demo").unwrap().tool("list_tickets").unwrap();
+    assert!(demo.input_schema["properties"].get("cursor").is_none());
+    let own = GOOD
+        .replace(
+            "path = \"/things/{id}\"",
+            "path = \"/things/{id}\"\nresponse = { items = \"/data\" }",
+        )
+        .replace(
+            "properties.id = { type = \"string\" }",
+            "properties.id = { type = \"string\" }\nproperties.cursor = { type = \"string\" }",
+        );
+    let err = load(&own).unwrap_err();
+    assert!(
+        err.reason
+            .contains("`cursor` is the engine's paging argument"),
+        "{err}"
+    );
+}

@@ -116,6 +116,9 @@ mod catalog_tests;
 #[path = "engine_args_tests.rs"]
 mod engine_args_tests;
 #[cfg(test)]
+#[path = "engine_cursor_tests.rs"]
+mod engine_cursor_tests;
+#[cfg(test)]
 #[path = "engine_reliability_tests.rs"]
 mod engine_reliability_tests;
 #[cfg(test)]
