@@ -94,7 +94,8 @@ fn connection_deps(
     Ok(Deps {
         db: db.clone(),
         vault,
-        engine: Engine::with_settings(outbound, None, settings.connections.reliability),
+        engine: Engine::with_settings(outbound, None, settings.connections.reliability)
+            .with_cursor_key(&settings.master_key),
         catalog,
         allow_unchecked: settings.connections.allow_unchecked,
         portal_url: settings.public_url.origin(),

@@ -7,7 +7,9 @@
 
 pub mod atera;
 pub mod autotask;
+pub mod auvik;
 mod common;
+pub mod connectwise_automate;
 mod connectwise_conditions;
 pub mod connectwise_psa;
 mod connectwise_writes;
@@ -16,7 +18,9 @@ pub mod halopsa;
 pub mod hudu;
 pub mod huntress;
 pub mod itglue;
+pub mod knowbe4;
 pub mod ninjaone;
+pub mod paging;
 pub mod sentinelone;
 mod strict;
 pub mod syncro;

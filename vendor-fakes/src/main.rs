@@ -8,8 +8,8 @@ use std::{io::BufRead, net::SocketAddr, sync::Arc};
 
 use clap::Parser;
 use vendor_fakes::{
-    atera, autotask, connectwise_psa, datto_rmm, halopsa, hudu, huntress, itglue, ninjaone,
-    sentinelone, syncro, FailureMode, FakeVendor, Options,
+    atera, autotask, auvik, connectwise_automate, connectwise_psa, datto_rmm, halopsa, hudu,
+    huntress, itglue, knowbe4, ninjaone, sentinelone, syncro, FailureMode, FakeVendor, Options,
 };
 
 /// Local vendor fakes, one per built-in HTTP vendor definition.
@@ -51,6 +51,15 @@ struct Args {
     /// Port of the SentinelOne fake (0: a free one).
     #[arg(long, default_value_t = 4124)]
     sentinelone_port: u16,
+    /// Port of the Auvik fake (0: a free one).
+    #[arg(long, default_value_t = 4131)]
+    auvik_port: u16,
+    /// Port of the KnowBe4 fake (0: a free one).
+    #[arg(long, default_value_t = 4132)]
+    knowbe4_port: u16,
+    /// Port of the ConnectWise Automate fake (0: a free one).
+    #[arg(long, default_value_t = 4133)]
+    connectwise_automate_port: u16,
 }
 
 fn print(name: &str, fake: &FakeVendor) {
@@ -122,6 +131,14 @@ async fn main() -> std::io::Result<()> {
     print("hudu", &hudu);
     print("huntress", &huntress);
     print("sentinelone", &sentinelone);
+    let auvik = auvik::spawn_on(Options::default(), at(args.auvik_port)).await?;
+    let knowbe4 = knowbe4::spawn_on(Options::default(), at(args.knowbe4_port)).await?;
+    let automate =
+        connectwise_automate::spawn_on(Options::default(), at(args.connectwise_automate_port))
+            .await?;
+    print("auvik", &auvik);
+    print("knowbe4", &knowbe4);
+    print("connectwise-automate", &automate);
     println!("ready");
     let fakes = vec![
         ("itglue", Arc::new(itglue)),
@@ -135,6 +152,9 @@ async fn main() -> std::io::Result<()> {
         ("hudu", Arc::new(hudu)),
         ("huntress", Arc::new(huntress)),
         ("sentinelone", Arc::new(sentinelone)),
+        ("auvik", Arc::new(auvik)),
+        ("knowbe4", Arc::new(knowbe4)),
+        ("connectwise-automate", Arc::new(automate)),
     ];
     // Standard input is read on its own thread (blocking reads); at its end the fakes keep
     // serving until Ctrl+C or SIGTERM.

@@ -14,6 +14,11 @@ pub(super) const BUILT_IN: &[(&str, &str)] = &[
         "autotask.toml",
         include_str!("../../../vendors/autotask.toml"),
     ),
+    ("auvik.toml", include_str!("../../../vendors/auvik.toml")),
+    (
+        "connectwise-automate.toml",
+        include_str!("../../../vendors/connectwise-automate.toml"),
+    ),
     (
         "connectwise-psa.toml",
         include_str!("../../../vendors/connectwise-psa.toml"),
@@ -33,6 +38,10 @@ pub(super) const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../../vendors/huntress.toml"),
     ),
     ("itglue.toml", include_str!("../../../vendors/itglue.toml")),
+    (
+        "knowbe4.toml",
+        include_str!("../../../vendors/knowbe4.toml"),
+    ),
     (
         "mcp-server.toml",
         include_str!("../../../vendors/mcp-server.toml"),

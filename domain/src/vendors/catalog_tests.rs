@@ -28,6 +28,8 @@ fn every_built_in_definition_loads_and_every_file_is_built_in() {
         [
             "atera",
             "autotask",
+            "auvik",
+            "connectwise-automate",
             "connectwise-psa",
             "datto-rmm",
             "demo",
@@ -35,6 +37,7 @@ fn every_built_in_definition_loads_and_every_file_is_built_in() {
             "hudu",
             "huntress",
             "itglue",
+            "knowbe4",
             "mcp-server",
             "ninjaone",
             "sentinelone",
@@ -318,4 +321,176 @@ fn a_joined_query_value_loads_and_a_malformed_one_is_refused_with_its_line() {
         assert!(err.reason.contains(reason), "{what}: {}", err.reason);
         assert_eq!(err.line, line_of(&text, "[[tools]]"), "{what}");
     }
+}
+const EXCHANGE: &str = r#"slug = "acme"
+name = "Acme"
+category = "RMM"
+description = "Test vendor."
+docs = ["https://acme.example/docs"]
+kind = "http"
+
+[[form]]
+name = "user"
+label = "User"
+kind = "text"
+required = true
+
+[[form]]
+name = "password"
+label = "Password"
+kind = "secret"
+required = true
+
+[base_url]
+url = "https://api.acme.example"
+
+[auth]
+scheme = "token_exchange"
+token_url = "/auth/token"
+body = { login = "{user}", secret = "{password}" }
+token_pointer = "/token"
+expires_in_pointer = "/ttl"
+
+[check]
+path = "/me"
+"#;
+
+#[test]
+fn a_token_exchange_loads_with_its_defaults() {
+    let catalog = load(EXCHANGE).unwrap();
+    let VendorKind::Http(spec) = &catalog.get("acme").unwrap().kind else {
+        panic!()
+    };
+    let AuthScheme::TokenExchange(x) = &spec.auth else {
+        panic!()
+    };
+    assert_eq!(x.method, Method::Post);
+    assert_eq!(
+        (x.header.as_str(), x.prefix.as_str()),
+        ("Authorization", "Bearer ")
+    );
+    assert!(matches!(&x.expiry, TokenExpiry::InSeconds(p) if p == "/ttl"));
+    assert!(matches!(&x.body, ExchangeBody::Json(b) if b["login"] == "{user}"));
+}
+
+#[test]
+fn bad_token_exchanges_are_refused_with_the_line_and_reason() {
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "no token pointer",
+            EXCHANGE.replace("token_pointer = \"/token\"\n", ""),
+            "needs `token_pointer`",
+        ),
+        (
+            "no URL",
+            EXCHANGE.replace("token_url = \"/auth/token\"\n", ""),
+            "needs `token_url`",
+        ),
+        (
+            "plain http URL",
+            EXCHANGE.replace("\"/auth/token\"", "\"http://acme.example/token\""),
+            "must be a path starting with / or an https URL",
+        ),
+        (
+            "pointer without /",
+            EXCHANGE.replace("\"/token\"", "\"token\""),
+            "is not a JSON pointer",
+        ),
+        (
+            "two expiries",
+            EXCHANGE.replace(
+                "expires_in_pointer = \"/ttl\"",
+                "expires_in_pointer = \"/ttl\"\nexpires_at_pointer = \"/at\"",
+            ),
+            "not both",
+        ),
+        (
+            "body and form",
+            EXCHANGE.replace("token_pointer", "form = { a = \"{user}\" }\ntoken_pointer"),
+            "`body` or `form`, not both",
+        ),
+        (
+            "body naming no field",
+            EXCHANGE.replace("{password}", "{pin}"),
+            "`pin`, which is not a form field",
+        ),
+        (
+            "header naming no field",
+            EXCHANGE.replace(
+                "token_pointer",
+                "headers = { ClientId = \"{client}\" }\ntoken_pointer",
+            ),
+            "`client`, which is not a form field",
+        ),
+        (
+            "GET with a body",
+            EXCHANGE.replace("token_pointer", "method = \"GET\"\ntoken_pointer"),
+            "GET token exchange cannot send a body",
+        ),
+        (
+            "unknown method",
+            EXCHANGE.replace("token_pointer", "method = \"DELETE\"\ntoken_pointer"),
+            "method `DELETE`",
+        ),
+        (
+            "body not a table",
+            EXCHANGE.replace(
+                "body = { login = \"{user}\", secret = \"{password}\" }",
+                "body = \"{user}\"",
+            ),
+            "must be a table",
+        ),
+        (
+            "key of another scheme",
+            EXCHANGE.replace("token_pointer", "client_id = \"{user}\"\ntoken_pointer"),
+            "`client_id` does not apply",
+        ),
+        (
+            "exchange key on another scheme",
+            EXCHANGE.replace(
+                "scheme = \"token_exchange\"",
+                "scheme = \"bearer\"\ntoken = \"{password}\"",
+            ),
+            "does not apply to auth scheme `bearer`",
+        ),
+    ];
+    let line = EXCHANGE.lines().position(|l| l == "[auth]").unwrap() + 1;
+    for (what, text, reason) in cases {
+        let err = match load(&text) {
+            Err(e) => e,
+            Ok(_) => panic!("{what}: loaded"),
+        };
+        assert!(err.reason.contains(reason), "{what}: {err}");
+        assert_eq!(err.line, line, "{what}: {err}");
+    }
+}
+
+#[test]
+fn http_list_tools_get_a_cursor_argument_and_may_not_define_their_own() {
+    let catalog = Catalog::load(None).unwrap();
+    let tool = catalog
+        .get("itglue")
+        .unwrap()
+        .tool("list_organizations")
+        .unwrap();
+    assert_eq!(tool.input_schema["properties"]["cursor"]["type"], "string");
+    assert!(tool.input_schema["properties"].get("page").is_none());
+    // The in-process demo vendor pages with its own argument.
+    let demo = catalog.get("demo").unwrap().tool("list_tickets").unwrap();
+    assert!(demo.input_schema["properties"].get("cursor").is_none());
+    let own = GOOD
+        .replace(
+            "path = \"/things/{id}\"",
+            "path = \"/things/{id}\"\nresponse = { items = \"/data\" }",
+        )
+        .replace(
+            "properties.id = { type = \"string\" }",
+            "properties.id = { type = \"string\" }\nproperties.cursor = { type = \"string\" }",
+        );
+    let err = load(&own).unwrap_err();
+    assert!(
+        err.reason
+            .contains("`cursor` is the engine's paging argument"),
+        "{err}"
+    );
 }

@@ -236,6 +236,54 @@ pub enum AuthScheme {
     OAuth2ClientCredentials(TokenSpec),
     /// OAuth 2.0 resource owner password grant (RFC 6749 §4.3), cached the same way.
     OAuth2Password(TokenSpec),
+    /// The form's credential exchanged at a vendor endpoint for a short-lived token (a
+    /// non-OAuth "API token" request), cached the same way and sent in a named header.
+    TokenExchange(ExchangeSpec),
+}
+
+/// A token exchange: one request built from the form's fields whose answer holds a token and,
+/// optionally, its lifetime.
+#[derive(Debug, Clone)]
+pub struct ExchangeSpec {
+    /// The exchange request's method (POST unless the definition says otherwise).
+    pub method: Method,
+    /// Absolute URL template over the form, or a path starting with `/` on the base URL.
+    pub url: Template,
+    /// What the request carries.
+    pub body: ExchangeBody,
+    /// Headers of the exchange request only (templates over the form).
+    pub headers: Vec<(String, Template)>,
+    /// JSON pointer of the token in the answer.
+    pub token_pointer: String,
+    /// Where the answer says how long the token lives.
+    pub expiry: TokenExpiry,
+    /// The header the token is sent in on every call (`Authorization`).
+    pub header: String,
+    /// Text before the token in that header (`Bearer `; may be empty).
+    pub prefix: String,
+}
+
+/// The body of a token exchange.
+#[derive(Debug, Clone)]
+pub enum ExchangeBody {
+    /// No body.
+    None,
+    /// A JSON template over the form's fields (`application/json`).
+    Json(serde_json::Value),
+    /// Form fields (`application/x-www-form-urlencoded`), templates over the form.
+    Form(Vec<(String, Template)>),
+}
+
+/// How a token's lifetime is read from the exchange's answer; a token whose answer says
+/// nothing lives an hour.
+#[derive(Debug, Clone)]
+pub enum TokenExpiry {
+    /// Nothing in the answer: an hour.
+    Default,
+    /// Seconds from now at a JSON pointer (a number or a numeric string).
+    InSeconds(String),
+    /// A timestamp at a JSON pointer (RFC 3339; without an offset it is read as UTC).
+    At(String),
 }
 
 /// The token endpoint and what to send it.

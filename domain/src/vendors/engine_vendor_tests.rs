@@ -7,14 +7,15 @@ use std::{collections::BTreeSet, time::Duration};
 
 use serde_json::{json, Value};
 use vendor_fakes::{
-    atera, autotask, connectwise_psa, datto_rmm, halopsa, hudu, huntress, itglue, ninjaone,
-    sentinelone, syncro, Options,
+    atera, autotask, auvik, connectwise_automate, connectwise_psa, datto_rmm, halopsa, hudu,
+    huntress, itglue, knowbe4, ninjaone, sentinelone, syncro, Options,
 };
 
 use super::engine_tests::{
     autotask_creds, catalog, creds, def, engine, itglue_creds, ninja_creds, NOW,
 };
 use super::engine_vendors_a_tests::{cw_creds, datto_creds, halo_creds, syncro_creds};
+use super::engine_vendors_c_tests::{automate_creds, auvik_creds, knowbe4_creds};
 use super::*;
 
 #[tokio::test]
@@ -23,6 +24,11 @@ async fn every_tool_of_every_definition_runs_its_examples_and_returns_shaped_out
     let it = itglue::spawn(Options::default()).await.unwrap();
     let ninja = ninjaone::spawn(Options::default()).await.unwrap();
     let at = autotask::spawn(Options::default()).await.unwrap();
+    let auvik_fake = auvik::spawn(Options::default()).await.unwrap();
+    let kb4 = knowbe4::spawn(Options::default()).await.unwrap();
+    let cwa = connectwise_automate::spawn(Options::default())
+        .await
+        .unwrap();
     let datto = datto_rmm::spawn(Options::default()).await.unwrap();
     let cw = connectwise_psa::spawn(Options::default()).await.unwrap();
     let halo = halopsa::spawn(Options::default()).await.unwrap();
@@ -44,6 +50,9 @@ async fn every_tool_of_every_definition_runs_its_examples_and_returns_shaped_out
             &hudu_fake,
             &huntress_fake,
             &sentinelone_fake,
+            &auvik_fake,
+            &kb4,
+            &cwa,
         ],
         None,
     );
@@ -59,6 +68,9 @@ async fn every_tool_of_every_definition_runs_its_examples_and_returns_shaped_out
             "connectwise-psa" => cw_creds(connectwise_psa::PRIVATE_KEY),
             "halopsa" => halo_creds(halopsa::CLIENT_SECRET),
             "syncro" => syncro_creds(syncro::API_TOKEN),
+            "auvik" => auvik_creds(auvik::API_KEY),
+            "knowbe4" => knowbe4_creds(knowbe4::API_KEY),
+            "connectwise-automate" => automate_creds(connectwise_automate::PASSWORD),
             "demo" => creds(&[], &[("api_key", "demo")]),
             "atera" => creds(&[], &[("api_key", atera::API_KEY)]),
             "hudu" => creds(&[("url", hudu::URL)], &[("api_key", hudu::API_KEY)]),

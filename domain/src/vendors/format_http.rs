@@ -10,6 +10,7 @@ use super::{
     catalog::CatalogError,
     definition::*,
     format::{form_template, header_name, Ctx},
+    template::json_vars,
 };
 
 #[derive(Deserialize)]
@@ -47,6 +48,13 @@ pub(super) struct RawAuth {
     client_secret: Option<String>,
     scope: Option<String>,
     client_auth: Option<String>,
+    method: Option<String>,
+    body: Option<toml::Value>,
+    form: Option<BTreeMap<String, String>>,
+    token_pointer: Option<String>,
+    expires_in_pointer: Option<String>,
+    expires_at_pointer: Option<String>,
+    prefix: Option<String>,
 }
 
 fn https_url(ctx: &Ctx, span: Range<usize>, text: &str) -> Result<String, CatalogError> {
@@ -187,9 +195,13 @@ pub(super) fn convert_auth(
                 (AuthScheme::OAuth2ClientCredentials(spec), &["token_url", "client_id", "client_secret", "scope", "client_auth"])
             }
         }
+        "token_exchange" => (
+            AuthScheme::TokenExchange(convert_exchange(ctx, span.clone(), &a, form)?),
+            &["token_url", "method", "body", "form", "headers", "token_pointer", "expires_in_pointer", "expires_at_pointer", "header", "prefix"],
+        ),
         other => {
             return Err(ctx.err(span, format!(
-                "unknown auth scheme `{other}` (headers, basic, bearer, api_key_header, oauth2_client_credentials, oauth2_password)"
+                "unknown auth scheme `{other}` (headers, basic, bearer, api_key_header, oauth2_client_credentials, oauth2_password, token_exchange)"
             )))
         }
     };
@@ -205,6 +217,13 @@ pub(super) fn convert_auth(
         ("client_secret", a.client_secret.is_some()),
         ("scope", a.scope.is_some()),
         ("client_auth", a.client_auth.is_some()),
+        ("method", a.method.is_some()),
+        ("body", a.body.is_some()),
+        ("form", a.form.is_some()),
+        ("token_pointer", a.token_pointer.is_some()),
+        ("expires_in_pointer", a.expires_in_pointer.is_some()),
+        ("expires_at_pointer", a.expires_at_pointer.is_some()),
+        ("prefix", a.prefix.is_some()),
     ];
     if let Some((key, _)) = present.iter().find(|(k, p)| *p && !used.contains(k)) {
         return Err(ctx.err(
@@ -213,4 +232,128 @@ pub(super) fn convert_auth(
         ));
     }
     Ok(scheme)
+}
+
+fn json_pointer(ctx: &Ctx, span: Range<usize>, key: &str, p: &str) -> Result<String, CatalogError> {
+    if p.starts_with('/') {
+        Ok(p.to_owned())
+    } else {
+        Err(ctx.err(
+            span,
+            format!("`{key}` = `{p}` is not a JSON pointer (start with /)"),
+        ))
+    }
+}
+
+/// `scheme = "token_exchange"`: the request that trades the form's credential for a token, and
+/// where the token and its lifetime are in the answer.
+fn convert_exchange(
+    ctx: &Ctx,
+    span: Range<usize>,
+    a: &RawAuth,
+    form: &[FormField],
+) -> Result<ExchangeSpec, CatalogError> {
+    let err = |reason: String| ctx.err(span.clone(), reason);
+    let t = |text: &str| form_template(ctx, span.clone(), text, form);
+    let url_text = a
+        .token_url
+        .as_deref()
+        .ok_or_else(|| err("auth scheme `token_exchange` needs `token_url`".into()))?;
+    if !(url_text.starts_with('/') || url_text.starts_with("https://") || url_text.starts_with('{'))
+    {
+        return Err(err(format!(
+            "token_url `{url_text}` must be a path starting with / or an https URL"
+        )));
+    }
+    let method = match a
+        .method
+        .as_deref()
+        .unwrap_or("POST")
+        .to_ascii_uppercase()
+        .as_str()
+    {
+        "POST" => Method::Post,
+        "GET" => Method::Get,
+        "PUT" => Method::Put,
+        other => {
+            return Err(err(format!(
+                "token exchange method `{other}` (expected POST, GET or PUT)"
+            )))
+        }
+    };
+    let body = match (&a.body, &a.form) {
+        (Some(_), Some(_)) => {
+            return Err(err(
+                "a token exchange sends `body` or `form`, not both".into()
+            ))
+        }
+        (Some(toml::Value::Table(table)), None) => {
+            let json = serde_json::to_value(table).unwrap_or(serde_json::Value::Null);
+            let vars = json_vars(&json).map_err(err)?;
+            if let Some(var) = vars.iter().find(|v| !form.iter().any(|f| &f.name == *v)) {
+                return Err(err(format!(
+                    "the token exchange body references `{var}`, which is not a form field"
+                )));
+            }
+            ExchangeBody::Json(json)
+        }
+        (Some(_), None) => return Err(err("the token exchange `body` must be a table".into())),
+        (None, Some(fields)) => ExchangeBody::Form(
+            fields
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), t(v)?)))
+                .collect::<Result<_, CatalogError>>()?,
+        ),
+        (None, None) => ExchangeBody::None,
+    };
+    if method == Method::Get && !matches!(body, ExchangeBody::None) {
+        return Err(err("a GET token exchange cannot send a body".into()));
+    }
+    let headers = a
+        .headers
+        .iter()
+        .flatten()
+        .map(|(n, v)| Ok((header_name(ctx, span.clone(), n)?, t(v)?)))
+        .collect::<Result<_, CatalogError>>()?;
+    let token_pointer = json_pointer(
+        ctx,
+        span.clone(),
+        "token_pointer",
+        a.token_pointer
+            .as_deref()
+            .ok_or_else(|| err("auth scheme `token_exchange` needs `token_pointer`".into()))?,
+    )?;
+    let expiry = match (&a.expires_in_pointer, &a.expires_at_pointer) {
+        (Some(_), Some(_)) => {
+            return Err(err(
+                "give `expires_in_pointer` or `expires_at_pointer`, not both".into(),
+            ))
+        }
+        (Some(p), None) => {
+            TokenExpiry::InSeconds(json_pointer(ctx, span.clone(), "expires_in_pointer", p)?)
+        }
+        (None, Some(p)) => {
+            TokenExpiry::At(json_pointer(ctx, span.clone(), "expires_at_pointer", p)?)
+        }
+        (None, None) => TokenExpiry::Default,
+    };
+    let header = header_name(
+        ctx,
+        span.clone(),
+        a.header.as_deref().unwrap_or("Authorization"),
+    )?;
+    let prefix = a.prefix.clone().unwrap_or_else(|| "Bearer ".into());
+    if prefix.chars().any(char::is_control) {
+        return Err(err("`prefix` cannot contain control characters".into()));
+    }
+    Ok(ExchangeSpec {
+        method,
+        url: t(url_text)?,
+        body,
+        headers,
+        token_pointer,
+        expiry,
+        header,
+        prefix,
+    })
 }

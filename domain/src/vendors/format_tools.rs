@@ -134,6 +134,12 @@ pub(super) fn convert_tool(
             let props = input_schema.get("properties").cloned().unwrap_or(json!({}));
             let response = convert_response(ctx, span.clone(), t.response)?;
             let list = response.items.is_some();
+            if list && props.get("cursor").is_some() {
+                return Err(err(format!(
+                    "tool `{}`: `cursor` is the engine's paging argument of list tools; do not define it",
+                    t.name
+                )));
+            }
             let is_arg = |name: &str| props.get(name).is_some() || (list && name == "limit");
             let request =
                 convert_request(ctx, span.clone(), &t.method, path, t.query, t.body, &is_arg)?;
@@ -178,6 +184,9 @@ pub(super) fn convert_tool(
     };
     if list {
         add_limit(&mut input_schema, limits);
+        if request.is_some() {
+            add_cursor(&mut input_schema);
+        }
     }
     if let Some(obj) = input_schema.as_object_mut() {
         obj.entry("additionalProperties")
@@ -240,6 +249,24 @@ fn add_limit(schema: &mut Value, limits: &Limits) {
                 "description": format!("Most items to return (default {}, at most {}).", limits.default_items, limits.max_items)})
         });
     }
+}
+
+/// Longest `cursor` accepted (a sealed vendor URL, with a search body at most).
+const MAX_CURSOR: usize = 16 * 1024;
+
+/// Every HTTP list tool takes `cursor`: the `next_cursor` of its previous result.
+fn add_cursor(schema: &mut Value) {
+    let Some(props) = schema
+        .as_object_mut()
+        .and_then(|o| o.get_mut("properties"))
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    props.entry("cursor").or_insert_with(|| {
+        json!({"type": "string", "minLength": 1, "maxLength": MAX_CURSOR,
+            "description": "Continue a listing: the `next_cursor` of this tool's previous result. The listing's filters come with it; only `limit` may change."})
+    });
 }
 
 /// Path placeholders must be required string/integer arguments: a missing one would change

@@ -31,9 +31,10 @@ use uuid::Uuid;
 
 pub use catalog::{Catalog, CatalogError};
 pub use definition::{
-    AuthScheme, BaseUrl, CheckSpec, ClientAuth, FieldKind, FieldPattern, FormField, HttpSpec,
-    Limits, Method, Paging, QueryValue, RateLimit, RequestSpec, ResponseShape, Setup, TokenSpec,
-    ToolDefinition, ToolRequest, VendorDefinition, VendorKind,
+    AuthScheme, BaseUrl, CheckSpec, ClientAuth, ExchangeBody, ExchangeSpec, FieldKind,
+    FieldPattern, FormField, HttpSpec, Limits, Method, Paging, QueryValue, RateLimit, RequestSpec,
+    ResponseShape, Setup, TokenExpiry, TokenSpec, ToolDefinition, ToolRequest, VendorDefinition,
+    VendorKind,
 };
 pub use engine::Engine;
 #[cfg(test)]
@@ -115,6 +116,9 @@ mod catalog_tests;
 #[path = "engine_args_tests.rs"]
 mod engine_args_tests;
 #[cfg(test)]
+#[path = "engine_cursor_tests.rs"]
+mod engine_cursor_tests;
+#[cfg(test)]
 #[path = "engine_reliability_tests.rs"]
 mod engine_reliability_tests;
 #[cfg(test)]
@@ -132,3 +136,6 @@ mod engine_vendors_b_security_tests;
 #[cfg(test)]
 #[path = "engine_vendors_b_tests.rs"]
 mod engine_vendors_b_tests;
+#[cfg(test)]
+#[path = "engine_vendors_c_tests.rs"]
+mod engine_vendors_c_tests;

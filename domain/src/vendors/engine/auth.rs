@@ -1,11 +1,12 @@
 //! Where a connection's requests go and how they are authenticated: base URL (template, region
 //! map or discovery, cached per (connection, version)), auth headers for every scheme, and the
-//! OAuth 2.0 token cache (refreshed a minute before expiry, dropped on a 401).
+//! OAuth 2.0 token request. Tokens are cached in `tokens.rs`; token exchanges are in
+//! `exchange.rs`.
 
 use base64::{engine::general_purpose::STANDARD, Engine as _};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use serde_json::Value;
 use time::OffsetDateTime;
 use url::Url;
@@ -24,15 +25,6 @@ pub(super) const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
-/// Refresh a token this long before the vendor says it expires.
-const TOKEN_MARGIN: time::Duration = time::Duration::seconds(60);
-
-/// A cached access token.
-pub(super) struct CachedToken {
-    token: SecretString,
-    expires_at: OffsetDateTime,
-}
-
 /// An argument or field value as one path segment; `.`/`..`/empty would change the path's
 /// shape even encoded (`%2e%2e` is a dot-segment to URL parsers), so they are refused.
 pub(super) fn segment(value: &str) -> Result<String, CallError> {
@@ -44,7 +36,7 @@ pub(super) fn segment(value: &str) -> Result<String, CallError> {
     Ok(utf8_percent_encode(value, SEGMENT).to_string())
 }
 
-fn invalid(field: &str, message: &str) -> CallError {
+pub(super) fn invalid(field: &str, message: &str) -> CallError {
     CallError::InvalidSettings {
         field: field.to_owned(),
         message: message.to_owned(),
@@ -214,6 +206,13 @@ impl Engine {
                 redactor.add(token.clone());
                 vec![("Authorization".into(), format!("Bearer {token}"))]
             }
+            AuthScheme::TokenExchange(x) => {
+                let token = self
+                    .cached_token(creds, now, || self.exchange(def, spec, x, creds, base, now))
+                    .await?;
+                redactor.add(token.clone());
+                vec![(x.header.clone(), format!("{}{token}", x.prefix))]
+            }
         };
         pairs
             .into_iter()
@@ -229,11 +228,6 @@ impl Engine {
             .collect()
     }
 
-    /// Forgets a connection's token (after a 401 with it).
-    pub(super) fn drop_token(&self, creds: &ConnectionCredentials) {
-        lock(&self.inner.tokens).remove(&(creds.connection_id, creds.version));
-    }
-
     async fn token(
         &self,
         def: &VendorDefinition,
@@ -243,19 +237,21 @@ impl Engine {
         base: &Url,
         now: OffsetDateTime,
     ) -> Result<String, CallError> {
-        let key: CacheKey = (creds.connection_id, creds.version);
-        let cell = {
-            let mut tokens = lock(&self.inner.tokens);
-            tokens.retain(|k, _| k.0 != creds.connection_id || k.1 == creds.version);
-            tokens.entry(key).or_default().clone()
-        };
-        // One token request at a time per connection: callers waiting here reuse its result.
-        let mut slot = cell.lock().await;
-        if let Some(cached) = slot.as_ref() {
-            if now < cached.expires_at - TOKEN_MARGIN {
-                return Ok(cached.token.expose_secret().to_owned());
-            }
-        }
+        self.cached_token(creds, now, || {
+            self.fetch_oauth_token(def, spec, t, creds, base, now)
+        })
+        .await
+    }
+
+    async fn fetch_oauth_token(
+        &self,
+        def: &VendorDefinition,
+        spec: &HttpSpec,
+        t: &TokenSpec,
+        creds: &ConnectionCredentials,
+        base: &Url,
+        now: OffsetDateTime,
+    ) -> Result<(String, OffsetDateTime), CallError> {
         let url = if t.token_url.as_str().starts_with('/') {
             base.join(t.token_url.as_str())
                 .map_err(|_| invalid("", "bad token URL"))?
@@ -352,11 +348,7 @@ impl Engine {
             .and_then(Value::as_i64)
             .unwrap_or(3600)
             .clamp(0, 86_400);
-        *slot = Some(CachedToken {
-            token: SecretString::from(token.clone()),
-            expires_at: now + time::Duration::seconds(lifetime),
-        });
-        Ok(token)
+        Ok((token, now + time::Duration::seconds(lifetime)))
     }
 }
 

@@ -1,7 +1,7 @@
 //! HTTP vendors: building a request from a definition's templates (arguments encoded by
-//! position), sending it through the outbound guard within the definition's limits, following
-//! pages, and mapping the answer to a shaped [`ToolOutput`] or an error. Requests of idempotent
-//! tools are retried after transient failures ([`Retry`], policy in
+//! position), sending it through the outbound guard within the definition's limits, and mapping
+//! the answer to a shaped [`ToolOutput`] or an error; list tools page in `pages.rs`. Requests
+//! of idempotent tools are retried after transient failures ([`Retry`], policy in
 //! [`crate::vendors::reliability::retry`]).
 
 use reqwest::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
@@ -10,13 +10,15 @@ use time::OffsetDateTime;
 use tokio::time::Instant;
 use url::Url;
 
+mod pages;
+
 use super::{answer, auth, shape, Engine};
 use crate::{
     outbound::{self, OutboundError, OutboundResponse},
     vendors::{
         reliability::CallRetry as Retry,
         template::{as_text, render_json},
-        CallError, CheckOutcome, ConnectionCredentials, HttpSpec, Paging, QueryValue, RequestSpec,
+        CallError, CheckOutcome, ConnectionCredentials, HttpSpec, QueryValue, RequestSpec,
         ToolDefinition, ToolOutput, VendorDefinition,
     },
 };
@@ -282,112 +284,31 @@ pub(super) async fn call(
     let mut cx = Cx::open(engine, def, spec, creds, now).await?;
     cx.retry = retry;
     let cx = cx;
+    if let Some(items_at) = &tr.response.items {
+        return pages::list(&cx, tool, tr, items_at, args).await;
+    }
     let lookup = |name: &str| args.get(name).filter(|v| !v.is_null()).cloned();
     let req = &tr.request;
     let url = cx.url(req, &lookup)?;
     let body = req.body.as_ref().and_then(|b| render_json(b, &lookup));
     let first = cx
-        .send(cx.request(req.method.as_reqwest(), url.clone(), body))
+        .send(cx.request(req.method.as_reqwest(), url, body))
         .await?;
     let json = cx.json(&first)?;
-    let Some(items_at) = &tr.response.items else {
-        let value = match &tr.response.object {
-            // A record pointer that finds nothing is an absent record (Autotask answers a
-            // missing id with 200 `{"item": null}`).
-            Some(p) => match json.pointer(p) {
-                Some(Value::Null) | None => {
-                    return Err(CallError::NotFound {
-                        vendor_message: None,
-                    })
-                }
-                Some(v) => v.clone(),
-            },
-            None => json,
-        };
-        return Ok(shape::object_output(&value, &tr.response, &cx.redactor));
+    let value = match &tr.response.object {
+        // A record pointer that finds nothing is an absent record (Autotask answers a
+        // missing id with 200 `{"item": null}`).
+        Some(p) => match json.pointer(p) {
+            Some(Value::Null) | None => {
+                return Err(CallError::NotFound {
+                    vendor_message: None,
+                })
+            }
+            Some(v) => v.clone(),
+        },
+        None => json,
     };
-    let limit = args
-        .get("limit")
-        .and_then(Value::as_u64)
-        .map_or(def.limits.default_items, |l| l as usize)
-        .min(def.limits.max_items);
-    let mut items: Vec<Value> = Vec::new();
-    let mut page = json;
-    let mut current = url;
-    let mut pages = 1;
-    loop {
-        let got = match page.pointer(items_at) {
-            Some(Value::Array(list)) => list.clone(),
-            Some(Value::Null) | None if page.is_null() => Vec::new(),
-            _ => {
-                return Err(CallError::Unexpected(
-                    "the vendor's answer has no list where the definition expects one".into(),
-                ))
-            }
-        };
-        let next = match &tr.paging {
-            Some(Paging::NextLink { pointer }) => cx.next_link(&page, pointer),
-            // The vendor may cap pages below what was asked: keep going while pages are not
-            // empty (at most one extra, empty request at the end).
-            Some(Paging::Cursor {
-                param,
-                from_last_item,
-            }) if !got.is_empty() => got
-                .last()
-                .and_then(|i| i.pointer(from_last_item))
-                .map(|cursor| with_param(&current, param, &as_text(cursor))),
-            Some(Paging::CursorFrom { param, pointer }) if !got.is_empty() => page
-                .pointer(pointer)
-                .map(as_text)
-                .filter(|c| !c.is_empty() && c != "null")
-                .map(|cursor| with_param(&current, param, &cursor)),
-            Some(Paging::PageNumber {
-                param,
-                first,
-                size_param,
-            }) if !got.is_empty() => {
-                let size = size_param
-                    .as_deref()
-                    .and_then(|p| query_value(&current, p))
-                    .and_then(|v| v.parse::<usize>().ok());
-                let number = query_value(&current, param)
-                    .and_then(|v| v.parse::<u64>().ok())
-                    .unwrap_or(*first);
-                (size.is_none_or(|s| got.len() >= s))
-                    .then(|| with_param(&current, param, &(number + 1).to_string()))
-            }
-            _ => None,
-        };
-        items.extend(got);
-        match next {
-            Some(next) if items.len() < limit && pages < def.limits.max_pages => {
-                let response = cx
-                    .send(cx.request(reqwest::Method::GET, next.clone(), None))
-                    .await?;
-                page = cx.json(&response)?;
-                current = next;
-                pages += 1;
-            }
-            Some(_) => {
-                return Ok(shape::list_output(
-                    items,
-                    &tr.response,
-                    limit,
-                    true,
-                    &cx.redactor,
-                ));
-            }
-            None => {
-                return Ok(shape::list_output(
-                    items,
-                    &tr.response,
-                    limit,
-                    false,
-                    &cx.redactor,
-                ))
-            }
-        }
-    }
+    Ok(shape::object_output(&value, &tr.response, &cx.redactor))
 }
 
 /// `url` with the query parameter `param` set to `value` (other parameters kept, in order).

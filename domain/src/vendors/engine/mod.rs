@@ -5,14 +5,20 @@
 //! concurrency limit, a request window for its rate limit, and a circuit breaker per connection
 //! with the process-wide retry budget ([`super::reliability`]).
 //!
+//! List results that stop before the vendor's list ends carry a sealed `next_cursor`
+//! ([`cursor`]); the tool's `cursor` argument resumes there.
+//!
 //! A tool call has one deadline (the tool's timeout, else the vendor's, 30 s by default) that
 //! covers waiting for a slot, token fetches, every page and every retry; dropping the call's
 //! future (the client cancelled) drops the vendor request with it.
 
 pub(super) mod answer;
 mod auth;
+mod cursor;
+mod exchange;
 mod http;
 pub(super) mod shape;
+mod tokens;
 
 use std::{
     collections::HashMap,
@@ -46,13 +52,15 @@ struct Inner {
     outbound: Outbound,
     /// Replaces every definition's timeout (tests; operators' `vendor_timeout`).
     timeout: Option<Duration>,
-    tokens: Mutex<HashMap<CacheKey, Arc<tokio::sync::Mutex<Option<auth::CachedToken>>>>>,
+    tokens: Mutex<HashMap<CacheKey, Arc<tokio::sync::Mutex<Option<tokens::CachedToken>>>>>,
     bases: Mutex<HashMap<CacheKey, url::Url>>,
     slots: Mutex<HashMap<Uuid, Arc<Semaphore>>>,
     windows: Mutex<HashMap<Uuid, (OffsetDateTime, u32)>>,
     demo: demo::DemoStore,
     upstream: mcp_upstream::Pool,
     guards: Guards,
+    /// Seals list cursors (`next_cursor`).
+    cursors: cursor::Sealer,
 }
 
 impl std::fmt::Debug for Engine {
@@ -96,8 +104,26 @@ impl Engine {
                 demo: demo::DemoStore::default(),
                 upstream: mcp_upstream::Pool::default(),
                 guards: Guards::new(reliability),
+                cursors: cursor::Sealer::random(),
             }),
         }
+    }
+
+    /// The same engine sealing list cursors with a key derived from `master`, so a cursor one
+    /// replica returned opens on every other and after a restart (by default the key is random
+    /// per process). Call it right after constructing the engine, before cloning it.
+    pub fn with_cursor_key(mut self, master: &crate::crypto::MasterKey) -> Self {
+        match Arc::get_mut(&mut self.inner) {
+            Some(inner) => inner.cursors = cursor::Sealer::from_master(master),
+            None => tracing::warn!(
+                "the vendor engine was shared before its cursor key was set; cursors keep a per-process key"
+            ),
+        }
+        self
+    }
+
+    fn cursors(&self) -> &cursor::Sealer {
+        &self.inner.cursors
     }
 
     /// The circuit breaker of a connection at `now` (closed when it never failed).

@@ -60,7 +60,8 @@ fn clean(value: &mut Value, redactor: &Redactor, max_string: usize) -> bool {
     }
 }
 
-/// A list result: at most `limit` items; `more` says the vendor has more than were fetched.
+/// A list result: at most `limit` items; `more` says the vendor has more than were fetched
+/// (no cursor: the in-process demo vendor pages with its own argument).
 pub(crate) fn list_output(
     items: Vec<Value>,
     shape: &ResponseShape,
@@ -68,39 +69,54 @@ pub(crate) fn list_output(
     more: bool,
     redactor: &Redactor,
 ) -> ToolOutput {
-    let over = items.len() > limit;
+    let total = items.len();
+    build_list(items, shape, limit, redactor, &|shown| {
+        (shown < total || more, None)
+    })
+}
+
+/// A list result of a paged vendor call: at most `limit` items, and `next_cursor(shown)` — the
+/// sealed cursor that resumes right after the first `shown` items, if more may exist — once it
+/// is known how many items fit.
+pub(crate) fn list_output_paged(
+    items: Vec<Value>,
+    shape: &ResponseShape,
+    limit: usize,
+    redactor: &Redactor,
+    next_cursor: &dyn Fn(usize) -> Option<String>,
+) -> ToolOutput {
+    build_list(items, shape, limit, redactor, &|shown| {
+        let cursor = next_cursor(shown);
+        (cursor.is_some(), cursor)
+    })
+}
+
+/// `after(shown)`: whether more items exist after the first `shown`, and the cursor to them.
+fn build_list(
+    items: Vec<Value>,
+    shape: &ResponseShape,
+    limit: usize,
+    redactor: &Redactor,
+    after: &dyn Fn(usize) -> (bool, Option<String>),
+) -> ToolOutput {
     let mut selected: Vec<Value> = items.iter().take(limit).map(|i| select(i, shape)).collect();
-    let cut_strings = selected
+    let mut cut_strings = selected
         .iter_mut()
         .fold(false, |acc, v| clean(v, redactor, MAX_STRING) | acc);
-    let mut dropped_for_size = false;
+    let mut shortened_once = false;
     loop {
-        let truncated = over || more || cut_strings || dropped_for_size;
+        let (more, cursor) = after(selected.len());
+        let truncated = more || cut_strings;
         let mut out = json!({"items": selected, "count": selected.len(), "truncated": truncated});
         if truncated {
-            out["note"] = Value::String(note(
-                selected.len(),
-                over || more,
-                cut_strings,
-                dropped_for_size,
-            ));
+            out["note"] = Value::String(note(selected.len(), more, cursor.is_some(), cut_strings));
+        }
+        if let Some(c) = cursor {
+            out["next_cursor"] = Value::String(c);
         }
         let text = out.to_string();
-        if text.len() <= MAX_TEXT || selected.len() <= 1 {
-            if text.len() > MAX_TEXT {
-                // One item alone is too large: keep its strings short.
-                for v in &mut selected {
-                    clean(v, redactor, 200);
-                }
-                let out = json!({"items": selected, "count": selected.len(), "truncated": true,
-                    "note": note(selected.len(), over || more, true, dropped_for_size)});
-                return ToolOutput {
-                    text: out.to_string(),
-                    structured: Some(out),
-                    truncated: true,
-                    is_error: false,
-                };
-            }
+        // One item alone may stay over the cap once its strings are short (as before paging).
+        if text.len() <= MAX_TEXT || (selected.len() <= 1 && shortened_once) {
             return ToolOutput {
                 text,
                 structured: Some(out),
@@ -108,15 +124,27 @@ pub(crate) fn list_output(
                 is_error: false,
             };
         }
+        if selected.len() <= 1 {
+            // One item alone is too large: keep its strings short.
+            for v in &mut selected {
+                clean(v, redactor, 200);
+            }
+            cut_strings = true;
+            shortened_once = true;
+            continue;
+        }
         let keep = (selected.len() * MAX_TEXT / text.len()).clamp(1, selected.len() - 1);
         selected.truncate(keep);
-        dropped_for_size = true;
     }
 }
 
-fn note(shown: usize, more: bool, cut_strings: bool, dropped_for_size: bool) -> String {
+fn note(shown: usize, more: bool, cursor: bool, cut_strings: bool) -> String {
     let mut parts = Vec::new();
-    if more || dropped_for_size {
+    if more && cursor {
+        parts.push(format!(
+            "Showing {shown} items; more exist. To continue, call this tool again with `cursor` set to `next_cursor`, or narrow the search (filters)."
+        ));
+    } else if more {
         parts.push(format!(
             "Showing the first {shown} items; more exist. Narrow the search (filters) or raise `limit`."
         ));
