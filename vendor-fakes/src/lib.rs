@@ -8,6 +8,8 @@
 pub mod autotask;
 mod common;
 pub mod itglue;
+pub mod microsoft365;
+mod microsoft365_data;
 pub mod ninjaone;
 
 pub use common::{error, json, FailureMode, FakeVendor, Options, Recorded, Req};

@@ -25,7 +25,14 @@ fn every_built_in_definition_loads_and_every_file_is_built_in() {
     let slugs: Vec<&str> = catalog.iter().map(|d| d.slug.as_str()).collect();
     assert_eq!(
         slugs,
-        ["autotask", "demo", "itglue", "mcp-server", "ninjaone"]
+        [
+            "autotask",
+            "demo",
+            "itglue",
+            "mcp-server",
+            "microsoft-365",
+            "ninjaone"
+        ]
     );
     for def in catalog.iter() {
         assert_eq!(format!("{}.toml", def.slug), def.source);

@@ -55,6 +55,17 @@ impl VendorDefinition {
     pub fn field(&self, name: &str) -> Option<&FormField> {
         self.form.iter().find(|f| f.name == name)
     }
+
+    /// The authorization-code scheme, when a person connects this vendor by consenting at it.
+    pub fn authorization_code(&self) -> Option<&AuthorizationCodeSpec> {
+        match &self.kind {
+            VendorKind::Http(spec) => match &spec.auth {
+                AuthScheme::OAuth2AuthorizationCode(code) => Some(code),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
 }
 
 /// How a vendor's tools are executed.
@@ -236,6 +247,27 @@ pub enum AuthScheme {
     OAuth2ClientCredentials(TokenSpec),
     /// OAuth 2.0 resource owner password grant (RFC 6749 §4.3), cached the same way.
     OAuth2Password(TokenSpec),
+    /// OAuth 2.0 authorization code grant with PKCE S256 (RFC 6749 §4.1, RFC 7636): a person
+    /// consents at the vendor, the gateway's own app (operator configuration
+    /// `vendor_oauth.<slug>`) redeems the code; access and refresh tokens are stored sealed with
+    /// the connection and refreshed by `connections::vendor_oauth`, the engine only sends the
+    /// access token it is given.
+    OAuth2AuthorizationCode(AuthorizationCodeSpec),
+}
+
+/// Where a person consents and where codes and refresh tokens are redeemed.
+#[derive(Debug, Clone)]
+pub struct AuthorizationCodeSpec {
+    /// Authorization endpoint URL template over the form (`…/{tenant}/oauth2/v2.0/authorize`).
+    pub authorize_url: Template,
+    /// Token endpoint URL template over the form.
+    pub token_url: Template,
+    /// Scopes asked for, in order (joined with spaces).
+    pub scopes: Vec<String>,
+    /// Client credentials in the form body or as HTTP Basic.
+    pub client_auth: ClientAuth,
+    /// Who shows the consent page: the connect button reads "Connect with {provider}".
+    pub provider: String,
 }
 
 /// The token endpoint and what to send it.

@@ -11,6 +11,7 @@
 
 pub(super) mod answer;
 mod auth;
+pub mod authorization_code;
 mod http;
 pub(super) mod shape;
 
