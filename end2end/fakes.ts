@@ -1,4 +1,4 @@
-// Starts the `vendor-fakes` binary (IT Glue, NinjaOne and Autotask stand-ins) on free loopback
+// Starts the `vendor-fakes` binary (IT Glue, NinjaOne, Autotask and Microsoft 365 stand-ins) on free loopback
 // ports for the browser tests, and gives the gateway setting that sends each vendor's real origin
 // to its fake, the fakes' valid test credentials, and the failure switch (see vendor-fakes/README.md).
 import { spawn } from "node:child_process";
@@ -8,7 +8,7 @@ const ROOT = path.resolve(__dirname, "..");
 export const FAKES_BIN = process.env.VENDOR_FAKES_BIN ?? path.join(ROOT, "target/release/vendor-fakes");
 
 /** A fake's name as the binary knows it. */
-export type FakeName = "itglue" | "ninjaone" | "autotask";
+export type FakeName = "itglue" | "ninjaone" | "autotask" | "microsoft365";
 /** A failure mode of the binary's switch (`ok` switches failures off). */
 export type FailureMode = "ok" | "unauthorized" | "forbidden" | "not_found" | "server_error" | "html" | "hang" | `rate_limited:${number}`;
 
@@ -21,11 +21,13 @@ export interface Fakes {
   itglueKey: string;
   /** Makes `fake` answer every API request with `mode` until switched back with `ok`. */
   setFailure(fake: FakeName, mode: FailureMode): Promise<void>;
+  /** Any other switch of the binary, e.g. `microsoft365 refuse_refresh`, `microsoft365 token_lifetime:60`. */
+  send(fake: FakeName, command: string): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startFakes(): Promise<Fakes> {
-  const child = spawn(FAKES_BIN, ["--itglue-port", "0", "--ninjaone-port", "0", "--autotask-port", "0"], {
+  const child = spawn(FAKES_BIN, ["--itglue-port", "0", "--ninjaone-port", "0", "--autotask-port", "0", "--microsoft365-port", "0"], {
     stdio: ["pipe", "pipe", "pipe"],
   });
   let errors = "";
@@ -78,6 +80,9 @@ export async function startFakes(): Promise<Fakes> {
       child.stdin?.write(`${command}\n`);
       const answer = await nextLine(`answer to ${command}`);
       if (answer !== `ok ${command}`) throw new Error(`vendor-fakes: ${command} answered ${answer}`);
+    },
+    async send(fake, command) {
+      await this.setFailure(fake, command as FailureMode);
     },
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");
