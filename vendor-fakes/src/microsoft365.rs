@@ -107,19 +107,22 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The authorize request's parameters, or the error page Microsoft shows (it never redirects
-/// to an unverified redirect URI).
-fn authorize_params(tenant: &str, req: &Req) -> Result<Map<String, Value>, Response> {
-    let page = |message: &str| {
-        (
-            StatusCode::BAD_REQUEST,
-            Html(format!(
-                "<!doctype html><title>Sign in to your account</title><h1>Sorry, but we're having trouble signing you in.</h1><p>{}</p>",
-                escape(message)
-            )),
-        )
-            .into_response()
-    };
+/// The error page Microsoft shows for a bad authorize request (it never redirects to an
+/// unverified redirect URI).
+fn error_page(message: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Html(format!(
+            "<!doctype html><title>Sign in to your account</title><h1>Sorry, but we're having trouble signing you in.</h1><p>{}</p>",
+            escape(message)
+        )),
+    )
+        .into_response()
+}
+
+/// The authorize request's parameters, or what is wrong with it.
+fn authorize_params(tenant: &str, req: &Req) -> Result<Map<String, Value>, String> {
+    let page = |message: &str| message.to_owned();
     let q = &req.query;
     if !known_tenant(tenant) {
         return Err(page(&format!("AADSTS90002: Tenant '{tenant}' not found.")));
@@ -164,7 +167,7 @@ fn authorize_params(tenant: &str, req: &Req) -> Result<Map<String, Value>, Respo
 fn authorize(shared: &Shared, tenant: &str, req: &Req) -> Response {
     let params = match authorize_params(tenant, req) {
         Ok(p) => p,
-        Err(page) => return page,
+        Err(message) => return error_page(&message),
     };
     if req.method == "GET" {
         let query: String = url::form_urlencoded::Serializer::new(String::new())

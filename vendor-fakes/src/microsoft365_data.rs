@@ -145,13 +145,13 @@ fn filter(expr: Option<&String>, item: &Value) -> Result<bool, String> {
     Err(format!("Invalid filter clause: {expr}"))
 }
 
-fn filtered(req: &Req, items: &Value) -> Result<Vec<Value>, Response> {
+fn filtered(req: &Req, items: &Value) -> Result<Vec<Value>, String> {
     let mut out = Vec::new();
     for item in items.as_array().cloned().unwrap_or_default() {
         match filter(req.query.get("$filter"), &item) {
             Ok(true) => out.push(item),
             Ok(false) => {}
-            Err(why) => return Err(bad_request(&why)),
+            Err(why) => return Err(why),
         }
     }
     Ok(out)
@@ -177,7 +177,7 @@ pub(crate) fn graph(shared: &Shared, req: &Req, rest: &[&str]) -> Response {
                     })
                     .collect(),
             ),
-            Err(e) => e,
+            Err(why) => bad_request(&why),
         },
         ("GET", ["users", id]) => match find_user(&data, id) {
             Some((_, mut user)) => {
@@ -247,7 +247,7 @@ pub(crate) fn graph(shared: &Shared, req: &Req, rest: &[&str]) -> Response {
         },
         ("GET", ["groups"]) => match filtered(req, &data["groups"]) {
             Ok(groups) => page(shared, req, groups),
-            Err(e) => e,
+            Err(why) => bad_request(&why),
         },
         ("GET", ["groups", id, "members"]) => {
             let Some(index) = data["groups"]
@@ -274,7 +274,7 @@ pub(crate) fn graph(shared: &Shared, req: &Req, rest: &[&str]) -> Response {
         ("GET", ["subscribedSkus"]) => ok(json!({"value": data["subscribedSkus"]})),
         ("GET", ["auditLogs", "signIns"]) => match filtered(req, &data["signIns"]) {
             Ok(list) => page(shared, req, list),
-            Err(e) => e,
+            Err(why) => bad_request(&why),
         },
         _ => not_found(&req.path),
     }

@@ -155,7 +155,17 @@ pub(super) async fn m365_consented(engine: &Engine, catalog: &Catalog) -> Connec
         .1
         .into_owned();
     let tokens = engine
-        .redeem_code(def, &settings, &app, &code, verifier, redirect, NOW)
+        .redeem_code(
+            def,
+            &settings,
+            &app,
+            Redemption {
+                code: &code,
+                verifier,
+                redirect_uri: redirect,
+            },
+            NOW,
+        )
         .await
         .unwrap();
     let mut secrets = settings.secrets;
@@ -219,9 +229,11 @@ async fn the_m365_token_endpoint_checks_the_verifier_and_a_refused_refresh_is_in
             def,
             &settings,
             &app,
-            &code,
-            "a-wrong-verifier-of-forty-three-characters-0123",
-            redirect,
+            Redemption {
+                code: &code,
+                verifier: "a-wrong-verifier-of-forty-three-characters-0123",
+                redirect_uri: redirect,
+            },
             NOW,
         )
         .await
@@ -247,9 +259,11 @@ async fn the_m365_token_endpoint_checks_the_verifier_and_a_refused_refresh_is_in
             def,
             &settings,
             &app,
-            &code,
-            "the-right-verifier-of-forty-three-characters-0123",
-            redirect,
+            Redemption {
+                code: &code,
+                verifier: "the-right-verifier-of-forty-three-characters-0123",
+                redirect_uri: redirect,
+            },
             NOW,
         )
         .await

@@ -38,7 +38,7 @@ pub use definition::{
 /// Names of the sealed secrets an authorization-code connection keeps its tokens under.
 pub use engine::authorization_code::{ACCESS_TOKEN, EXPIRES_AT, REFRESH_TOKEN};
 pub use engine::{
-    authorization_code::{GrantError, OAuthApp, TokenSet},
+    authorization_code::{GrantError, OAuthApp, Redemption, TokenSet},
     Engine,
 };
 #[cfg(test)]

@@ -391,9 +391,11 @@ pub async fn finish(
             &def,
             &creds,
             &app,
-            &code,
-            &verifier,
-            &redirect_uri(deps),
+            crate::vendors::Redemption {
+                code: &code,
+                verifier: &verifier,
+                redirect_uri: &redirect_uri(deps),
+            },
             now,
         )
         .await

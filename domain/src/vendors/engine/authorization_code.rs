@@ -84,6 +84,18 @@ pub enum GrantError {
     Failed(CallError),
 }
 
+/// What redeeming one authorization code sends besides the client (RFC 6749 §4.1.3, RFC 7636
+/// §4.5).
+#[derive(Clone, Copy)]
+pub struct Redemption<'a> {
+    /// The code from the callback.
+    pub code: &'a str,
+    /// The PKCE verifier whose S256 challenge went with the authorization request.
+    pub verifier: &'a str,
+    /// The redirect URI of the authorization request.
+    pub redirect_uri: &'a str,
+}
+
 fn spec(def: &VendorDefinition) -> Result<&AuthorizationCodeSpec, CallError> {
     def.authorization_code().ok_or_else(|| {
         CallError::Unexpected("the vendor is not connected by consent (authorization code)".into())
@@ -122,16 +134,14 @@ impl Engine {
         def: &VendorDefinition,
         settings: &ConnectionCredentials,
         app: &OAuthApp,
-        code: &str,
-        verifier: &str,
-        redirect_uri: &str,
+        redemption: Redemption<'_>,
         now: OffsetDateTime,
     ) -> Result<TokenSet, GrantError> {
         let form = vec![
             ("grant_type", "authorization_code".to_owned()),
-            ("code", code.to_owned()),
-            ("redirect_uri", redirect_uri.to_owned()),
-            ("code_verifier", verifier.to_owned()),
+            ("code", redemption.code.to_owned()),
+            ("redirect_uri", redemption.redirect_uri.to_owned()),
+            ("code_verifier", redemption.verifier.to_owned()),
         ];
         self.grant(def, settings, app, form, now).await
     }
