@@ -1,4 +1,4 @@
-// Starts the `vendor-fakes` binary (IT Glue, NinjaOne and Autotask stand-ins) on free loopback
+// Starts the `vendor-fakes` binary (IT Glue, NinjaOne, Autotask and Microsoft 365 stand-ins) on free loopback
 // ports for the browser tests, and gives the gateway setting that sends each vendor's real origin
 // to its fake, the fakes' valid test credentials, and the failure switch (see vendor-fakes/README.md).
 import { spawn } from "node:child_process";
@@ -10,7 +10,8 @@ export const FAKES_BIN = process.env.VENDOR_FAKES_BIN ?? path.join(ROOT, "target
 /** A fake's name as the binary knows it. */
 export type FakeName =
   | "itglue" | "ninjaone" | "autotask" | "datto-rmm" | "connectwise-psa" | "halopsa" | "syncro"
-  | "atera" | "hudu" | "huntress" | "sentinelone";
+  | "atera" | "hudu" | "huntress" | "sentinelone"
+  | "microsoft365";
 /** A failure mode of the binary's switch (`ok` switches failures off). */
 export type FailureMode = "ok" | "unauthorized" | "forbidden" | "not_found" | "server_error" | "html" | "hang" | `rate_limited:${number}`;
 
@@ -23,6 +24,8 @@ export interface Fakes {
   itglueKey: string;
   /** Makes `fake` answer every API request with `mode` until switched back with `ok`. */
   setFailure(fake: FakeName, mode: FailureMode): Promise<void>;
+  /** Any other switch of the binary, e.g. `microsoft365 refuse_refresh`, `microsoft365 token_lifetime:60`. */
+  send(fake: FakeName, command: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -80,6 +83,9 @@ export async function startFakes(): Promise<Fakes> {
       child.stdin?.write(`${command}\n`);
       const answer = await nextLine(`answer to ${command}`);
       if (answer !== `ok ${command}`) throw new Error(`vendor-fakes: ${command} answered ${answer}`);
+    },
+    async send(fake, command) {
+      await this.setFailure(fake, command as FailureMode);
     },
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");

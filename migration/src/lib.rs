@@ -35,6 +35,7 @@ mod m20261210_000040_add_oauth_tokens_scopes;
 mod m20261210_000041_add_oauth_clients_grant_types;
 mod m20261210_000042_add_users_email_verified;
 mod m20261210_000043_widen_tenant_onboardings_status;
+mod m20261215_000050_create_vendor_oauth_states;
 
 /// The ordered list of every migration.
 pub struct Migrator;
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000041_add_oauth_clients_grant_types::Migration),
             Box::new(m20261210_000042_add_users_email_verified::Migration),
             Box::new(m20261210_000043_widen_tenant_onboardings_status::Migration),
+            Box::new(m20261215_000050_create_vendor_oauth_states::Migration),
         ]
     }
 }

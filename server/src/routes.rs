@@ -27,7 +27,7 @@ use tower_http::{
 use tracing::Level;
 
 use crate::{
-    handlers::{audit, auth, health, idp, mcp, mcp_auth, oauth},
+    handlers::{audit, auth, health, idp, mcp, mcp_auth, oauth, vendor_oauth},
     middleware::{
         client_address, csrf, current_user, page_redirects, rate_limit, request_id,
         security_headers, strict_json,
@@ -70,6 +70,10 @@ pub fn portal(state: &AppState) -> Router<AppState> {
         .route(paths::AUTH0_LOGIN, get(idp::auth0_login))
         .route(paths::AUTH0_SIGNUP, get(idp::auth0_signup))
         .route(paths::AUTH0_CALLBACK, get(idp::auth0_callback))
+        .route(
+            domain::connections::vendor_oauth::CALLBACK_PATH,
+            get(vendor_oauth::consent_callback),
+        )
         .route(paths::ADMIN_CONSENT, get(idp::admin_consent))
         .route(
             paths::ADMIN_CONSENT_CALLBACK,

@@ -99,6 +99,9 @@ fn connection_deps(
         catalog,
         allow_unchecked: settings.connections.allow_unchecked,
         portal_url: settings.public_url.origin(),
+        oauth: domain::connections::vendor_oauth::VendorOAuth::new(
+            settings.connections.oauth_apps.clone(),
+        ),
     })
 }
 

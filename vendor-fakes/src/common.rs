@@ -216,6 +216,11 @@ impl FakeVendor {
     pub fn data(&self) -> Value {
         lock(&self.shared.data).clone()
     }
+
+    /// Changes the fake's data (vendor switches such as refusing refresh tokens).
+    pub fn update_data(&self, change: impl FnOnce(&mut Value)) {
+        change(&mut lock(&self.shared.data));
+    }
 }
 
 struct InFlight<'a>(&'a Shared);

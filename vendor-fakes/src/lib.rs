@@ -19,6 +19,8 @@ pub mod hudu;
 pub mod huntress;
 pub mod itglue;
 pub mod knowbe4;
+pub mod microsoft365;
+mod microsoft365_data;
 pub mod ninjaone;
 pub mod paging;
 pub mod sentinelone;

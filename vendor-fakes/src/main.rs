@@ -2,14 +2,17 @@
 //! ones; for Playwright and manual runs), prints per fake the origins to map in
 //! `outbound_origin_overrides`, then `ready`, and reads failure switches from standard input:
 //! one line `<fake> <mode>` each (e.g. `itglue unauthorized`, `itglue ok`), answered `ok <line>`
-//! or `error <why>`.
+//! or `error <why>`. `microsoft365 refuse_refresh` / `microsoft365 allow_refresh` switch the
+//! Microsoft 365 fake's refusal of refresh tokens; `microsoft365 token_lifetime:<seconds>` the
+//! lifetime of the access tokens it issues.
 
 use std::{io::BufRead, net::SocketAddr, sync::Arc};
 
 use clap::Parser;
 use vendor_fakes::{
     atera, autotask, auvik, connectwise_automate, connectwise_psa, datto_rmm, halopsa, hudu,
-    huntress, itglue, knowbe4, ninjaone, sentinelone, syncro, FailureMode, FakeVendor, Options,
+    huntress, itglue, knowbe4, microsoft365, ninjaone, sentinelone, syncro, FailureMode,
+    FakeVendor, Options,
 };
 
 /// Local vendor fakes, one per built-in HTTP vendor definition.
@@ -60,6 +63,9 @@ struct Args {
     /// Port of the ConnectWise Automate fake (0: a free one).
     #[arg(long, default_value_t = 4133)]
     connectwise_automate_port: u16,
+    /// Port of the Microsoft 365 fake (identity platform and Graph; 0: a free one).
+    #[arg(long, default_value_t = 4104)]
+    microsoft365_port: u16,
 }
 
 fn print(name: &str, fake: &FakeVendor) {
@@ -99,7 +105,19 @@ fn switch(fakes: &[(&str, Arc<FakeVendor>)], line: &str) -> Result<(), String> {
         .find(|(n, _)| *n == name)
         .map(|(_, f)| f)
         .ok_or_else(|| format!("unknown fake {name:?}"))?;
-    fake.set_failure(mode(wanted)?);
+    // The Microsoft 365 fake's token endpoint can refuse refresh tokens (`invalid_grant`).
+    match (name, wanted) {
+        ("microsoft365", "refuse_refresh") => microsoft365::refuse_refresh(fake, true),
+        ("microsoft365", "allow_refresh") => microsoft365::refuse_refresh(fake, false),
+        ("microsoft365", lifetime) if lifetime.starts_with("token_lifetime:") => {
+            let seconds = lifetime
+                .trim_start_matches("token_lifetime:")
+                .parse()
+                .map_err(|_| format!("bad lifetime {lifetime:?}"))?;
+            microsoft365::set_token_lifetime(fake, seconds);
+        }
+        _ => fake.set_failure(mode(wanted)?),
+    }
     Ok(())
 }
 
@@ -139,6 +157,9 @@ async fn main() -> std::io::Result<()> {
     print("auvik", &auvik);
     print("knowbe4", &knowbe4);
     print("connectwise-automate", &automate);
+    let microsoft365 =
+        microsoft365::spawn_on(Options::default(), at(args.microsoft365_port)).await?;
+    print("microsoft365", &microsoft365);
     println!("ready");
     let fakes = vec![
         ("itglue", Arc::new(itglue)),
@@ -155,6 +176,7 @@ async fn main() -> std::io::Result<()> {
         ("auvik", Arc::new(auvik)),
         ("knowbe4", Arc::new(knowbe4)),
         ("connectwise-automate", Arc::new(automate)),
+        ("microsoft365", Arc::new(microsoft365)),
     ];
     // Standard input is read on its own thread (blocking reads); at its end the fakes keep
     // serving until Ctrl+C or SIGTERM.

@@ -11,6 +11,7 @@ mod edge;
 mod raw;
 mod reliability;
 mod validate;
+mod vendor_oauth;
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -19,6 +20,7 @@ use url::Url;
 
 pub use raw::{OriginOverrides, RawSettings, StringList, DEFAULT_ENTRA_AUTHORITY};
 pub use validate::database_settings;
+pub use vendor_oauth::RawVendorOAuth;
 
 use crate::{crypto::MasterKey, users::UserRef};
 
@@ -87,6 +89,9 @@ pub struct ConnectionSettings {
     pub vendors_dir: Option<std::path::PathBuf>,
     /// The circuit breaker per connection and the retries of idempotent reads.
     pub reliability: crate::vendors::Reliability,
+    /// The gateway's own OAuth app per vendor slug (`vendor_oauth.<slug>`), for vendors
+    /// connected by consent; a vendor without one shows "not configured by the operator".
+    pub oauth_apps: std::collections::BTreeMap<String, crate::vendors::OAuthApp>,
 }
 
 /// Which identity providers are configured.

@@ -22,6 +22,7 @@ impl Settings {
         let egress_ip = parse_egress_ip(raw.egress_ip.as_deref())?;
         let reliability = super::reliability::parse_reliability(&raw)?;
         let edge = super::edge::parse_edge(&raw)?;
+        let oauth_apps = super::vendor_oauth::parse_vendor_oauth(&raw.vendor_oauth)?;
         let bind: SocketAddr = raw.bind.parse().map_err(|_| {
             ConfigError::invalid(
                 "GATEWAY_BIND",
@@ -114,6 +115,7 @@ impl Settings {
                 allow_unchecked: raw.allow_unchecked_connections,
                 vendors_dir: raw.vendors_dir.clone(),
                 reliability,
+                oauth_apps,
             },
             audit_retention: time::Duration::days(i64::from(raw.audit_retention_days)),
             oauth,

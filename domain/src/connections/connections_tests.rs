@@ -60,6 +60,7 @@ pub(super) fn deps(db: &TestDb) -> Deps {
         catalog: Catalog::load(None).unwrap(),
         allow_unchecked: false,
         portal_url: "https://gw.example.com".into(),
+        oauth: Default::default(),
     }
 }
 

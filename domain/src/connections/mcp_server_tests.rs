@@ -67,6 +67,7 @@ fn deps(db: &TestDb, upstream: &Upstream) -> Deps {
         catalog: Catalog::load(None).unwrap(),
         allow_unchecked: false,
         portal_url: "https://gw.example.com".into(),
+        oauth: Default::default(),
     }
 }
 

@@ -19,6 +19,7 @@ mod tier;
 pub mod tools;
 mod upstream_tools;
 mod usage_tool;
+pub mod vendor_oauth;
 
 pub use access::{load_policy, set_allowlist, set_tool_default, tool_access, ToolAccess};
 pub use context::Caller;
@@ -42,3 +43,6 @@ mod reliability_tests;
 #[cfg(test)]
 #[path = "connections_tests.rs"]
 mod tests;
+#[cfg(test)]
+#[path = "vendor_oauth_tests.rs"]
+mod vendor_oauth_tests;

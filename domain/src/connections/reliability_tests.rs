@@ -47,6 +47,7 @@ fn deps(db: &TestDb, routes: &[(&str, &FakeVendor)], reliability: Reliability) -
         catalog: Catalog::load(None).unwrap(),
         allow_unchecked: false,
         portal_url: "https://gw.example.com".into(),
+        oauth: Default::default(),
     }
 }
 

@@ -67,10 +67,12 @@ pub struct Deps {
     pub allow_unchecked: bool,
     /// The portal's origin, for links in tool errors ("reconnect at …").
     pub portal_url: String,
+    /// Vendors connected by consent: the operator's apps and the latest sealed tokens.
+    pub oauth: super::vendor_oauth::VendorOAuth,
 }
 
 /// The vault scope (and so the data key) of a connection of `tier` owned by `owner_id`.
-fn scope_of(tier: Tier, owner_id: Uuid) -> KeyScope {
+pub(super) fn scope_of(tier: Tier, owner_id: Uuid) -> KeyScope {
     match tier {
         Tier::Personal => KeyScope::User(owner_id),
         Tier::Team => KeyScope::Team(owner_id),
@@ -87,7 +89,7 @@ pub(crate) fn key_scope(row: &connections::Model) -> KeyScope {
 }
 
 /// [`ConnectionError::SlugTaken`] when the owner already has a connection of `tier` with `slug`.
-async fn ensure_slug_free(
+pub(super) async fn ensure_slug_free(
     deps: &Deps,
     tier: &str,
     owner_id: Uuid,
@@ -106,7 +108,10 @@ async fn ensure_slug_free(
 }
 
 /// The catalog's definition of `vendor`.
-fn vendor(deps: &Deps, vendor: &str) -> Result<std::sync::Arc<VendorDefinition>, ConnectionError> {
+pub(super) fn vendor(
+    deps: &Deps,
+    vendor: &str,
+) -> Result<std::sync::Arc<VendorDefinition>, ConnectionError> {
     deps.catalog
         .get(vendor)
         .cloned()
@@ -114,7 +119,7 @@ fn vendor(deps: &Deps, vendor: &str) -> Result<std::sync::Arc<VendorDefinition>,
 }
 
 /// Seals `secrets` for the row (`id`, `scope`, `vendor`).
-async fn seal(
+pub(super) async fn seal(
     deps: &Deps,
     id: Uuid,
     scope: KeyScope,
@@ -210,7 +215,7 @@ fn secret_hint(def: &VendorDefinition, secrets: &BTreeMap<String, SecretString>)
 }
 
 /// Checks slug and name, with the vendor's longest tool name (`{slug}__{tool}` ≤ 64).
-fn parse_names(
+pub(super) fn parse_names(
     def: &VendorDefinition,
     input: &ConnectionInput,
 ) -> Result<(ConnectionSlug, String), ConnectionError> {
@@ -294,7 +299,7 @@ async fn check(
 }
 
 /// Where the caller may put a connection: the owner id and scope, or why not.
-fn place(
+pub(super) fn place(
     caller: &Caller,
     placement: Placement,
     personal_count: u64,
@@ -351,6 +356,12 @@ pub async fn create(
 ) -> Result<connections::Model, ConnectionError> {
     let def = vendor(deps, &input.vendor)?;
     let def = def.as_ref();
+    if let Some(code) = def.authorization_code() {
+        return Err(ConnectionError::NotAllowed(format!(
+            "{} is connected by signing in: use “Connect with {}”.",
+            def.name, code.provider
+        )));
+    }
     let caller = Caller::load(&deps.db, user.id).await?;
     let personal_count = connections::Entity::find()
         .filter(connections::Column::Tier.eq(Tier::Personal.as_str()))
@@ -493,6 +504,12 @@ pub async fn update(
     let row = find_for(deps, &caller, id, true).await?;
     let def = vendor(deps, &row.vendor)?;
     let def = def.as_ref();
+    if def.authorization_code().is_some() {
+        return Err(ConnectionError::NotAllowed(format!(
+            "{} is connected by signing in: use Reconnect to renew it.",
+            def.name
+        )));
+    }
     let (slug, name) = parse_names(def, &input)?;
     let fields = def
         .validate_form(&input.fields)
@@ -581,15 +598,36 @@ pub async fn retest(
     let caller = Caller::load(&deps.db, user.id).await?;
     let row = find_for(deps, &caller, id, false).await?;
     let def = vendor(deps, &row.vendor)?;
-    let creds = credentials(deps, &row, now).await?;
-    let (outcome, tools) = deps.engine.check_with_tools(&def, &creds, now).await;
+    let (outcome, tools) = if def.authorization_code().is_some() {
+        // A consent connection is checked with a fresh access token (refreshed if need be).
+        match super::vendor_oauth::fresh_credentials(deps, &def, &row, now).await {
+            Ok(creds) => deps.engine.check_with_tools(&def, &creds, now).await,
+            Err(e) => (e.into_check()?, None),
+        }
+    } else {
+        let creds = credentials(deps, &row, now).await?;
+        deps.engine.check_with_tools(&def, &creds, now).await
+    };
+    // The refresh may have changed the row (tokens, or "needs reconnecting"): re-read it.
+    let row = connections::Entity::find_by_id(id)
+        .one(&deps.db)
+        .await?
+        .ok_or(ConnectionError::NotFound)?;
     let mut active: connections::ActiveModel = row.clone().into();
     // A successful re-test refreshes an MCP server's tools; a failed one keeps the last list
     // (its tools stay listed and answer with the failure).
     if let Some(column) = upstream_tools::column(&row.slug, tools) {
         active.tools = Set(Some(column));
     }
-    active.status = Set(if outcome.is_ok() { "ok" } else { "failing" }.to_owned());
+    let status = if outcome.is_ok() {
+        "ok"
+    } else if row.status == super::vendor_oauth::NEEDS_RECONNECT {
+        // Only a new consent (Reconnect) clears it.
+        super::vendor_oauth::NEEDS_RECONNECT
+    } else {
+        "failing"
+    };
+    active.status = Set(status.to_owned());
     active.last_checked_at = Set(Some(now));
     active.last_check_class = Set(Some(outcome.class().to_owned()));
     active.last_check_message = Set(Some(outcome.message()));
@@ -629,6 +667,7 @@ pub async fn delete(
     let row = find_for(deps, &caller, id, true).await?;
     connections::Entity::delete_by_id(id).exec(&deps.db).await?;
     deps.engine.forget(id);
+    deps.oauth.forget(id);
     let tier = Tier::parse(&row.tier).unwrap_or(Tier::Personal);
     audit_connection(
         deps,
@@ -705,7 +744,7 @@ pub async fn set_default(
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn audit_connection(
+pub(super) async fn audit_connection(
     deps: &Deps,
     user: &User,
     action: &'static str,

@@ -475,9 +475,31 @@ async fn call_vendor(
     arguments: Value,
     now: OffsetDateTime,
 ) -> CallResult {
-    let creds = match store::credentials(deps, &connection.row, now).await {
+    let creds = if connection.def.authorization_code().is_some() {
+        super::vendor_oauth::fresh_credentials(deps, &connection.def, &connection.row, now).await
+    } else {
+        store::credentials(deps, &connection.row, now)
+            .await
+            .map_err(super::vendor_oauth::FreshError::from)
+    };
+    let creds = match creds {
         Ok(creds) => creds,
-        Err(e) => {
+        Err(super::vendor_oauth::FreshError::NeedsReconnect) => {
+            return CallResult::error(
+                "needs_reconnect",
+                format!(
+                    "The {} connection “{}” needs reconnecting: {} refused to renew the gateway's access (consent revoked or expired). Reconnect it at {}",
+                    connection.def.name,
+                    connection.row.name,
+                    connection.def.name,
+                    portal_link(deps, connection.row.id)
+                ),
+            )
+        }
+        Err(super::vendor_oauth::FreshError::Call(error)) => {
+            return CallResult::error(error.class(), error.message(&connection.def.name))
+        }
+        Err(super::vendor_oauth::FreshError::Connection(e)) => {
             tracing::error!(error = %e, connection = %connection.row.id, "credential could not be decrypted");
             return CallResult::error(
                 "credential_unreadable",

@@ -25,3 +25,4 @@ pub mod tool_calls;
 pub mod tool_policies;
 pub mod user_identities;
 pub mod users;
+pub mod vendor_oauth_states;

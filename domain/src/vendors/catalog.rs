@@ -47,6 +47,10 @@ pub(super) const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../../vendors/mcp-server.toml"),
     ),
     (
+        "microsoft-365.toml",
+        include_str!("../../../vendors/microsoft-365.toml"),
+    ),
+    (
         "ninjaone.toml",
         include_str!("../../../vendors/ninjaone.toml"),
     ),

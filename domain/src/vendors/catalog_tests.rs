@@ -39,6 +39,7 @@ fn every_built_in_definition_loads_and_every_file_is_built_in() {
             "itglue",
             "knowbe4",
             "mcp-server",
+            "microsoft-365",
             "ninjaone",
             "sentinelone",
             "syncro",

@@ -55,6 +55,17 @@ impl VendorDefinition {
     pub fn field(&self, name: &str) -> Option<&FormField> {
         self.form.iter().find(|f| f.name == name)
     }
+
+    /// The authorization-code scheme, when a person connects this vendor by consenting at it.
+    pub fn authorization_code(&self) -> Option<&AuthorizationCodeSpec> {
+        match &self.kind {
+            VendorKind::Http(spec) => match &spec.auth {
+                AuthScheme::OAuth2AuthorizationCode(code) => Some(code),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
 }
 
 /// How a vendor's tools are executed.
@@ -239,6 +250,12 @@ pub enum AuthScheme {
     /// The form's credential exchanged at a vendor endpoint for a short-lived token (a
     /// non-OAuth "API token" request), cached the same way and sent in a named header.
     TokenExchange(ExchangeSpec),
+    /// OAuth 2.0 authorization code grant with PKCE S256 (RFC 6749 §4.1, RFC 7636): a person
+    /// consents at the vendor, the gateway's own app (operator configuration
+    /// `vendor_oauth.<slug>`) redeems the code; access and refresh tokens are stored sealed with
+    /// the connection and refreshed by `connections::vendor_oauth`, the engine only sends the
+    /// access token it is given.
+    OAuth2AuthorizationCode(AuthorizationCodeSpec),
 }
 
 /// A token exchange: one request built from the form's fields whose answer holds a token and,
@@ -284,6 +301,21 @@ pub enum TokenExpiry {
     InSeconds(String),
     /// A timestamp at a JSON pointer (RFC 3339; without an offset it is read as UTC).
     At(String),
+}
+
+/// Where a person consents and where codes and refresh tokens are redeemed.
+#[derive(Debug, Clone)]
+pub struct AuthorizationCodeSpec {
+    /// Authorization endpoint URL template over the form (`…/{tenant}/oauth2/v2.0/authorize`).
+    pub authorize_url: Template,
+    /// Token endpoint URL template over the form.
+    pub token_url: Template,
+    /// Scopes asked for, in order (joined with spaces).
+    pub scopes: Vec<String>,
+    /// Client credentials in the form body or as HTTP Basic.
+    pub client_auth: ClientAuth,
+    /// Who shows the consent page: the connect button reads "Connect with {provider}".
+    pub provider: String,
 }
 
 /// The token endpoint and what to send it.

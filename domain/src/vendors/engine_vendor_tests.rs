@@ -8,7 +8,7 @@ use std::{collections::BTreeSet, time::Duration};
 use serde_json::{json, Value};
 use vendor_fakes::{
     atera, autotask, auvik, connectwise_automate, connectwise_psa, datto_rmm, halopsa, hudu,
-    huntress, itglue, knowbe4, ninjaone, sentinelone, syncro, Options,
+    huntress, itglue, knowbe4, microsoft365, ninjaone, sentinelone, syncro, FakeVendor, Options,
 };
 
 use super::engine_tests::{
@@ -24,6 +24,12 @@ async fn every_tool_of_every_definition_runs_its_examples_and_returns_shaped_out
     let it = itglue::spawn(Options::default()).await.unwrap();
     let ninja = ninjaone::spawn(Options::default()).await.unwrap();
     let at = autotask::spawn(Options::default()).await.unwrap();
+    let m365 = microsoft365::spawn(Options {
+        max_page_size: Some(7),
+        ..Options::default()
+    })
+    .await
+    .unwrap();
     let auvik_fake = auvik::spawn(Options::default()).await.unwrap();
     let kb4 = knowbe4::spawn(Options::default()).await.unwrap();
     let cwa = connectwise_automate::spawn(Options::default())
@@ -53,10 +59,12 @@ async fn every_tool_of_every_definition_runs_its_examples_and_returns_shaped_out
             &auvik_fake,
             &kb4,
             &cwa,
+            &m365,
         ],
         None,
     );
     let catalog = catalog();
+    let m365_creds = m365_consented(&engine, &catalog).await;
     let mut exercised = BTreeSet::new();
     let mut all = BTreeSet::new();
     for def in catalog.iter() {
@@ -82,6 +90,7 @@ async fn every_tool_of_every_definition_runs_its_examples_and_returns_shaped_out
                 &[("console_url", sentinelone::CONSOLE_URL)],
                 &[("api_token", sentinelone::API_TOKEN)],
             ),
+            "microsoft-365" => m365_creds.clone_for_test(),
             "mcp-server" => continue,
             other => panic!("no fake for the built-in vendor {other}: add one"),
         };
@@ -141,6 +150,203 @@ async fn every_tool_of_every_definition_runs_its_examples_and_returns_shaped_out
         .iter()
         .any(|t| t["title"] == "Printer offline" && t["queueID"] == 8));
     assert_eq!(ninja.data()["alerts"].as_array().unwrap().len(), 5);
+    // Microsoft 365: Graph pages were followed by @odata.nextLink; the writes arrived.
+    assert!(m365
+        .requests()
+        .iter()
+        .any(|r| r.query_param("$skiptoken").is_some()));
+    assert_eq!(m365.data()["revoked"].as_array().unwrap().len(), 1);
+    let megan = m365.data()["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["givenName"] == "Megan")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        megan["accountEnabled"], true,
+        "disabled, then enabled again"
+    );
+}
+
+impl ConnectionCredentials {
+    fn clone_for_test(&self) -> ConnectionCredentials {
+        use secrecy::ExposeSecret;
+        ConnectionCredentials {
+            connection_id: self.connection_id,
+            version: self.version,
+            settings: self.settings.clone(),
+            secrets: self
+                .secrets
+                .iter()
+                .map(|(k, v)| (k.clone(), v.expose_secret().to_owned().into()))
+                .collect(),
+        }
+    }
+}
+
+/// A Microsoft 365 connection's credentials, obtained the real way: the consent URL, the fake's
+/// Accept button, and the code redeemed with the PKCE verifier.
+pub(super) async fn m365_consented(engine: &Engine, catalog: &Catalog) -> ConnectionCredentials {
+    let def = catalog.get("microsoft-365").unwrap();
+    let app = OAuthApp {
+        client_id: microsoft365::CLIENT_ID.into(),
+        client_secret: microsoft365::CLIENT_SECRET.to_owned().into(),
+    };
+    let settings = creds(&[("tenant", microsoft365::TENANT_DOMAIN)], &[]);
+    let verifier = "a-pkce-verifier-of-forty-three-characters-or-more-0123";
+    let challenge = crate::oauth::pkce::s256(verifier);
+    let redirect = "https://gw.example.com/connections/oauth/callback";
+    let url = engine
+        .authorize_url(def, &settings, &app, redirect, "st", &challenge)
+        .unwrap();
+    let location = press_accept(url.as_str()).await;
+    let code = url::Url::parse(&location)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let tokens = engine
+        .redeem_code(
+            def,
+            &settings,
+            &app,
+            Redemption {
+                code: &code,
+                verifier,
+                redirect_uri: redirect,
+            },
+            NOW,
+        )
+        .await
+        .unwrap();
+    let mut secrets = settings.secrets;
+    use secrecy::ExposeSecret;
+    secrets.insert(
+        ACCESS_TOKEN.into(),
+        tokens.access_token.expose_secret().to_owned().into(),
+    );
+    secrets.insert(
+        EXPIRES_AT.into(),
+        tokens.expires_at.unix_timestamp().to_string().into(),
+    );
+    ConnectionCredentials {
+        secrets,
+        ..settings
+    }
+}
+
+/// The fake's consent page, accepted; returns where it redirects the browser.
+async fn press_accept(authorize_url: &str) -> String {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let answer = client
+        .post(authorize_url)
+        .form(&[("decision", "accept")])
+        .send()
+        .await
+        .unwrap();
+    answer.headers()["location"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_m365_token_endpoint_checks_the_verifier_and_a_refused_refresh_is_invalid_grant() {
+    let fake: FakeVendor = microsoft365::spawn(Options::default()).await.unwrap();
+    let engine = engine(&[&fake], None);
+    let catalog = catalog();
+    let def = catalog.get("microsoft-365").unwrap();
+    let app = OAuthApp {
+        client_id: microsoft365::CLIENT_ID.into(),
+        client_secret: microsoft365::CLIENT_SECRET.to_owned().into(),
+    };
+    let settings = creds(&[("tenant", microsoft365::TENANT_ID)], &[]);
+    let redirect = "https://gw.example.com/connections/oauth/callback";
+    let challenge = crate::oauth::pkce::s256("the-right-verifier-of-forty-three-characters-0123");
+    let url = engine
+        .authorize_url(def, &settings, &app, redirect, "s", &challenge)
+        .unwrap();
+    let location = press_accept(url.as_str()).await;
+    let code = url::Url::parse(&location)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    // A wrong verifier: invalid_grant, and the code is spent.
+    let wrong = engine
+        .redeem_code(
+            def,
+            &settings,
+            &app,
+            Redemption {
+                code: &code,
+                verifier: "a-wrong-verifier-of-forty-three-characters-0123",
+                redirect_uri: redirect,
+            },
+            NOW,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&wrong, GrantError::InvalidGrant { vendor_message: Some(m) } if m.contains("AADSTS501481")),
+        "{wrong:?}"
+    );
+    // Refresh: rotated; refused while the switch is on.
+    let url = engine
+        .authorize_url(def, &settings, &app, redirect, "s2", &challenge)
+        .unwrap();
+    let location = press_accept(url.as_str()).await;
+    let code = url::Url::parse(&location)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let tokens = engine
+        .redeem_code(
+            def,
+            &settings,
+            &app,
+            Redemption {
+                code: &code,
+                verifier: "the-right-verifier-of-forty-three-characters-0123",
+                redirect_uri: redirect,
+            },
+            NOW,
+        )
+        .await
+        .unwrap();
+    let first = tokens.refresh_token.unwrap();
+    let rotated = engine
+        .refresh_grant(def, &settings, &app, &first, NOW)
+        .await
+        .unwrap();
+    assert!(rotated.refresh_token.is_some());
+    assert!(matches!(
+        engine
+            .refresh_grant(def, &settings, &app, &first, NOW)
+            .await,
+        Err(GrantError::InvalidGrant { .. })
+    ));
+    microsoft365::refuse_refresh(&fake, true);
+    let refused = engine
+        .refresh_grant(def, &settings, &app, &rotated.refresh_token.unwrap(), NOW)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, GrantError::InvalidGrant { vendor_message: Some(m) } if m.contains("AADSTS700082")),
+        "{refused:?}"
+    );
+    // The consent URL went to the fake (outbound_origin_overrides) and the client secret never
+    // appears in an error.
+    assert!(url.as_str().starts_with(&fake.origin));
+    assert!(!format!("{refused:?}{wrong:?}").contains(microsoft365::CLIENT_SECRET));
 }
 
 #[tokio::test]

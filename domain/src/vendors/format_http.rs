@@ -55,6 +55,73 @@ pub(super) struct RawAuth {
     expires_in_pointer: Option<String>,
     expires_at_pointer: Option<String>,
     prefix: Option<String>,
+    authorize_url: Option<String>,
+    scopes: Option<Vec<String>>,
+    pkce: Option<String>,
+    provider: Option<String>,
+}
+
+fn client_auth(
+    ctx: &Ctx,
+    span: Range<usize>,
+    value: Option<&str>,
+) -> Result<ClientAuth, CatalogError> {
+    match value {
+        None | Some("body") => Ok(ClientAuth::Body),
+        Some("basic") => Ok(ClientAuth::Basic),
+        Some(other) => Err(ctx.err(
+            span,
+            format!("client_auth `{other}` (expected body or basic)"),
+        )),
+    }
+}
+
+/// `oauth2_authorization_code`: both endpoints absolute https templates over the form, at least
+/// one scope, PKCE S256 only (`plain` would let an intercepted code be redeemed), and who shows
+/// the consent page. The client id and secret are the operator's (`vendor_oauth.<slug>`), never
+/// form fields: one app registration serves every connection.
+fn authorization_code(
+    ctx: &Ctx,
+    span: Range<usize>,
+    a: &RawAuth,
+    form: &[FormField],
+) -> Result<AuthorizationCodeSpec, CatalogError> {
+    let endpoint = |value: &Option<String>, key: &str| {
+        let text = value.as_deref().ok_or_else(|| {
+            ctx.err(
+                span.clone(),
+                format!("auth scheme `oauth2_authorization_code` needs `{key}`"),
+            )
+        })?;
+        if !text.starts_with("https://") {
+            return Err(ctx.err(span.clone(), format!("`{key}` must start with https://")));
+        }
+        form_template(ctx, span.clone(), text, form)
+    };
+    let scopes = a.scopes.clone().unwrap_or_default();
+    if scopes.is_empty()
+        || scopes
+            .iter()
+            .any(|s| s.is_empty() || s.contains(char::is_whitespace))
+    {
+        return Err(ctx.err(
+            span,
+            "`scopes` needs at least one scope, each without spaces",
+        ));
+    }
+    if a.pkce.as_deref().is_some_and(|p| p != "S256") {
+        return Err(ctx.err(span, "`pkce` can only be \"S256\" (plain is refused)"));
+    }
+    let provider = a.provider.clone().filter(|p| !p.trim().is_empty()).ok_or_else(|| {
+        ctx.err(span.clone(), "auth scheme `oauth2_authorization_code` needs `provider` (who shows the consent page)")
+    })?;
+    Ok(AuthorizationCodeSpec {
+        authorize_url: endpoint(&a.authorize_url, "authorize_url")?,
+        token_url: endpoint(&a.token_url, "token_url")?,
+        scopes,
+        client_auth: client_auth(ctx, span.clone(), a.client_auth.as_deref())?,
+        provider,
+    })
 }
 
 fn https_url(ctx: &Ctx, span: Range<usize>, text: &str) -> Result<String, CatalogError> {
@@ -199,9 +266,13 @@ pub(super) fn convert_auth(
             AuthScheme::TokenExchange(convert_exchange(ctx, span.clone(), &a, form)?),
             &["token_url", "method", "body", "form", "headers", "token_pointer", "expires_in_pointer", "expires_at_pointer", "header", "prefix"],
         ),
+        "oauth2_authorization_code" => (
+            AuthScheme::OAuth2AuthorizationCode(authorization_code(ctx, span.clone(), &a, form)?),
+            &["token_url", "client_auth", "authorize_url", "scopes", "pkce", "provider"],
+        ),
         other => {
             return Err(ctx.err(span, format!(
-                "unknown auth scheme `{other}` (headers, basic, bearer, api_key_header, oauth2_client_credentials, oauth2_password, token_exchange)"
+                "unknown auth scheme `{other}` (headers, basic, bearer, api_key_header, oauth2_client_credentials, oauth2_password, oauth2_authorization_code, token_exchange)"
             )))
         }
     };
@@ -224,6 +295,10 @@ pub(super) fn convert_auth(
         ("expires_in_pointer", a.expires_in_pointer.is_some()),
         ("expires_at_pointer", a.expires_at_pointer.is_some()),
         ("prefix", a.prefix.is_some()),
+        ("authorize_url", a.authorize_url.is_some()),
+        ("scopes", a.scopes.is_some()),
+        ("pkce", a.pkce.is_some()),
+        ("provider", a.provider.is_some()),
     ];
     if let Some((key, _)) = present.iter().find(|(k, p)| *p && !used.contains(k)) {
         return Err(ctx.err(

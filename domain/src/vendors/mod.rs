@@ -31,12 +31,17 @@ use uuid::Uuid;
 
 pub use catalog::{Catalog, CatalogError};
 pub use definition::{
-    AuthScheme, BaseUrl, CheckSpec, ClientAuth, ExchangeBody, ExchangeSpec, FieldKind,
-    FieldPattern, FormField, HttpSpec, Limits, Method, Paging, QueryValue, RateLimit, RequestSpec,
-    ResponseShape, Setup, TokenExpiry, TokenSpec, ToolDefinition, ToolRequest, VendorDefinition,
-    VendorKind,
+    AuthScheme, AuthorizationCodeSpec, BaseUrl, CheckSpec, ClientAuth, ExchangeBody, ExchangeSpec,
+    FieldKind, FieldPattern, FormField, HttpSpec, Limits, Method, Paging, QueryValue, RateLimit,
+    RequestSpec, ResponseShape, Setup, TokenExpiry, TokenSpec, ToolDefinition, ToolRequest,
+    VendorDefinition, VendorKind,
 };
-pub use engine::Engine;
+/// Names of the sealed secrets an authorization-code connection keeps its tokens under.
+pub use engine::authorization_code::{ACCESS_TOKEN, EXPIRES_AT, REFRESH_TOKEN};
+pub use engine::{
+    authorization_code::{GrantError, OAuthApp, Redemption, TokenSet},
+    Engine,
+};
 #[cfg(test)]
 pub(crate) use mcp_upstream::fixture as mcp_fixture;
 pub use mcp_upstream::{UpstreamTool, MAX_TOOLS as MAX_UPSTREAM_TOOLS};

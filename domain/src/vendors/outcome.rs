@@ -199,6 +199,13 @@ pub enum CallError {
     },
 }
 
+impl From<CallError> for CheckOutcome {
+    /// A call's failure as a check's outcome (a check that had to refresh a token first).
+    fn from(e: CallError) -> Self {
+        super::engine::answer::check_outcome(e)
+    }
+}
+
 impl CallError {
     /// A stable class name.
     pub fn class(&self) -> &'static str {

@@ -30,3 +30,4 @@ mod perf;
 mod security;
 mod sessions;
 mod user_errors;
+mod vendor_consent;

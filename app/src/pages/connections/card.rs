@@ -10,7 +10,7 @@ use crate::{
         timestamp::Timestamp,
         toast::{use_toasts, ToastKind},
     },
-    server_fns::connections::{test_connection, ConnectionCard},
+    server_fns::connections::{reconnect_connection, test_connection, ConnectionCard},
 };
 
 /// The cards of one section, or `empty` when there are none.
@@ -39,6 +39,7 @@ pub(crate) fn StatusBadge(#[prop(into)] status: String) -> impl IntoView {
         "ok" => ("badge badge-success", "Working"),
         "failing" => ("badge badge-warning", "Failing"),
         "unchecked" => ("badge badge-muted", "Not checked"),
+        "needs_reconnect" => ("badge badge-warning", "Needs reconnecting"),
         _ => ("badge badge-muted", "Unknown"),
     };
     view! { <span class=class>{label}</span> }
@@ -77,14 +78,42 @@ fn Card(
     let team = card.team.clone();
     let edit_card = card.clone();
     let (confirm_name, confirm_slug) = (card.name.clone(), card.slug.clone());
+    // Connections made by signing in are renewed by consenting again, never edited.
+    let reconnect = Action::new(move |id: &String| {
+        let id = id.clone();
+        async move {
+            match reconnect_connection(id).await {
+                Ok(url) => {
+                    let _ = window().location().set_href(&url);
+                }
+                Err(e) => toasts.show(ToastKind::Error, e.to_string()),
+            }
+        }
+    });
+    let reconnecting = reconnect.pending();
+    let reconnect_button = (card.consent && card.can_manage).then(|| {
+        let id = card.id.clone();
+        let urgent = card.status == "needs_reconnect";
+        view! {
+            <button type="button" class=if urgent { "btn btn-primary btn-small" } else { "btn btn-secondary btn-small" }
+                aria-label=format!("Reconnect {}", card.name)
+                disabled=move || !hydrated.get() || reconnecting.get()
+                on:click=move |_| { reconnect.dispatch(id.clone()); }>
+                {move || if reconnecting.get() { "Opening the sign-in…" } else { "Reconnect" }}
+            </button>
+        }
+    });
+    let editable = !card.consent;
     let manage = card.can_manage.then(|| {
         let (id, name) = (card.id.clone(), card.name.clone());
         let summary_label = format!("Disconnect {name}…");
         let question = format!("Disconnect “{confirm_name}”? Tools with the prefix {confirm_slug}__ stop working for everyone who uses it.");
         view! {
-            <button type="button" class="btn btn-ghost btn-small" disabled=move || !hydrated.get()
-                aria-label=format!("Edit {name}")
-                on:click=move |_| edit.run(edit_card.clone())>"Edit"</button>
+            {editable.then(|| view! {
+                <button type="button" class="btn btn-ghost btn-small" disabled=move || !hydrated.get()
+                    aria-label=format!("Edit {name}")
+                    on:click=move |_| edit.run(edit_card.clone())>"Edit"</button>
+            })}
             <details class="inline-confirm">
                 <summary class="btn btn-ghost btn-small" aria-label=summary_label>"Disconnect…"</summary>
                 <ActionForm action=actions.delete attr:class="confirm">
@@ -129,6 +158,7 @@ fn Card(
                     }>
                     {move || if testing.get() { "Testing…" } else { "Re-test" }}
                 </button>
+                {reconnect_button}
                 {manage}
             </div>
             <FormError error=delete_error id=format!("delete-error-{}", card.id) />

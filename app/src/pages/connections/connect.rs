@@ -6,7 +6,7 @@
 use super::{ConnectTarget, ConnectionActions};
 use crate::{
     error::PortalError,
-    server_fns::connections::{CreateConnection, FieldView, UpdateConnection},
+    server_fns::connections::{CreateConnection, FieldView, StartVendorConsent, UpdateConnection},
 };
 use leptos::{html, prelude::*};
 
@@ -28,18 +28,33 @@ pub(crate) fn ConnectPanel(
         }
     });
     let is_edit = editing.is_some();
+    // A vendor connected by signing in: the form's values go with the browser to the vendor's
+    // consent page, and the connection is saved when the vendor sends it back.
+    let consent_provider = vendor.consent_provider.clone();
+    let by_consent = consent_provider.is_some() && !is_edit;
+    let consent_ready = vendor.consent_configured;
+    let consent = ServerAction::<StartVendorConsent>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(url)) = consent.value().get() {
+            let _ = window().location().set_href(&url);
+        }
+    });
     // A refusal shown in an earlier panel (another vendor, or one cancelled) is not this form's.
     actions.create.value().set(None);
     actions.update.value().set(None);
     let pending = Signal::derive(move || {
-        if is_edit {
+        if by_consent {
+            consent.pending().get() || consent.value().with(|v| matches!(v, Some(Ok(_))))
+        } else if is_edit {
             actions.update.pending().get()
         } else {
             actions.create.pending().get()
         }
     });
     let result_error = Signal::derive(move || {
-        if is_edit {
+        if by_consent {
+            consent.value().get().and_then(|r| r.err())
+        } else if is_edit {
             actions.update.value().get().and_then(|r| r.err())
         } else {
             actions.create.value().get().and_then(|r| r.err())
@@ -107,6 +122,16 @@ pub(crate) fn ConnectPanel(
             .iter()
             .map(|name| (name.clone(), get(&format!("field-{name}"))))
             .collect();
+        if by_consent {
+            consent.dispatch(StartVendorConsent {
+                placement: get("placement"),
+                vendor: vendor_slug.clone(),
+                slug: get("slug"),
+                name: get("name"),
+                fields,
+            });
+            return;
+        }
         match &editing_id {
             Some(id) => {
                 actions.update.dispatch(UpdateConnection {
@@ -139,6 +164,24 @@ pub(crate) fn ConnectPanel(
         .as_ref()
         .map(|c| c.setting_values.clone())
         .unwrap_or_default();
+    let button_idle = match &consent_provider {
+        Some(provider) if !is_edit => format!("Connect with {provider}"),
+        _ if is_edit => "Test & save".to_owned(),
+        _ => "Test & connect".to_owned(),
+    };
+    let button_busy = if by_consent {
+        "Opening the sign-in…"
+    } else {
+        "Testing the connection…"
+    };
+    let not_configured = (by_consent && !consent_ready).then(|| {
+        format!(
+            "{} is not configured by the operator: the gateway has no app registered with {} yet, so it cannot be connected here. Ask your gateway's operator.",
+            vendor.name,
+            consent_provider.clone().unwrap_or_default()
+        )
+    });
+    let blocked = not_configured.is_some();
     let slug_error = field_error("slug");
     let name_error = field_error("name");
     view! {
@@ -153,6 +196,12 @@ pub(crate) fn ConnectPanel(
             </p>
             {is_edit.then(|| view! {
                 <p class="alert alert-warning">"Secrets are never shown again: enter them anew to save a change."</p>
+            })}
+            {not_configured.map(|text| view! {
+                <p class="alert alert-warning" id="connect-not-configured">{text}</p>
+            })}
+            {(by_consent && !blocked).then(|| view! {
+                <p class="muted">"You will sign in at the vendor as an administrator of the customer's tenant and accept the permissions; the connection is saved when you come back."</p>
             })}
             <form node_ref=form_ref on:submit=on_submit novalidate=false>
                 <div class="form-grid">
@@ -186,8 +235,8 @@ pub(crate) fn ConnectPanel(
                     <div class="alert alert-error" role="alert" id="connect-error">{message}</div>
                 })}
                 <div class="form-actions">
-                    <button type="submit" class="btn btn-primary" disabled=move || pending.get()>
-                        {move || if pending.get() { "Testing the connection…" } else if is_edit { "Test & save" } else { "Test & connect" }}
+                    <button type="submit" class="btn btn-primary" disabled=move || blocked || pending.get()>
+                        {move || if pending.get() { button_busy.to_owned() } else { button_idle.clone() }}
                     </button>
                 </div>
             </form>

@@ -10,13 +10,17 @@ pub async fn get_connections() -> Result<ConnectionsView, PortalError> {
     let overview = domain::connections::overview(&state.db, user.id)
         .await
         .map_err(crate::state::db_error)?;
-    Ok(ssr::view(&state.connections.catalog, overview))
+    Ok(ssr::view(
+        &state.connections.catalog,
+        &state.connections.oauth,
+        overview,
+    ))
 }
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {
     use domain::{
-        connections::{ConnectionInfo, Overview, Tier},
+        connections::{vendor_oauth::VendorOAuth, ConnectionInfo, Overview, Tier},
         vendors::{Catalog, FieldKind, VendorDefinition},
     };
 
@@ -26,8 +30,11 @@ pub(crate) mod ssr {
     use crate::server_fns::organization::rfc3339;
 
     /// The catalog as the page shows it.
-    pub(crate) fn vendor_view(def: &VendorDefinition) -> VendorView {
+    pub(crate) fn vendor_view(def: &VendorDefinition, oauth: &VendorOAuth) -> VendorView {
+        let consent_provider = def.authorization_code().map(|c| c.provider.clone());
         VendorView {
+            consent_configured: consent_provider.is_some() && oauth.is_configured(&def.slug),
+            consent_provider,
             slug: def.slug.clone(),
             name: def.name.clone(),
             category: def.category.clone(),
@@ -126,10 +133,11 @@ pub(crate) mod ssr {
             created_by_name: c.created_by_name.clone(),
             created_at: rfc3339(c.created_at),
             can_manage: c.can_manage,
+            consent: def.is_some_and(|d| d.authorization_code().is_some()),
         }
     }
 
-    pub(crate) fn view(catalog: &Catalog, o: Overview) -> ConnectionsView {
+    pub(crate) fn view(catalog: &Catalog, oauth: &VendorOAuth, o: Overview) -> ConnectionsView {
         let all: Vec<&ConnectionInfo> = o
             .personal
             .iter()
@@ -174,7 +182,7 @@ pub(crate) mod ssr {
             ));
         }
         ConnectionsView {
-            vendors: catalog.iter().map(|d| vendor_view(d)).collect(),
+            vendors: catalog.iter().map(|d| vendor_view(d, oauth)).collect(),
             personal: o.personal.iter().map(|c| card(catalog, c)).collect(),
             teams: o
                 .teams

@@ -6,8 +6,10 @@ mod create_connection;
 mod delete_connection;
 mod get_connections;
 mod get_tool_access;
+mod reconnect_connection;
 mod set_connection_default;
 mod set_tool_allowlist;
+mod start_vendor_consent;
 mod test_connection;
 mod update_connection;
 
@@ -15,8 +17,10 @@ pub use create_connection::*;
 pub use delete_connection::*;
 pub use get_connections::*;
 pub use get_tool_access::*;
+pub use reconnect_connection::*;
 pub use set_connection_default::*;
 pub use set_tool_allowlist::*;
+pub use start_vendor_consent::*;
 pub use test_connection::*;
 pub use update_connection::*;
 
@@ -62,6 +66,10 @@ pub struct VendorView {
     pub fields: Vec<FieldView>,
     /// Its tools: (name, title, destructive).
     pub tools: Vec<(String, String, bool)>,
+    /// Connected by signing in at the vendor: who shows the consent page ("Microsoft").
+    pub consent_provider: Option<String>,
+    /// For those: whether the operator configured the gateway's app at the vendor.
+    pub consent_configured: bool,
 }
 
 /// A connection card.
@@ -89,7 +97,7 @@ pub struct ConnectionCard {
     pub setting_values: Vec<(String, String)>,
     /// Masked secret hint.
     pub secret_hint: String,
-    /// `ok`, `failing`, `unchecked`.
+    /// `ok`, `failing`, `unchecked`, `needs_reconnect`.
     pub status: String,
     /// Last check (RFC 3339).
     pub last_checked_at: Option<String>,
@@ -101,6 +109,8 @@ pub struct ConnectionCard {
     pub created_at: String,
     /// Whether the caller may edit and disconnect it.
     pub can_manage: bool,
+    /// Connected by signing in at the vendor: renewed with Reconnect, never edited.
+    pub consent: bool,
 }
 
 /// A team and its connections.

@@ -213,6 +213,17 @@ impl Engine {
                 redactor.add(token.clone());
                 vec![(x.header.clone(), format!("{}{token}", x.prefix))]
             }
+            // Kept fresh by the connections side before the call; the engine only sends it.
+            AuthScheme::OAuth2AuthorizationCode(_) => {
+                let token = creds
+                    .secrets
+                    .get(super::authorization_code::ACCESS_TOKEN)
+                    .map(|t| t.expose_secret().to_owned())
+                    .ok_or(CallError::Rejected {
+                        vendor_message: Some("the connection has no access token yet".into()),
+                    })?;
+                vec![("Authorization".into(), format!("Bearer {token}"))]
+            }
         };
         pairs
             .into_iter()

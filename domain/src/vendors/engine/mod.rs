@@ -14,6 +14,7 @@
 
 pub(super) mod answer;
 mod auth;
+pub mod authorization_code;
 mod cursor;
 mod exchange;
 mod http;
