@@ -16,6 +16,8 @@ cargo fuzz build "${FLAGS[@]}"
 echo "fuzz build: $(( $(date +%s) - t0 )) s"
 CORPUS="$(mktemp -d /tmp/mcp-gateway-fuzz.XXXXXX)"
 trap 'rm -rf "$CORPUS"' EXIT
+# The database-backed targets create their SQLite files in the temporary directory: this one.
+export TMPDIR="$CORPUS"
 for target in $(cargo fuzz list); do
   mkdir -p "$CORPUS/$target"
   echo "--- $target (${SECONDS_EACH} s)"
