@@ -40,6 +40,16 @@ if ! wasm-opt --version 2>/dev/null | grep -q "version ${BINARYEN_NPM_VERSION%%.
   $(need_root) npm install -g --no-audit --no-fund "binaryen@${BINARYEN_NPM_VERSION}" >/dev/null
 fi
 
+# The test command's dependency audit and fuzz smoke runs (both tools are cargo subcommands).
+if ! cargo deny --version 2>/dev/null | grep -qx "cargo-deny ${CARGO_DENY_VERSION}"; then
+  log "installing cargo-deny ${CARGO_DENY_VERSION} (one-time)"
+  cargo install cargo-deny --version "${CARGO_DENY_VERSION}" --locked
+fi
+if ! cargo fuzz --version 2>/dev/null | grep -qx "cargo-fuzz ${CARGO_FUZZ_VERSION}"; then
+  log "installing cargo-fuzz ${CARGO_FUZZ_VERSION} (one-time)"
+  cargo install cargo-fuzz --version "${CARGO_FUZZ_VERSION}" --locked
+fi
+
 if [ "${1:-}" = "--e2e" ] || [ "${SETUP_E2E:-}" = 1 ]; then
   log "installing end2end npm packages"
   (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
@@ -68,4 +78,4 @@ if [ "${1:-}" = "--e2e" ] || [ "${SETUP_E2E:-}" = 1 ]; then
     echo "$WANT" > end2end/.venv/.requirements.sha256
   fi
 fi
-log "tools ready: $(cargo leptos --version), $(wasm-bindgen --version), $(wasm-opt --version)"
+log "tools ready: $(cargo leptos --version), $(wasm-bindgen --version), $(wasm-opt --version), $(cargo deny --version), $(cargo fuzz --version)"

@@ -28,6 +28,8 @@ step() { # step <name> <log-name> <command...>
 
 step "cargo fmt --check" fmt cargo fmt --all --check
 step "cargo clippy -D warnings" clippy cargo clippy --workspace --all-targets --locked -- -D warnings
+# Licenses, bans, sources, and advisories from the offline RustSec snapshot (deny.toml).
+step "dependency audit (cargo deny)" deny scripts/deny.sh --hide-inclusion-graph
 # Not `--workspace`: it would unify `frontend`'s hydrate feature into the server build (leptos then
 # spawns tasks the browser way and the server panics). These are all the crates with host tests.
 RUST_TESTS=(cargo test --locked -p domain -p migration -p app -p server -p vendor-fakes)
@@ -43,6 +45,8 @@ else
   FAILED=1
 fi
 
+# Every fuzz target built once (fuzz/target) and run 15 s from its seeds (fuzz/README.md).
+step "fuzz smoke (cargo fuzz, 6 targets)" fuzz scripts/fuzz-smoke.sh
 step "IdP stand-in selftest (Entra/Auth0 shaped)" idp bash -c 'cd end2end/idp && npm test'
 step "release build (cargo leptos)" build cargo leptos build --release --cargo-locked
 # The vendor stand-ins the connections and MCP-client specs start (end2end/fakes.ts).

@@ -38,6 +38,9 @@ pub const MAX_TOOL_NAME_CHARS: usize = 64;
 #[path = "mcp_server_tests.rs"]
 mod mcp_server_tests;
 #[cfg(test)]
+#[path = "policy_props_tests.rs"]
+mod policy_props_tests;
+#[cfg(test)]
 #[path = "reliability_tests.rs"]
 mod reliability_tests;
 #[cfg(test)]

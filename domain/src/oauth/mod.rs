@@ -197,6 +197,10 @@ mod tests;
 #[path = "revocation_tests.rs"]
 mod revocation_tests;
 
+#[cfg(test)]
+#[path = "token_family_props_tests.rs"]
+mod token_family_props_tests;
+
 /// Hourly clean-up: unused dynamic registrations (30 days), spent codes and expired tokens (a day
 /// after they expire), and sealed refresh successors once their grace window has passed.
 /// Returns how many rows went.

@@ -269,3 +269,7 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "redirect_props_tests.rs"]
+mod props;
