@@ -13,11 +13,13 @@
 mod catalog;
 mod definition;
 mod demo;
+mod describe;
 mod engine;
 mod form;
 mod format;
 mod format_http;
 mod format_tools;
+mod markdown;
 mod mcp_upstream;
 mod outcome;
 pub mod reliability;
@@ -35,7 +37,9 @@ pub use definition::{
     Limits, Method, Paging, QueryValue, RateLimit, RequestSpec, ResponseShape, Setup, TokenSpec,
     ToolDefinition, ToolRequest, VendorDefinition, VendorKind,
 };
+pub use describe::{auth_in_words, base_url_in_words, browse, field_kind_in_words, CategoryGroup};
 pub use engine::Engine;
+pub use markdown::{catalog_markdown, REGENERATE_VENDORS_MD};
 #[cfg(test)]
 pub(crate) use mcp_upstream::fixture as mcp_fixture;
 pub use mcp_upstream::{UpstreamTool, MAX_TOOLS as MAX_UPSTREAM_TOOLS};
