@@ -19,6 +19,7 @@ mod form;
 mod format;
 mod format_http;
 mod format_tools;
+mod health;
 mod markdown;
 mod mcp_upstream;
 mod outcome;
@@ -39,6 +40,7 @@ pub use definition::{
 };
 pub use describe::{auth_in_words, base_url_in_words, browse, field_kind_in_words, CategoryGroup};
 pub use engine::Engine;
+pub use health::{health_report, HealthStatus, VendorHealth};
 pub use markdown::{catalog_markdown, REGENERATE_VENDORS_MD};
 #[cfg(test)]
 pub(crate) use mcp_upstream::fixture as mcp_fixture;
