@@ -28,6 +28,10 @@ pub(crate) fn ConnectPanel(
         }
     });
     let is_edit = editing.is_some();
+    // The form submits through the wasm bundle only (a JSON server-function call). Until the
+    // page is hydrated its button stays disabled, so pressing Enter cannot submit it natively
+    // (which would put the typed secret in a URL).
+    let hydrated = crate::components::form::hydrated();
     // A refusal shown in an earlier panel (another vendor, or one cancelled) is not this form's.
     actions.create.value().set(None);
     actions.update.value().set(None);
@@ -154,7 +158,7 @@ pub(crate) fn ConnectPanel(
             {is_edit.then(|| view! {
                 <p class="alert alert-warning">"Secrets are never shown again: enter them anew to save a change."</p>
             })}
-            <form node_ref=form_ref on:submit=on_submit novalidate=false>
+            <form node_ref=form_ref on:submit=on_submit method="post" novalidate=false>
                 <div class="form-grid">
                     {(!is_edit).then(|| view! {
                         <div class="field">
@@ -186,7 +190,7 @@ pub(crate) fn ConnectPanel(
                     <div class="alert alert-error" role="alert" id="connect-error">{message}</div>
                 })}
                 <div class="form-actions">
-                    <button type="submit" class="btn btn-primary" disabled=move || pending.get()>
+                    <button type="submit" class="btn btn-primary" disabled=move || pending.get() || !hydrated.get()>
                         {move || if pending.get() { "Testing the connection…" } else if is_edit { "Test & save" } else { "Test & connect" }}
                     </button>
                 </div>
