@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod admin;
+mod catalog;
 mod cli;
 mod connections;
 mod dev_login;
