@@ -7,3 +7,4 @@ pub mod idp;
 pub mod mcp;
 pub mod mcp_auth;
 pub mod oauth;
+pub mod vendor_health;

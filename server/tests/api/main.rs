@@ -31,3 +31,4 @@ mod perf;
 mod security;
 mod sessions;
 mod user_errors;
+mod vendor_health;
