@@ -102,6 +102,20 @@ fn Group(group: CatalogGroup) -> impl IntoView {
     }
 }
 
+/// A documentation page's name from its URL: the last path segment without its extension, in
+/// words (`…/REST_Security_Auth.htm` → "REST Security Auth"), else the host.
+fn page_name(url: &str) -> String {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    let without_scheme = path.split_once("://").map_or(path, |(_, rest)| rest);
+    let mut parts = without_scheme.split('/').filter(|p| !p.is_empty());
+    let host = parts.next().unwrap_or(url);
+    let name = parts
+        .next_back()
+        .map(|last| last.rsplit_once('.').map_or(last, |(stem, _)| stem))
+        .unwrap_or(host);
+    name.replace(['_', '-'], " ")
+}
+
 fn slug_of(text: &str) -> String {
     text.chars()
         .map(|c| {
@@ -149,8 +163,9 @@ fn Vendor(vendor: CatalogVendor) -> impl IntoView {
             {main_docs.map(|url| view! {
                 <p class="catalog-docs">
                     <a href=url target="_blank" rel="noopener noreferrer">{docs_label}</a>
-                    {more_docs.into_iter().enumerate().map(|(i, url)| view! {
-                        " · " <a href=url target="_blank" rel="noopener noreferrer">{format!("more ({})", i + 2)}</a>
+                    {more_docs.into_iter().map(|url| {
+                        let label = page_name(&url);
+                        view! { " · " <a href=url target="_blank" rel="noopener noreferrer">{label}</a> }
                     }).collect_view()}
                 </p>
             })}
@@ -246,4 +261,22 @@ fn Tools(tools: Vec<CatalogTool>, tools_from_server: bool) -> impl IntoView {
         </details>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_name;
+
+    #[test]
+    fn documentation_pages_are_named_by_their_last_path_segment() {
+        assert_eq!(
+            page_name("https://ww1.autotask.net/help/Content/REST_Security_Auth.htm"),
+            "REST Security Auth"
+        );
+        assert_eq!(
+            page_name("https://app.ninjarmm.com/apidocs-beta/core-resources?x=1#top"),
+            "core resources"
+        );
+        assert_eq!(page_name("https://api.itglue.com/"), "api.itglue.com");
+    }
 }

@@ -55,8 +55,12 @@ struct HealthJson {
 
 const SCOPE: &str = "this replica, in memory, since it started";
 
+/// RFC 3339, to the second.
 fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
+    t.replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&Rfc3339)
+        .unwrap_or_default()
 }
 
 /// Whether the client asked for JSON rather than a page (browsers ask for `text/html`).
@@ -237,7 +241,7 @@ mod page {
             "<div class=\"page-header\"><h1>Vendor health</h1>\
              <p class=\"muted\">What checks and tool calls of every connection said, per vendor: \
              {scope} (as of {now}). Other replicas keep their own. Never credentials, connections \
-             or customer data. The same as JSON: <code>Accept: application/json</code>.</p></div>\
+             or customer data. The same as JSON: ask with <span class=\"mono\">Accept: application/json</span>.</p></div>\
              <section class=\"card\" aria-labelledby=\"vendors-title\"><h2 id=\"vendors-title\">Vendors</h2>\
              <div class=\"table-scroll\" role=\"region\" aria-labelledby=\"vendors-title\" tabindex=\"0\">\
              <table class=\"table\" id=\"vendor-health\"><thead><tr>\
