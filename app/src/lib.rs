@@ -25,12 +25,12 @@ use leptos_router::{
 use crate::{
     components::{layout::PortalLayout, toast::provide_toasts},
     pages::{
-        admin::AdminPage, auth_error::AuthErrorPage, connections::ConnectionsPage,
-        consent::ConsentPage, dev_login::DevLoginPage, invite::InvitePage, login::LoginPage,
-        not_found::NotFound, not_onboarded::NotOnboardedPage, onboard::OnboardPage,
-        onboarding_result::OnboardingResultPage, organization::OrganizationPage,
-        organization_audit::OrganizationAuditPage, settings::SettingsPage,
-        signed_out::SignedOutPage,
+        admin::AdminPage, auth_error::AuthErrorPage, catalog::CatalogPage,
+        connections::ConnectionsPage, consent::ConsentPage, dev_login::DevLoginPage,
+        invite::InvitePage, login::LoginPage, not_found::NotFound, not_onboarded::NotOnboardedPage,
+        onboard::OnboardPage, onboarding_result::OnboardingResultPage,
+        organization::OrganizationPage, organization_audit::OrganizationAuditPage,
+        settings::SettingsPage, signed_out::SignedOutPage,
     },
 };
 
@@ -91,6 +91,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=PortalLayout ssr=SsrMode::Async>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/connections") view=ConnectionsPage ssr=SsrMode::Async />
+                    <Route path=path!("/catalog") view=CatalogPage ssr=SsrMode::Async />
                     <Route path=path!("/organisation") view=OrganizationPage ssr=SsrMode::Async />
                     <Route path=path!("/organisation/audit") view=OrganizationAuditPage ssr=SsrMode::Async />
                     <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />

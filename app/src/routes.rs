@@ -40,6 +40,10 @@ pub const SIGNED_OUT: &str = "/signed-out";
 pub const SETTINGS: &str = "/settings";
 /// Vendor connections.
 pub const CONNECTIONS: &str = "/connections";
+/// The vendor catalog: every vendor, what it offers and what a connection needs (`q=` searches).
+pub const CATALOG: &str = "/catalog";
+/// Vendor health per vendor kind, for operators (JSON for `Accept: application/json`).
+pub const HEALTH_VENDORS: &str = "/health/vendors";
 /// The organisation: its members, roles, teams, invite links, plan.
 pub const ORGANISATION: &str = "/organisation";
 /// The organisation's audit log.
@@ -89,6 +93,7 @@ pub const CONNECTION_MCP: &str = "/v1/{slug}/mcp";
 pub const PROTECTED_PAGES: &[&str] = &[
     SETTINGS,
     CONNECTIONS,
+    CATALOG,
     ORGANISATION,
     ADMIN,
     INVITE,
@@ -100,6 +105,14 @@ pub fn is_protected_page(path: &str) -> bool {
     PROTECTED_PAGES
         .iter()
         .any(|p| path == *p || path.strip_prefix(p).is_some_and(|r| r.starts_with('/')))
+}
+
+/// The connections page with `vendor`'s connect form open (the catalog's *Connect* buttons).
+pub fn connect_vendor(vendor: &str) -> String {
+    format!(
+        "{CONNECTIONS}?connect={}#connect-panel",
+        encode_query_value(vendor)
+    )
 }
 
 /// The invite link for `token` on `public_origin`.
@@ -176,6 +189,11 @@ mod tests {
             );
         }
         assert!(is_protected_page("/organisation/audit/export.csv"));
+        assert!(is_protected_page(CATALOG));
+        assert_eq!(
+            connect_vendor("itglue"),
+            "/connections?connect=itglue#connect-panel"
+        );
         assert!(!is_protected_page("/organisations"));
     }
 }

@@ -27,7 +27,7 @@ use tower_http::{
 use tracing::Level;
 
 use crate::{
-    handlers::{audit, auth, health, idp, mcp, mcp_auth, oauth, vendor_oauth},
+    handlers::{audit, auth, health, idp, mcp, mcp_auth, oauth, vendor_health, vendor_oauth},
     middleware::{
         client_address, csrf, current_user, page_redirects, rate_limit, request_id,
         security_headers, strict_json,
@@ -62,6 +62,8 @@ pub fn portal(state: &AppState) -> Router<AppState> {
         .route(paths::LOGOUT, post(auth::logout))
         .route(paths::LOGOUT_EVERYWHERE, post(auth::logout_everywhere))
         .route(paths::ORGANISATION_AUDIT_EXPORT, get(audit::export_csv))
+        // Behind the session layer (unlike `/health`): operators only.
+        .route(paths::HEALTH_VENDORS, get(vendor_health::vendor_health))
         .route(paths::AUTHORIZE, get(oauth::authorize))
         .route(paths::AUTHORIZE_CONTINUE, get(oauth::authorize_continue))
         .route(paths::OAUTH_CONSENT, post(oauth::consent_decision))

@@ -30,6 +30,7 @@ pub fn PortalLayout() -> impl IntoView {
                 <nav class="mainnav" aria-label="Main">
                     <A href=routes::SETTINGS>"Settings"</A>
                     <A href=routes::CONNECTIONS>"Connections"</A>
+                    <A href=routes::CATALOG>"Catalog"</A>
                     <A href=routes::ORGANISATION>"Organisation"</A>
                     // Only operators see the link (the page itself checks again, on every load).
                     <Suspense fallback=|| ()>

@@ -9,7 +9,7 @@ mod connect;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
+use leptos_router::{components::Redirect, hooks::use_query_map};
 
 use self::{access::ToolAccess, card::ConnectionList, connect::ConnectPanel};
 use crate::{
@@ -66,6 +66,11 @@ impl ConnectionActions {
     fn versions(self) -> ([usize; 4], usize) {
         (self.changes.map(|c| c.get()), self.tested.get())
     }
+
+    /// Nothing changed yet on this page (the data has not been reloaded).
+    fn untouched(self) -> bool {
+        self.changes.iter().all(|c| c.get_untracked() == 0) && self.tested.get_untracked() == 0
+    }
 }
 
 /// What the connect panel is doing: connecting a vendor, or editing a connection of it.
@@ -75,10 +80,12 @@ pub(crate) struct ConnectTarget {
     pub editing: Option<ConnectionCard>,
 }
 
-/// The connections page.
+/// The connections page. `?connect=<vendor>` (the catalog's *Connect* links) opens that
+/// vendor's connect form when the page is shown, not again after a change reloads the data.
 #[component]
 pub fn ConnectionsPage() -> impl IntoView {
     let actions = ConnectionActions::new();
+    let connect = StoredValue::new(use_query_map().with_untracked(|q| q.get("connect")));
     let data = Resource::new(move || actions.versions(), |_| get_connections());
     view! {
         <Title text="Connections" />
@@ -91,7 +98,11 @@ pub fn ConnectionsPage() -> impl IntoView {
         <Transition fallback=|| view! { <Loading label="Loading your connections…" /> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(view) => view! { <Connections view actions /> }.into_any(),
+                    Ok(view) => {
+                        // Not consumed on reading: the server may render this part twice.
+                        let open = connect.get_value().filter(|_| actions.untouched());
+                        view! { <Connections view actions open /> }.into_any()
+                    }
                     Err(PortalError::Unauthorized) => {
                         view! { <Redirect path=routes::login_with_next(routes::CONNECTIONS) /> }
                             .into_any()
@@ -104,8 +115,21 @@ pub fn ConnectionsPage() -> impl IntoView {
 }
 
 #[component]
-fn Connections(view: ConnectionsView, actions: ConnectionActions) -> impl IntoView {
-    let target = RwSignal::new(None::<ConnectTarget>);
+fn Connections(
+    view: ConnectionsView,
+    actions: ConnectionActions,
+    open: Option<String>,
+) -> impl IntoView {
+    let opened = open.and_then(|slug| {
+        view.vendors
+            .iter()
+            .find(|v| v.slug == slug)
+            .map(|vendor| ConnectTarget {
+                vendor: vendor.clone(),
+                editing: None,
+            })
+    });
+    let target = RwSignal::new(opened);
     let vendors = StoredValue::new(view.vendors.clone());
     let edit = Callback::new(move |card: ConnectionCard| {
         let vendor = vendors.with_value(|v| v.iter().find(|v| v.slug == card.vendor).cloned());
@@ -278,6 +302,7 @@ fn Catalog(vendors: Vec<VendorView>, target: RwSignal<Option<ConnectTarget>>) ->
         <section class="card" aria-labelledby="catalog-title">
             <div class="section-header">
                 <h2 id="catalog-title">"Connect a vendor"</h2>
+                <a href=routes::CATALOG>"Browse the catalog: tools, setup and API docs of every vendor"</a>
                 <div class="field">
                     <label for="catalog-search" class="visually-hidden">"Search vendors"</label>
                     <input id="catalog-search" class="input" type="search" placeholder="Search vendors…"

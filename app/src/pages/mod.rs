@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth_error;
+pub mod catalog;
 pub mod connections;
 pub mod consent;
 pub mod dev_login;

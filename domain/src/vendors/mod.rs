@@ -13,11 +13,14 @@
 mod catalog;
 mod definition;
 mod demo;
+mod describe;
 mod engine;
 mod form;
 mod format;
 mod format_http;
 mod format_tools;
+mod health;
+mod markdown;
 mod mcp_upstream;
 mod outcome;
 pub mod reliability;
@@ -36,12 +39,15 @@ pub use definition::{
     RequestSpec, ResponseShape, Setup, TokenExpiry, TokenSpec, ToolDefinition, ToolRequest,
     VendorDefinition, VendorKind,
 };
+pub use describe::{auth_in_words, base_url_in_words, browse, field_kind_in_words, CategoryGroup};
 /// Names of the sealed secrets an authorization-code connection keeps its tokens under.
 pub use engine::authorization_code::{ACCESS_TOKEN, EXPIRES_AT, REFRESH_TOKEN};
 pub use engine::{
     authorization_code::{GrantError, OAuthApp, Redemption, TokenSet},
     Engine,
 };
+pub use health::{health_report, HealthStatus, VendorHealth};
+pub use markdown::{catalog_markdown, REGENERATE_VENDORS_MD};
 #[cfg(test)]
 pub(crate) use mcp_upstream::fixture as mcp_fixture;
 pub use mcp_upstream::{UpstreamTool, MAX_TOOLS as MAX_UPSTREAM_TOOLS};

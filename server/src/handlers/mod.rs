@@ -7,4 +7,5 @@ pub mod idp;
 pub mod mcp;
 pub mod mcp_auth;
 pub mod oauth;
+pub mod vendor_health;
 pub mod vendor_oauth;

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod admin;
+mod catalog;
 mod cli;
 mod connections;
 mod dev_login;
@@ -31,3 +32,4 @@ mod security;
 mod sessions;
 mod user_errors;
 mod vendor_consent;
+mod vendor_health;

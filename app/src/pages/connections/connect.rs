@@ -39,6 +39,10 @@ pub(crate) fn ConnectPanel(
             let _ = window().location().set_href(&url);
         }
     });
+    // The form submits through the wasm bundle only (a JSON server-function call). Until the
+    // page is hydrated its button stays disabled, so pressing Enter cannot submit it natively
+    // (which would put the typed secret in a URL).
+    let hydrated = crate::components::form::hydrated();
     // A refusal shown in an earlier panel (another vendor, or one cancelled) is not this form's.
     actions.create.value().set(None);
     actions.update.value().set(None);
@@ -203,7 +207,7 @@ pub(crate) fn ConnectPanel(
             {(by_consent && !blocked).then(|| view! {
                 <p class="muted">"You will sign in at the vendor as an administrator of the customer's tenant and accept the permissions; the connection is saved when you come back."</p>
             })}
-            <form node_ref=form_ref on:submit=on_submit novalidate=false>
+            <form node_ref=form_ref on:submit=on_submit method="post" novalidate=false>
                 <div class="form-grid">
                     {(!is_edit).then(|| view! {
                         <div class="field">
@@ -235,7 +239,7 @@ pub(crate) fn ConnectPanel(
                     <div class="alert alert-error" role="alert" id="connect-error">{message}</div>
                 })}
                 <div class="form-actions">
-                    <button type="submit" class="btn btn-primary" disabled=move || blocked || pending.get()>
+                    <button type="submit" class="btn btn-primary" disabled=move || blocked || pending.get() || !hydrated.get()>
                         {move || if pending.get() { button_busy.to_owned() } else { button_idle.clone() }}
                     </button>
                 </div>

@@ -24,6 +24,10 @@ pub use start_vendor_consent::*;
 pub use test_connection::*;
 pub use update_connection::*;
 
+/// The connect form of a definition as the pages show it (the catalog page reuses it).
+#[cfg(feature = "ssr")]
+pub(crate) use get_connections::ssr::vendor_view;
+
 use serde::{Deserialize, Serialize};
 
 /// A connect-form field.

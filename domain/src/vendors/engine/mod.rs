@@ -33,7 +33,9 @@ use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use super::{
-    demo, mcp_upstream,
+    demo,
+    health::HealthBook,
+    mcp_upstream,
     reliability::{BreakerSnapshot, CallRetry, Guards, Reliability},
     schema, CallError, CheckOutcome, ConnectionCredentials, Method, ToolDefinition, ToolOutput,
     UpstreamTool, VendorDefinition, VendorKind,
@@ -62,6 +64,7 @@ struct Inner {
     guards: Guards,
     /// Seals list cursors (`next_cursor`).
     cursors: cursor::Sealer,
+    health: HealthBook,
 }
 
 impl std::fmt::Debug for Engine {
@@ -106,6 +109,7 @@ impl Engine {
                 upstream: mcp_upstream::Pool::default(),
                 guards: Guards::new(reliability),
                 cursors: cursor::Sealer::random(),
+                health: HealthBook::default(),
             }),
         }
     }
@@ -141,6 +145,11 @@ impl Engine {
         &self.inner.guards
     }
 
+    /// Outcomes per vendor kind on this replica (`super::health`).
+    pub(super) fn health_book(&self) -> &HealthBook {
+        &self.inner.health
+    }
+
     /// Drops everything cached for a connection (deleted, or its credential replaced).
     pub fn forget(&self, connection_id: Uuid) {
         lock(&self.inner.tokens).retain(|k, _| k.0 != connection_id);
@@ -150,6 +159,7 @@ impl Engine {
         self.inner.demo.forget(connection_id);
         self.inner.upstream.forget(connection_id);
         self.inner.guards.forget(connection_id);
+        self.inner.health.forget(connection_id);
     }
 
     /// The outbound guard (the MCP upstream client sends through it).
@@ -175,13 +185,21 @@ impl Engine {
             VendorKind::McpServer => mcp_upstream::check(self, def, creds, now).await,
             _ => (self.check_only(def, creds, now).await, None),
         };
-        self.after_check(&outcome, creds);
+        self.after_check(def, &outcome, creds, now);
         (outcome, tools)
     }
 
     /// A check that reached the vendor and was answered proves it is up: its breaker closes
-    /// (someone re-tested the connection in the portal after fixing it).
-    fn after_check(&self, outcome: &CheckOutcome, creds: &ConnectionCredentials) {
+    /// (someone re-tested the connection in the portal after fixing it). Its outcome counts in
+    /// the vendor kind's health.
+    fn after_check(
+        &self,
+        def: &VendorDefinition,
+        outcome: &CheckOutcome,
+        creds: &ConnectionCredentials,
+        now: OffsetDateTime,
+    ) {
+        self.inner.health.record_check(&def.slug, outcome, now);
         if !matches!(
             outcome,
             CheckOutcome::TimedOut
@@ -205,7 +223,7 @@ impl Engine {
         now: OffsetDateTime,
     ) -> CheckOutcome {
         let outcome = self.check_only(def, creds, now).await;
-        self.after_check(&outcome, creds);
+        self.after_check(def, &outcome, creds, now);
         outcome
     }
 
@@ -270,7 +288,13 @@ impl Engine {
         schema::apply_defaults(&tool.input_schema, &mut args);
         schema::validate(&tool.input_schema, &args).map_err(CallError::InvalidArguments)?;
         match &def.kind {
-            VendorKind::Demo => self.inner.demo.call(def, creds, tool, &args, now),
+            VendorKind::Demo => {
+                let result = self.inner.demo.call(def, creds, tool, &args, now);
+                self.inner
+                    .health
+                    .record_call(&def.slug, creds.connection_id, &result, now);
+                result
+            }
             VendorKind::McpServer => Err(CallError::UnknownTool), // handled above
             VendorKind::Http(spec) => {
                 self.admit(def, creds.connection_id, now)?;
@@ -309,6 +333,9 @@ impl Engine {
         .unwrap_or(Err(CallError::TimedOut));
         let finished = now + started.elapsed();
         ticket.finish(&result, finished);
+        self.inner
+            .health
+            .record_call(&def.slug, creds.connection_id, &result, finished);
         result
     }
 
