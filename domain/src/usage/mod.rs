@@ -4,7 +4,10 @@
 //!
 //! [`UsageRecorder::record`] puts the record on a bounded in-memory channel and returns at once
 //! (it never awaits); a background task ([`spawn`]) drains it and inserts rows in batches, every
-//! [`BatchSettings::interval`] or once [`BatchSettings::max_batch`] rows wait. On graceful shutdown
+//! [`BatchSettings::interval`] or once [`BatchSettings::max_batch`] rows wait. The writer is woken
+//! by the interval or by the record that completes a batch, never by each record: a wake per call
+//! was a task switch (often a parked worker thread unparked) on every `tools/call`, a visible
+//! share of the gateway's CPU per call at low concurrency (bench/README.md). On graceful shutdown
 //! [`UsageWriter::shutdown`] drains the channel and writes the rest before the pool closes, so
 //! calls that finished before SIGTERM's drain are all in the table.
 //!
@@ -26,7 +29,10 @@ use std::{
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
 use time::OffsetDateTime;
 use tokio::{
-    sync::{mpsc, oneshot},
+    sync::{
+        mpsc::{self, error::TryRecvError},
+        oneshot, Notify,
+    },
     task::JoinHandle,
 };
 use uuid::Uuid;
@@ -73,6 +79,9 @@ pub struct ToolCallRecord {
 #[derive(Debug, Clone)]
 pub struct UsageRecorder {
     sender: Option<mpsc::Sender<ToolCallRecord>>,
+    /// Wakes the writer once a batch waits.
+    batch_ready: Arc<Notify>,
+    max_batch: usize,
     dropped: Arc<AtomicU64>,
 }
 
@@ -81,17 +90,23 @@ impl UsageRecorder {
     pub fn disabled() -> Self {
         Self {
             sender: None,
+            batch_ready: Arc::new(Notify::new()),
+            max_batch: 1,
             dropped: Arc::new(AtomicU64::new(0)),
         }
     }
 
-    /// Queues `record` for the writer; drops it (counted, logged) when the queue is full or the
-    /// writer has stopped.
+    /// Queues `record` for the writer, waking it only when a batch waits; drops the record
+    /// (counted, logged) when the queue is full or the writer has stopped.
     pub fn record(&self, record: ToolCallRecord) {
         let Some(sender) = &self.sender else {
             return;
         };
-        if sender.try_send(record).is_err() {
+        if sender.try_send(record).is_ok() {
+            if sender.max_capacity() - sender.capacity() >= self.max_batch {
+                self.batch_ready.notify_one();
+            }
+        } else {
             let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
             // Once per thousand, not once per call: this path runs under overload.
             if dropped % 1000 == 1 {
@@ -149,10 +164,19 @@ impl UsageWriter {
 pub fn spawn(db: DatabaseConnection, settings: BatchSettings) -> (UsageRecorder, UsageWriter) {
     let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
     let (stop, stopped) = oneshot::channel();
-    let task = tokio::spawn(write_loop(db, settings, receiver, stopped));
+    let batch_ready = Arc::new(Notify::new());
+    let task = tokio::spawn(write_loop(
+        db,
+        settings,
+        receiver,
+        batch_ready.clone(),
+        stopped,
+    ));
     (
         UsageRecorder {
             sender: Some(sender),
+            batch_ready,
+            max_batch: settings.max_batch.max(1),
             dropped: Arc::new(AtomicU64::new(0)),
         },
         UsageWriter { stop, task },
@@ -163,6 +187,7 @@ async fn write_loop(
     db: DatabaseConnection,
     settings: BatchSettings,
     mut receiver: mpsc::Receiver<ToolCallRecord>,
+    batch_ready: Arc<Notify>,
     mut stopped: oneshot::Receiver<()>,
 ) {
     let max_batch = settings.max_batch.max(1);
@@ -170,23 +195,25 @@ async fn write_loop(
     let mut tick = tokio::time::interval(settings.interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
+        // Never `receiver.recv()` here: awaiting it would wake this task on every record.
         tokio::select! {
             biased;
             _ = &mut stopped => break,
-            received = receiver.recv() => match received {
-                Some(record) => {
-                    pending.push(record);
-                    if pending.len() >= max_batch {
-                        flush(&db, &mut pending, max_batch).await;
-                    }
-                }
-                None => break,
-            },
-            _ = tick.tick() => {
-                if !pending.is_empty() {
-                    flush(&db, &mut pending, max_batch).await;
-                }
+            () = batch_ready.notified() => {}
+            _ = tick.tick() => {}
+        }
+        let disconnected = loop {
+            match receiver.try_recv() {
+                Ok(record) => pending.push(record),
+                Err(TryRecvError::Empty) => break false,
+                Err(TryRecvError::Disconnected) => break true,
             }
+        };
+        if !pending.is_empty() {
+            flush(&db, &mut pending, max_batch).await;
+        }
+        if disconnected {
+            break;
         }
     }
     receiver.close();

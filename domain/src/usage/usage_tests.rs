@@ -90,6 +90,37 @@ async fn the_writer_flushes_a_full_batch_without_waiting_for_the_interval() {
 }
 
 #[tokio::test]
+async fn a_partial_batch_is_written_at_the_interval() {
+    // Arrange: batches of 100, written at least every 50 ms; the writer is not woken per record.
+    let db = test_db().await;
+    let (recorder, writer) = spawn(
+        (*db).clone(),
+        BatchSettings {
+            interval: Duration::from_millis(50),
+            max_batch: 100,
+        },
+    );
+    let (org, user) = (Uuid::now_v7(), Uuid::now_v7());
+
+    // Act: three records, far from a batch.
+    for _ in 0..3 {
+        recorder.record(record(org, user, "demo", "ping", "ok", 1));
+    }
+
+    // Assert: the interval takes them from the queue and writes them.
+    let mut written = 0;
+    for _ in 0..200 {
+        written = tool_calls::Entity::find().count(&*db).await.unwrap();
+        if written == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(written, 3);
+    writer.shutdown().await;
+}
+
+#[tokio::test]
 async fn the_summary_counts_one_organisation_only_with_errors_and_p95() {
     // Arrange: two organisations' calls in one table, plus one call outside the window.
     let db = test_db().await;
