@@ -12,6 +12,13 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 need_root() { if [ "$(id -u)" -ne 0 ]; then echo "sudo"; fi; }
 
+# Build tools without their own release profiles' fat LTO and single codegen unit (cargo-leptos,
+# cargo-deny): those profiles make each install a long single-threaded link-time optimisation,
+# and none of these tools is on a path where its own speed matters.
+tool_install() {
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 cargo install "$@"
+}
+
 # Debian packages: chromium for Playwright; chromium-driver is not needed (Playwright drives CDP).
 if ! command -v chromium >/dev/null; then
   log "installing Debian chromium"
@@ -24,7 +31,7 @@ rustup target list --installed | grep -qx wasm32-unknown-unknown || {
 
 if ! cargo leptos --version 2>/dev/null | grep -qx "cargo-leptos ${CARGO_LEPTOS_VERSION}"; then
   log "installing cargo-leptos ${CARGO_LEPTOS_VERSION} (one-time, ~12 min)"
-  cargo install cargo-leptos --version "${CARGO_LEPTOS_VERSION}" --locked --features no_downloads
+  tool_install cargo-leptos --version "${CARGO_LEPTOS_VERSION}" --locked --features no_downloads
 fi
 
 WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)"
@@ -32,7 +39,7 @@ if [ -z "${WASM_BINDGEN_VERSION}" ]; then echo "setup: cannot read wasm-bindgen 
 if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen ${WASM_BINDGEN_VERSION}"; then
   log "installing wasm-bindgen-cli ${WASM_BINDGEN_VERSION} (one-time, ~2 min)"
   # No --locked: its lockfile wants a webpki-roots this registry mirror lacks (toolchain.md §9.3).
-  cargo install wasm-bindgen-cli --version "${WASM_BINDGEN_VERSION}" --force
+  tool_install wasm-bindgen-cli --version "${WASM_BINDGEN_VERSION}" --force
 fi
 
 if ! wasm-opt --version 2>/dev/null | grep -q "version ${BINARYEN_NPM_VERSION%%.*}"; then
@@ -43,11 +50,11 @@ fi
 # The test command's dependency audit and fuzz smoke runs (both tools are cargo subcommands).
 if ! cargo deny --version 2>/dev/null | grep -qx "cargo-deny ${CARGO_DENY_VERSION}"; then
   log "installing cargo-deny ${CARGO_DENY_VERSION} (one-time)"
-  cargo install cargo-deny --version "${CARGO_DENY_VERSION}" --locked
+  tool_install cargo-deny --version "${CARGO_DENY_VERSION}" --locked
 fi
 if ! cargo fuzz --version 2>/dev/null | grep -qx "cargo-fuzz ${CARGO_FUZZ_VERSION}"; then
   log "installing cargo-fuzz ${CARGO_FUZZ_VERSION} (one-time)"
-  cargo install cargo-fuzz --version "${CARGO_FUZZ_VERSION}" --locked
+  tool_install cargo-fuzz --version "${CARGO_FUZZ_VERSION}" --locked
 fi
 
 if [ "${1:-}" = "--e2e" ] || [ "${SETUP_E2E:-}" = 1 ]; then
