@@ -92,6 +92,8 @@ pub struct RawSettings {
     pub rate_limit_admin_consent_per_minute: u32,
     /// Time limit of a portal or OAuth request (not `/v1/mcp`).
     pub request_timeout_seconds: u64,
+    /// Where `/metrics` is served (its own listener; off when unset).
+    pub metrics_listen: Option<String>,
 }
 
 /// `outbound_origin_overrides`: a TOML table in `gateway.toml`, or one JSON object string in the
@@ -208,6 +210,7 @@ impl Default for RawSettings {
             rate_limit_consent_per_minute: crate::edge::RateLimits::default().consent,
             rate_limit_admin_consent_per_minute: crate::edge::RateLimits::default().admin_consent,
             request_timeout_seconds: crate::edge::DEFAULT_REQUEST_TIMEOUT_SECONDS,
+            metrics_listen: None,
         }
     }
 }

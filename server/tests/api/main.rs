@@ -19,6 +19,7 @@ mod mcp_endpoints;
 mod mcp_fixture;
 mod mcp_reliability;
 mod mcp_vendors;
+mod metrics;
 mod oauth;
 mod oauth_flow;
 mod onboarding;
