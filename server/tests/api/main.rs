@@ -6,9 +6,11 @@
 mod admin;
 mod cli;
 mod connections;
+mod crash;
 mod dev_login;
 mod edge;
 mod fault_proxy;
+mod gateway_process;
 mod hardening;
 mod health;
 mod helpers;
