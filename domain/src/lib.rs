@@ -15,6 +15,7 @@ pub mod edge;
 pub mod entity;
 pub mod health;
 pub mod mcp;
+pub mod metrics;
 pub mod oauth;
 pub mod operators;
 pub mod organizations;

@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod error;
 pub mod handlers;
+pub mod metrics;
 pub mod middleware;
 pub mod request_context;
 pub mod routes;

@@ -31,6 +31,7 @@ pub struct Application {
     state: AppState,
     purge_tasks: Vec<JoinHandle<()>>,
     usage_writer: domain::usage::UsageWriter,
+    metrics_addr: Option<SocketAddr>,
 }
 
 /// How often stale rows (abandoned onboardings) are deleted.
@@ -131,6 +132,14 @@ impl Application {
         listener: TcpListener,
         tools: Option<Arc<dyn ToolProvider>>,
     ) -> anyhow::Result<Self> {
+        // Bound first: a taken metrics port stops start-up before anything else is done.
+        let metrics_listener = match settings.metrics_listen {
+            Some(addr) => Some(crate::metrics::bind(addr).await?),
+            None => None,
+        };
+        let metrics = metrics_listener
+            .as_ref()
+            .map(|_| Arc::new(domain::metrics::Metrics::new()));
         let db = db::connect(&settings.database).await?;
         db::migrate(&db).await?;
         tracing::info!(
@@ -150,11 +159,11 @@ impl Application {
         let (usage, usage_writer) =
             domain::usage::spawn(db.clone(), domain::usage::BatchSettings::default());
         let tools: Arc<dyn ToolProvider> = tools.unwrap_or_else(|| {
-            Arc::new(GatewayTools::new(
-                connections.clone(),
-                tool_cache.clone(),
-                usage,
-            ))
+            let tools = GatewayTools::new(connections.clone(), tool_cache.clone(), usage);
+            Arc::new(match &metrics {
+                Some(metrics) => tools.with_metrics(metrics.clone()),
+                None => tools,
+            })
         });
         let mcp = Arc::new(McpEndpoint::new(tools.clone(), &settings.master_key));
         let state = AppState {
@@ -182,13 +191,26 @@ impl Application {
             ),
         ];
         purge_tasks.extend(change_feed);
-        let router = routes::app(state.clone(), portal);
+        let mut router = routes::app(state.clone(), portal);
+        let mut metrics_addr = None;
+        if let (Some(listener), Some(metrics)) = (metrics_listener, metrics) {
+            metrics_addr = Some(listener.local_addr()?);
+            tracing::info!(address = ?metrics_addr, "serving /metrics on its own listener");
+            router = router
+                .layer(axum::middleware::from_fn_with_state(
+                    metrics.clone(),
+                    crate::metrics::track,
+                ))
+                .layer(axum::Extension(metrics.clone()));
+            purge_tasks.push(crate::metrics::serve(listener, state.clone(), metrics));
+        }
         Ok(Self {
             listener,
             router,
             state,
             purge_tasks,
             usage_writer,
+            metrics_addr,
         })
     }
 
@@ -197,6 +219,11 @@ impl Application {
         self.listener
             .local_addr()
             .context("Failed to read the listening address")
+    }
+
+    /// The metrics listener's bound address, when `metrics_listen` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     /// The shared state (tests inspect the database through it).
@@ -217,6 +244,7 @@ impl Application {
             state,
             purge_tasks,
             usage_writer,
+            metrics_addr: _,
         } = self;
         let grace = state.settings.shutdown_grace;
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();

@@ -44,6 +44,22 @@ fn built_in_defaults_are_a_loopback_sqlite_gateway_without_dev_login() {
 }
 
 #[test]
+fn metrics_are_off_by_default_and_metrics_listen_must_be_a_socket_address() {
+    Jail::expect_with(|jail| {
+        assert_eq!(load_in(jail).unwrap().metrics_listen, None);
+        jail.set_env("GATEWAY_METRICS_LISTEN", "127.0.0.1:9464");
+        assert_eq!(
+            load_in(jail).unwrap().metrics_listen,
+            Some("127.0.0.1:9464".parse().unwrap())
+        );
+        jail.set_env("GATEWAY_METRICS_LISTEN", "localhost");
+        let problem = problem(load_in(jail));
+        assert!(problem.contains("GATEWAY_METRICS_LISTEN"), "{problem}");
+        Ok(())
+    });
+}
+
+#[test]
 fn the_breaker_and_retry_keys_are_read() {
     Jail::expect_with(|jail| {
         jail.create_file(

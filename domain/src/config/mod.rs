@@ -76,6 +76,8 @@ pub struct Settings {
     pub onboarding: crate::tenants::OnboardingPolicy,
     /// The front door: trusted reverse proxies, rate limits, the request time limit.
     pub edge: crate::edge::EdgeSettings,
+    /// The address of the separate `/metrics` listener (`metrics_listen`); `None`: no metrics.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// Vendor connection settings.

@@ -94,6 +94,8 @@ pub struct RawSettings {
     pub request_timeout_seconds: u64,
     /// The gateway's OAuth app per vendor slug: `[vendor_oauth.microsoft-365]` tables.
     pub vendor_oauth: std::collections::BTreeMap<String, super::RawVendorOAuth>,
+    /// Where `/metrics` is served (its own listener; off when unset).
+    pub metrics_listen: Option<String>,
 }
 
 /// `outbound_origin_overrides`: a TOML table in `gateway.toml`, or one JSON object string in the
@@ -211,6 +213,7 @@ impl Default for RawSettings {
             rate_limit_admin_consent_per_minute: crate::edge::RateLimits::default().admin_consent,
             request_timeout_seconds: crate::edge::DEFAULT_REQUEST_TIMEOUT_SECONDS,
             vendor_oauth: Default::default(),
+            metrics_listen: None,
         }
     }
 }

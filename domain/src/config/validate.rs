@@ -29,6 +29,7 @@ impl Settings {
                 format!("`{}` is not a socket address like 127.0.0.1:3000", raw.bind),
             )
         })?;
+        let metrics_listen = parse_metrics_listen(raw.metrics_listen.as_deref())?;
         let database = parse_database(raw.database_url, raw.database_max_connections)?;
         let log = parse_log(&raw.log_format, raw.log_filter)?;
         let dev_login = DevLoginSettings {
@@ -123,7 +124,21 @@ impl Settings {
             egress_ip,
             onboarding,
             edge,
+            metrics_listen,
         })
+    }
+}
+
+/// `metrics_listen`: a socket address, or empty/unset for no metrics listener.
+fn parse_metrics_listen(value: Option<&str>) -> Result<Option<SocketAddr>, ConfigError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(value) => value.parse().map(Some).map_err(|_| {
+            ConfigError::invalid(
+                "GATEWAY_METRICS_LISTEN",
+                format!("`{value}` is not a socket address like 127.0.0.1:9464"),
+            )
+        }),
     }
 }
 

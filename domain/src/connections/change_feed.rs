@@ -8,6 +8,10 @@
 //! not durable: when the listening connection drops, everything is invalidated once it is back
 //! (whatever was missed meanwhile is covered), and the cache's short snapshot lifetime bounds
 //! the damage of anything else.
+//!
+//! The same listening connection hears revocations
+//! ([`crate::oauth::token_cache::REVOCATION_CHANNEL`]): each one makes this process re-check its
+//! cached access tokens before their next use, and so does a reconnect.
 
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
 use sqlx::postgres::PgListener;
@@ -50,7 +54,8 @@ pub async fn start(
     }
     let process = Uuid::now_v7();
     let mut listener = PgListener::connect_with(db.get_postgres_connection_pool()).await?;
-    listener.listen(CHANNEL).await?;
+    let revocations = crate::oauth::token_cache::REVOCATION_CHANNEL;
+    listener.listen_all([CHANNEL, revocations]).await?;
 
     let (feed, mut published) = mpsc::unbounded_channel();
     cache.set_publisher(feed);
@@ -73,6 +78,9 @@ pub async fn start(
     let subscriber = tokio::spawn(async move {
         loop {
             match listener.try_recv().await {
+                Ok(Some(notification)) if notification.channel() == revocations => {
+                    crate::oauth::token_cache::note_revocation();
+                }
                 Ok(Some(notification)) => match decode(notification.payload()) {
                     Some((from, _)) if from == process => {}
                     Some((_, change)) => cache.apply(change),
@@ -84,6 +92,7 @@ pub async fn start(
                         "the tool-list change feed reconnects; invalidating every snapshot"
                     );
                     cache.apply(ToolsChanged::Everyone);
+                    crate::oauth::token_cache::note_revocation();
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "the tool-list change feed failed; retrying");
@@ -116,6 +125,30 @@ mod tests {
         ] {
             assert_eq!(decode(garbage), None, "{garbage}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_revocation_is_announced_when_its_transaction_commits() {
+        use crate::oauth::token_cache::{announce_revocation, REVOCATION_CHANNEL};
+        use sea_orm::TransactionTrait;
+        let db = crate::testing::test_db().await;
+        if db.get_database_backend() != DatabaseBackend::Postgres {
+            return;
+        }
+        let mut listener = PgListener::connect_with(db.get_postgres_connection_pool())
+            .await
+            .unwrap();
+        listener.listen(REVOCATION_CHANNEL).await.unwrap();
+        let txn = db.begin().await.unwrap();
+        announce_revocation(&txn).await;
+        let early = tokio::time::timeout(std::time::Duration::from_millis(200), listener.recv());
+        assert!(early.await.is_err(), "nothing before the commit");
+        txn.commit().await.unwrap();
+        let heard = tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv())
+            .await
+            .expect("announced at commit")
+            .unwrap();
+        assert_eq!(heard.channel(), REVOCATION_CHANNEL);
     }
 
     #[tokio::test]

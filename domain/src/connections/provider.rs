@@ -25,13 +25,25 @@ pub struct GatewayTools {
     deps: Deps,
     cache: ToolCache,
     usage: UsageRecorder,
+    metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 impl GatewayTools {
     /// A provider over `deps`, sharing `cache` with the portal (which invalidates it on changes);
     /// every `tools/call` is handed to `usage` (queued, never awaited).
     pub fn new(deps: Deps, cache: ToolCache, usage: UsageRecorder) -> Self {
-        Self { deps, cache, usage }
+        Self {
+            deps,
+            cache,
+            usage,
+            metrics: None,
+        }
+    }
+
+    /// Also counts every `tools/call` in `metrics` (by vendor and outcome, with its latency).
+    pub fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// Queues the usage record of one call (`snapshot` is none when it could not be built).
@@ -47,6 +59,11 @@ impl GatewayTools {
             Some(ToolTarget::Vendor { connection, .. }) => s.connections.get(*connection),
             _ => None,
         });
+        let duration = started.1.elapsed();
+        if let Some(metrics) = &self.metrics {
+            let vendor = connection.map_or(crate::metrics::NO_VENDOR, |c| c.row.vendor.as_str());
+            metrics.observe_tool_call(vendor, outcome, duration);
+        }
         self.usage.record(ToolCallRecord {
             at: started.0,
             user_id: caller.user_id,
@@ -60,7 +77,7 @@ impl GatewayTools {
             vendor: connection.map(|c| c.row.vendor.clone()),
             tool_name: name.chars().take(200).collect(),
             outcome,
-            duration: started.1.elapsed(),
+            duration,
         });
     }
 }

@@ -120,6 +120,6 @@ pub async fn revoke(
     )
     .await?;
     txn.commit().await?;
-    super::token_cache::note_revocation();
+    super::token_cache::announce_revocation(db).await;
     Ok(true)
 }

@@ -89,7 +89,7 @@ pub async fn revoke_grant<C: ConnectionTrait>(
         .filter(oauth_grants::Column::Id.eq(grant_id))
         .exec(db)
         .await?;
-    super::token_cache::note_revocation();
+    super::token_cache::announce_revocation(db).await;
     Ok(updated.rows_affected == 1)
 }
 
@@ -106,7 +106,7 @@ pub async fn revoke_grants_of<C: ConnectionTrait>(
         .filter(oauth_grants::Column::ClientId.eq(client_id))
         .exec(db)
         .await?;
-    super::token_cache::note_revocation();
+    super::token_cache::announce_revocation(db).await;
     Ok(updated.rows_affected)
 }
 
@@ -593,7 +593,7 @@ pub async fn revoke_token(
             .filter(oauth_tokens::Column::TokenHash.eq(row.token_hash))
             .exec(db)
             .await?;
-        super::token_cache::note_revocation();
+        super::token_cache::announce_revocation(db).await;
     }
     Ok(())
 }

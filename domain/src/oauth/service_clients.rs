@@ -180,7 +180,7 @@ pub async fn rotate(
     )
     .await?;
     txn.commit().await?;
-    super::token_cache::note_revocation();
+    super::token_cache::announce_revocation(db).await;
     Ok(ServiceCredential {
         client_id: client_id.to_owned(),
         client_secret: secret,
@@ -224,6 +224,6 @@ pub async fn delete(
     )
     .await?;
     txn.commit().await?;
-    super::token_cache::note_revocation();
+    super::token_cache::announce_revocation(db).await;
     Ok(())
 }

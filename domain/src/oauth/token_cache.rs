@@ -11,8 +11,15 @@
 //!   user's "sign out everywhere", consent, audience), whichever replica made the revocation.
 //! - **At once on the replica that revoked**: the domain functions that revoke (grant and token
 //!   revocation, consent and client deletion, sign-out everywhere, tenant offboarding) call
-//!   [`note_revocation`], which bumps a process-wide generation; an entry checked under an older
-//!   generation is re-validated. A missed call only falls back to the one-second bound.
+//!   [`announce_revocation`], which bumps a process-wide generation ([`note_revocation`]); an
+//!   entry checked under an older generation is re-validated. A missed call only falls back to
+//!   the one-second bound.
+//! - **And on the other replicas' next request** (PostgreSQL): [`announce_revocation`] also
+//!   sends a notification on [`REVOCATION_CHANNEL`] through the revoking connection, delivered
+//!   when its transaction commits — before the revoking request can answer. Every process
+//!   listens (`connections::change_feed`, the same listening connection as tool-list changes)
+//!   and bumps its generation on each one, so a client that revokes on one replica and calls
+//!   another is refused there. A lost notification (the listener reconnecting) also bumps it.
 //!
 //! Rejected alternative: a per-process "revocation generation" counter read once a second. It
 //! needs every revocation path (token, grant, consent, sign-out, offboarding, user deletion) to
@@ -28,7 +35,7 @@ use std::{
     },
 };
 
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement};
 use time::{Duration, OffsetDateTime};
 
 use super::{
@@ -50,6 +57,28 @@ static LOCAL_REVOCATIONS: AtomicU64 = AtomicU64::new(0);
 /// use. Called by every domain function that revokes access.
 pub fn note_revocation() {
     LOCAL_REVOCATIONS.fetch_add(1, Ordering::SeqCst);
+}
+
+/// The PostgreSQL channel on which revocations are announced to every replica.
+pub const REVOCATION_CHANNEL: &str = "mcp_gateway_revocations";
+
+/// [`note_revocation`] here and, on PostgreSQL, on every other replica: a notification on
+/// [`REVOCATION_CHANNEL`] sent through `db`. Inside a transaction it is delivered at commit (and
+/// not at all on rollback). If it cannot be sent, the others still re-check within
+/// [`DEFAULT_FRESHNESS`]; the failure is logged.
+pub async fn announce_revocation<C: ConnectionTrait>(db: &C) {
+    note_revocation();
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return;
+    }
+    let notify = Statement::from_sql_and_values(
+        DatabaseBackend::Postgres,
+        "SELECT pg_notify($1, '')",
+        [REVOCATION_CHANNEL.into()],
+    );
+    if let Err(e) = db.execute(notify).await {
+        tracing::warn!(error = %e, "announcing a revocation to the other replicas failed");
+    }
 }
 
 #[derive(Debug, Clone)]

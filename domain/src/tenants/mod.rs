@@ -686,7 +686,7 @@ pub async fn offboard(
     )
     .await?;
     txn.commit().await?;
-    crate::oauth::token_cache::note_revocation();
+    crate::oauth::token_cache::announce_revocation(db).await;
     tracing::info!(tenant_id = %tenant, users = user_ids.len(), "tenant offboarded");
     Ok(())
 }

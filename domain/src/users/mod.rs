@@ -252,7 +252,7 @@ pub async fn end_sessions(
         .filter(users::Column::Id.eq(user_id))
         .exec(db)
         .await?;
-    crate::oauth::token_cache::note_revocation();
+    crate::oauth::token_cache::announce_revocation(db).await;
     Ok(())
 }
 

@@ -259,6 +259,7 @@ pub async fn get_mcp(
     State(state): State<AppState>,
     Extension(grant): Extension<AccessGrant>,
     Extension(route): Extension<McpRoute>,
+    metrics: Option<Extension<std::sync::Arc<domain::metrics::Metrics>>>,
     headers: HeaderMap,
 ) -> Response {
     if !accepts(&headers, &["text/event-stream"]) {
@@ -277,9 +278,11 @@ pub async fn get_mcp(
         Err(refused) => return reply(&state, &route, &caller, refused),
     };
     let changes = state.mcp.provider().subscribe_changes();
+    // Counted as open until the stream is dropped (client gone, or drained).
+    let open = metrics.map(|Extension(metrics)| metrics.stream_opened());
     let stream = futures_util::stream::unfold(
-        (changes, state.draining.clone(), claims.user_id),
-        |(mut changes, draining, user)| async move {
+        (changes, state.draining.clone(), claims.user_id, open),
+        |(mut changes, draining, user, open)| async move {
             let changed = protocol::tool_list_changed().to_string();
             loop {
                 if draining.load(Ordering::SeqCst) {
@@ -296,7 +299,7 @@ pub async fn get_mcp(
                 }
                 tracing::debug!("sending tools/list_changed");
                 let event = Event::default().data(changed);
-                return Some((Ok::<_, Infallible>(event), (changes, draining, user)));
+                return Some((Ok::<_, Infallible>(event), (changes, draining, user, open)));
             }
         },
     );

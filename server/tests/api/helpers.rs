@@ -23,6 +23,8 @@ pub struct TestApp {
     pub client: Client,
     pub db: Arc<TestDb>,
     pub state: AppState,
+    /// The `/metrics` listener, when the test set `metrics_listen`.
+    pub metrics_addr: Option<std::net::SocketAddr>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -77,6 +79,7 @@ async fn spawn(
         .await
         .expect("app builds");
     let state = app.state().clone();
+    let metrics_addr = app.metrics_addr();
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(app.run_until_stopped(async move {
         let _ = stop_rx.await;
@@ -86,6 +89,7 @@ async fn spawn(
         client: client(),
         db,
         state,
+        metrics_addr,
         stop: Some(stop_tx),
         task: Some(task),
     }
