@@ -74,18 +74,19 @@ export async function startFakes(): Promise<Fakes> {
     else if (fake) origins[fake[1] as FakeName] = fake[2];
     else throw new Error(`vendor-fakes: unexpected line ${JSON.stringify(line)}`);
   }
+  const setFailure = async (fake: FakeName, mode: FailureMode) => {
+    const command = `${fake} ${mode}`;
+    child.stdin?.write(`${command}\n`);
+    const answer = await nextLine(`answer to ${command}`);
+    if (answer !== `ok ${command}`) throw new Error(`vendor-fakes: ${command} answered ${answer}`);
+  };
   return {
     overrides,
     origins: origins as Record<FakeName, string>,
     itglueKey: "ITG.fake0123456789abcdef",
-    async setFailure(fake, mode) {
-      const command = `${fake} ${mode}`;
-      child.stdin?.write(`${command}\n`);
-      const answer = await nextLine(`answer to ${command}`);
-      if (answer !== `ok ${command}`) throw new Error(`vendor-fakes: ${command} answered ${answer}`);
-    },
+    setFailure,
     async send(fake, command) {
-      await this.setFailure(fake, command as FailureMode);
+      await setFailure(fake, command as FailureMode);
     },
     async stop() {
       if (child.exitCode === null) child.kill("SIGTERM");

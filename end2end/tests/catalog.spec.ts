@@ -1,8 +1,9 @@
 // The vendor catalog: every vendor by category with what a connection needs, the search as a plain
 // GET form (checked with JavaScript off), keyboard-operable details, a phone width, and connecting
 // one vendor of each authentication scheme from it against the vendor fakes — IT Glue (API key
-// header), NinjaOne (OAuth client credentials) and Autotask (fixed headers after zone discovery) —
-// each with a wrong credential first (its error shows, nothing is saved) and then the right one.
+// header), NinjaOne (OAuth client credentials), Autotask (fixed headers after zone discovery),
+// Huntress (HTTP Basic), Syncro (bearer), Datto RMM (OAuth password grant) and ConnectWise Automate
+// (token exchange); Microsoft 365 (consent) is microsoft365.spec.ts — each with a wrong credential first (its error shows, nothing is saved) and then the right one.
 // axe-core on every state; screenshots in artifacts/. Own gateway and vendor fakes, serial.
 import type { Page } from "@playwright/test";
 import { test, expect, expectAccessible, screenshot, waitForHydration, devSignIn } from "./support";
@@ -167,3 +168,68 @@ test("Autotask from the catalog: an unknown API user is refused beside its field
   await expect(page.locator("#effective")).toContainText("autotask__…");
   await checkPage(page, "catalog-10-autotask-connected");
 });
+
+/** One vendor per remaining authentication scheme: its form filled with a wrong secret first
+ * (refused, nothing connected), then the right one (its tools appear). Values: vendor-fakes/README.md. */
+const MORE_SCHEMES: {
+  vendor: string;
+  scheme: string;
+  prefix: string;
+  fields: [label: string, value: string][];
+  secret: [label: string, wrong: string, right: string];
+  select?: [label: string, value: string];
+}[] = [
+  {
+    vendor: "Huntress",
+    scheme: "HTTP Basic key:secret",
+    prefix: "huntress__",
+    fields: [["API key", "hk_fake0123456789abcdef"]],
+    secret: ["API secret key", "hs_wrong_secret_000000000000", "hs_fake_secret_0123456789abcdef"],
+  },
+  {
+    vendor: "Syncro",
+    scheme: "bearer token",
+    prefix: "syncro__",
+    fields: [["Subdomain", "msp"]],
+    secret: ["API token", "T0wrong-0000000000000000000000000000", "T0fakesyncro-0123456789abcdef0123456789"],
+  },
+  {
+    vendor: "Datto RMM",
+    scheme: "OAuth 2.0 password grant",
+    prefix: "datto-rmm__",
+    select: ["Platform", "pinotage"],
+    fields: [["API key", "FAKEDATTOAPIKEY0123456789"]],
+    secret: ["API secret key", "wrong-datto-secret-000000000000", "fake-datto-secret-0123456789abcdef"],
+  },
+  {
+    vendor: "ConnectWise Automate",
+    scheme: "token exchange",
+    prefix: "connectwise-automate__",
+    fields: [
+      ["Automate server", "https://automate.msp.example"],
+      ["Client ID", "0d3c1a2b-4e5f-4a6b-8c7d-9e0f1a2b3c4d"],
+      ["User name", "gateway-api"],
+    ],
+    secret: ["Password", "wrong-password-000000000000", "fake-automate-password-0123456789"],
+  },
+];
+
+for (const [i, v] of MORE_SCHEMES.entries()) {
+  test(`${v.vendor} (${v.scheme}) from the catalog: a wrong secret is refused, the right one connects`, async ({ page }) => {
+    test.setTimeout(90_000);
+    await signIn(page, "/catalog");
+    await connectFromCatalog(page, v.vendor);
+    if (v.select) await page.getByLabel(v.select[0], { exact: true }).selectOption(v.select[1]);
+    for (const [label, value] of v.fields) await page.getByLabel(label, { exact: true }).fill(value);
+    const [secretLabel, wrong, right] = v.secret;
+    await page.getByLabel(secretLabel, { exact: true }).fill(wrong);
+    await submit(page);
+    await expect(page.locator("#connect-error")).toContainText(/rejected/i);
+    await expect(page.locator("#effective")).not.toContainText(v.prefix);
+    await checkPage(page, `catalog-${11 + 2 * i}-${v.prefix.slice(0, -2)}-rejected`);
+    await page.getByLabel(secretLabel, { exact: true }).fill(right);
+    await submit(page);
+    await expect(page.locator("#effective")).toContainText(`${v.prefix}…`);
+    await checkPage(page, `catalog-${12 + 2 * i}-${v.prefix.slice(0, -2)}-connected`);
+  });
+}
