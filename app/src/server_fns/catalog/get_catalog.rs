@@ -11,17 +11,30 @@ pub async fn get_catalog(q: String) -> Result<CatalogView, PortalError> {
     let catalog = &state.connections.catalog;
     let query = q.trim().chars().take(100).collect::<String>();
     let groups = domain::vendors::browse(catalog, &query);
-    Ok(ssr::view(catalog.iter().count(), query, groups))
+    Ok(ssr::view(
+        catalog.iter().count(),
+        query,
+        groups,
+        &state.connections.oauth,
+    ))
 }
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use domain::vendors::{auth_in_words, CategoryGroup, VendorDefinition, VendorKind};
+    use domain::{
+        connections::vendor_oauth::VendorOAuth,
+        vendors::{auth_in_words, CategoryGroup, VendorDefinition, VendorKind},
+    };
 
     use super::super::{CatalogGroup, CatalogTool, CatalogVendor, CatalogView};
     use crate::server_fns::connections::vendor_view;
 
-    pub(super) fn view(total: usize, query: String, groups: Vec<CategoryGroup>) -> CatalogView {
+    pub(super) fn view(
+        total: usize,
+        query: String,
+        groups: Vec<CategoryGroup>,
+        oauth: &VendorOAuth,
+    ) -> CatalogView {
         CatalogView {
             query,
             total,
@@ -29,19 +42,19 @@ mod ssr {
                 .into_iter()
                 .map(|g| CatalogGroup {
                     category: g.category,
-                    vendors: g.vendors.iter().map(|d| vendor(d)).collect(),
+                    vendors: g.vendors.iter().map(|d| vendor(d, oauth)).collect(),
                 })
                 .collect(),
         }
     }
 
-    fn vendor(def: &VendorDefinition) -> CatalogVendor {
+    fn vendor(def: &VendorDefinition, oauth: &VendorOAuth) -> CatalogVendor {
         CatalogVendor {
             slug: def.slug.clone(),
             name: def.name.clone(),
             description: def.description.clone(),
             auth: auth_in_words(def),
-            fields: vendor_view(def).fields,
+            fields: vendor_view(def, oauth).fields,
             setup_location: def.setup.as_ref().map(|s| s.location.clone()),
             permissions: def
                 .setup
