@@ -31,6 +31,8 @@ pub struct GatewayProcess {
     child: Child,
     /// `http://127.0.0.1:<port>`: where this process listens.
     pub base: String,
+    /// Its log, kept when the test fails.
+    log_path: std::path::PathBuf,
 }
 
 impl GatewayProcess {
@@ -65,6 +67,7 @@ impl GatewayProcess {
         let mut process = Self {
             child,
             base: format!("http://127.0.0.1:{port}"),
+            log_path: log_path.clone(),
         };
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
@@ -100,6 +103,11 @@ impl Drop for GatewayProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("the gateway's log: {}", self.log_path.display());
+        } else {
+            let _ = std::fs::remove_file(&self.log_path);
+        }
     }
 }
 

@@ -32,6 +32,7 @@ mod organisation_pages;
 mod page_redirects;
 mod pages;
 mod perf;
+mod replicas;
 mod security;
 mod sessions;
 mod user_errors;
