@@ -14,7 +14,7 @@
 //! cached access tokens before their next use, and so does a reconnect.
 
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
-use sqlx::postgres::PgListener;
+use sqlx::postgres::{PgListener, PgPoolOptions};
 use tokio::{sync::mpsc, task::JoinHandle};
 use uuid::Uuid;
 
@@ -53,7 +53,14 @@ pub async fn start(
         return Ok(Vec::new());
     }
     let process = Uuid::now_v7();
-    let mut listener = PgListener::connect_with(db.get_postgres_connection_pool()).await?;
+    // The listening connection lives in a one-connection pool of its own, with the same
+    // options: it never takes a slot of the request pool, and closing the request pool (at
+    // shutdown, or a test's simulated outage) does not wait for a connection that never returns.
+    let options = db.get_postgres_connection_pool().connect_options();
+    let own = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_lazy_with((*options).clone());
+    let mut listener = PgListener::connect_with(&own).await?;
     let revocations = crate::oauth::token_cache::REVOCATION_CHANNEL;
     listener.listen_all([CHANNEL, revocations]).await?;
 
