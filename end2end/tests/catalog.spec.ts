@@ -75,7 +75,7 @@ test("the catalog lists every vendor and searches without JavaScript", async ({ 
   await devSignIn(page, "Cary Catalog", "cary@example.com");
   await expect(page).toHaveURL(url("/catalog"));
   for (const category of ["Documentation", "PSA", "RMM"]) {
-    await expect(page.getByRole("heading", { level: 2, name: category })).toBeVisible();
+    await expect(page.getByRole("heading", { level: 2, name: category, exact: true })).toBeVisible();
   }
   const itglue = page.getByRole("article", { name: "IT Glue" });
   await expect(itglue).toContainText("An API key in the x-api-key header.");

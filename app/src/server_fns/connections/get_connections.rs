@@ -82,6 +82,11 @@ pub(crate) mod ssr {
         for (i, &c) in chars.iter().enumerate() {
             if escaped {
                 escaped = false;
+                // `\-` outside a class is an invalid escape under the `v` flag browsers compile
+                // `pattern` with; a bare `-` means the same there.
+                if c == '-' && !in_class {
+                    out.pop();
+                }
                 out.push(c);
                 continue;
             }
@@ -223,5 +228,7 @@ mod tests {
         // Ranges, escapes and hyphens outside classes stay as they are.
         assert_eq!(html_pattern("[^@\\s]+@[^@\\s]+"), "[^@\\s]+@[^@\\s]+");
         assert_eq!(html_pattern("a-b[\\-x]"), "a-b[\\-x]");
+        // An escaped hyphen outside a class is invalid under the browser's `v` flag.
+        assert_eq!(html_pattern("[0-9]{8}\\-[0-9]{4}"), "[0-9]{8}-[0-9]{4}");
     }
 }
