@@ -35,6 +35,13 @@ export { expect };
 
 /** axe-core: no serious or critical violations. */
 export async function expectAccessible(page: Page, name: string) {
+  // Colours are judged once transitions have settled (a button turning primary fades in).
+  // (Endless ones, such as a spinner, are not waited for.)
+  await page.waitForFunction(() =>
+    document
+      .getAnimations()
+      .every((a) => a.playState !== "running" || a.effect?.getTiming().iterations === Infinity),
+  );
   const results = await new AxeBuilder({ page }).analyze();
   const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   expect(
