@@ -200,14 +200,7 @@ pub(super) async fn m365_consented(engine: &Engine, catalog: &Catalog) -> Connec
     let url = engine
         .authorize_url(def, &settings, &app, redirect, "st", &challenge)
         .unwrap();
-    let location = press_accept(url.as_str()).await;
-    let code = url::Url::parse(&location)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .into_owned();
+    let code = accepted_code(url.as_str()).await;
     let tokens = engine
         .redeem_code(
             def,
@@ -238,8 +231,9 @@ pub(super) async fn m365_consented(engine: &Engine, catalog: &Catalog) -> Connec
     }
 }
 
-/// The fake's consent page, accepted; returns where it redirects the browser.
-async fn press_accept(authorize_url: &str) -> String {
+/// The fake's consent page, accepted; returns the code in the address it redirects the
+/// browser to.
+async fn accepted_code(authorize_url: &str) -> String {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -250,7 +244,14 @@ async fn press_accept(authorize_url: &str) -> String {
         .send()
         .await
         .unwrap();
-    answer.headers()["location"].to_str().unwrap().to_owned()
+    let location = answer.headers()["location"].to_str().unwrap();
+    url::Url::parse(location)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned()
 }
 
 #[tokio::test]
@@ -269,14 +270,7 @@ async fn the_m365_token_endpoint_checks_the_verifier_and_a_refused_refresh_is_in
     let url = engine
         .authorize_url(def, &settings, &app, redirect, "s", &challenge)
         .unwrap();
-    let location = press_accept(url.as_str()).await;
-    let code = url::Url::parse(&location)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .into_owned();
+    let code = accepted_code(url.as_str()).await;
     // A wrong verifier: invalid_grant, and the code is spent.
     let wrong = engine
         .redeem_code(
@@ -300,14 +294,7 @@ async fn the_m365_token_endpoint_checks_the_verifier_and_a_refused_refresh_is_in
     let url = engine
         .authorize_url(def, &settings, &app, redirect, "s2", &challenge)
         .unwrap();
-    let location = press_accept(url.as_str()).await;
-    let code = url::Url::parse(&location)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .into_owned();
+    let code = accepted_code(url.as_str()).await;
     let tokens = engine
         .redeem_code(
             def,
