@@ -19,13 +19,6 @@ tool_install() {
   CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 cargo install "$@"
 }
 
-# Debian packages: chromium for Playwright; chromium-driver is not needed (Playwright drives CDP).
-if ! command -v chromium >/dev/null; then
-  log "installing Debian chromium"
-  $(need_root) apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $(need_root) apt-get install -y -qq chromium >/dev/null
-fi
-
 rustup target list --installed | grep -qx wasm32-unknown-unknown || {
   log "adding rust target wasm32-unknown-unknown"; rustup target add wasm32-unknown-unknown; }
 
@@ -47,17 +40,23 @@ if ! wasm-opt --version 2>/dev/null | grep -q "version ${BINARYEN_NPM_VERSION%%.
   $(need_root) npm install -g --no-audit --no-fund "binaryen@${BINARYEN_NPM_VERSION}" >/dev/null
 fi
 
-# The test command's dependency audit and fuzz smoke runs (both tools are cargo subcommands).
-if ! cargo deny --version 2>/dev/null | grep -qx "cargo-deny ${CARGO_DENY_VERSION}"; then
-  log "installing cargo-deny ${CARGO_DENY_VERSION} (one-time)"
-  tool_install cargo-deny --version "${CARGO_DENY_VERSION}" --locked
-fi
-if ! cargo fuzz --version 2>/dev/null | grep -qx "cargo-fuzz ${CARGO_FUZZ_VERSION}"; then
-  log "installing cargo-fuzz ${CARGO_FUZZ_VERSION} (one-time)"
-  tool_install cargo-fuzz --version "${CARGO_FUZZ_VERSION}" --locked
-fi
-
 if [ "${1:-}" = "--e2e" ] || [ "${SETUP_E2E:-}" = 1 ]; then
+  # What only the test command needs: Debian chromium for Playwright (chromium-driver is not
+  # needed: Playwright drives CDP), and cargo-deny and cargo-fuzz for the dependency audit and the
+  # fuzz smoke runs.
+  if ! command -v chromium >/dev/null; then
+    log "installing Debian chromium"
+    $(need_root) apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $(need_root) apt-get install -y -qq chromium >/dev/null
+  fi
+  if ! cargo deny --version 2>/dev/null | grep -qx "cargo-deny ${CARGO_DENY_VERSION}"; then
+    log "installing cargo-deny ${CARGO_DENY_VERSION} (one-time)"
+    tool_install cargo-deny --version "${CARGO_DENY_VERSION}" --locked
+  fi
+  if ! cargo fuzz --version 2>/dev/null | grep -qx "cargo-fuzz ${CARGO_FUZZ_VERSION}"; then
+    log "installing cargo-fuzz ${CARGO_FUZZ_VERSION} (one-time)"
+    tool_install cargo-fuzz --version "${CARGO_FUZZ_VERSION}" --locked
+  fi
   log "installing end2end npm packages"
   (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
   if [ -f end2end/idp/package-lock.json ]; then (cd end2end/idp && npm ci --no-audit --no-fund --loglevel=error); fi
@@ -85,4 +84,4 @@ if [ "${1:-}" = "--e2e" ] || [ "${SETUP_E2E:-}" = 1 ]; then
     echo "$WANT" > end2end/.venv/.requirements.sha256
   fi
 fi
-log "tools ready: $(cargo leptos --version), $(wasm-bindgen --version), $(wasm-opt --version), $(cargo deny --version), $(cargo fuzz --version)"
+log "tools ready: $(cargo leptos --version), $(wasm-bindgen --version), $(wasm-opt --version)"

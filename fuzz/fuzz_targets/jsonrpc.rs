@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = protocol::progress_token(data);
     if let Ok(text) = std::str::from_utf8(data) {
         let _ = protocol::header_version(Some(text));
-        let _ = protocol::page(Vec::new(), Some(text));
+        let _ = protocol::page(&[], Some(text));
     }
     match protocol::parse(data) {
         Ok(incoming @ (Incoming::Request { .. } | Incoming::Notification { .. })) => {

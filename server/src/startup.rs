@@ -7,7 +7,7 @@ use std::{
 };
 
 use anyhow::Context as _;
-use app::state::AppState;
+use app::state::{AppState, AppStateInner};
 use axum::Router;
 use domain::{
     auth::oidc::IdentityProviders,
@@ -166,7 +166,7 @@ impl Application {
             })
         });
         let mcp = Arc::new(McpEndpoint::new(tools.clone(), &settings.master_key));
-        let state = AppState {
+        let state = AppState::new(AppStateInner {
             access_tokens: domain::oauth::AccessTokenCache::default(),
             connections,
             tool_cache,
@@ -179,7 +179,7 @@ impl Application {
             draining: Arc::new(AtomicBool::new(false)),
             mcp,
             tools,
-        };
+        });
         let (portal, session_purge) =
             sessions::layer(routes::portal(&state), &db, &state.settings).await?;
         let mut purge_tasks = vec![
@@ -274,7 +274,8 @@ impl Application {
         }
         // After the last request, before the pool closes: queued tool-call usage is written.
         usage_writer.shutdown().await;
-        if let Err(e) = state.db.close().await {
+        // `close` takes the connection by value; a clone shares the pool, so this closes it.
+        if let Err(e) = state.db.clone().close().await {
             tracing::warn!(error = %e, "closing the database pool failed");
         }
         tracing::info!("stopped");

@@ -114,21 +114,24 @@ pub fn to_rmcp(entry: &ToolEntry) -> Tool {
 
 #[async_trait::async_trait]
 impl ToolProvider for GatewayTools {
-    async fn list_tools(&self, caller: &McpCaller) -> Result<Vec<Tool>, ProviderError> {
+    async fn list_tools(&self, caller: &McpCaller) -> Result<Arc<[Tool]>, ProviderError> {
         // Service clients act for an organisation, not a user; their tools are not served yet.
         let Some(user_id) = caller.user_id else {
-            return Ok(Vec::new());
+            return Ok(Arc::from(Vec::new()));
         };
         let snapshot = self.cache.get(&self.deps, user_id).await.map_err(|e| {
             tracing::error!(error = %e, "resolving the user's tools failed");
             ProviderError::Internal
         })?;
-        Ok(snapshot
-            .tools
-            .iter()
-            .filter(|tool| caller.sees(&tool.name))
-            .map(to_rmcp)
-            .collect())
+        let listed = snapshot.listed();
+        Ok(match caller.connection {
+            None => listed,
+            Some(_) => listed
+                .iter()
+                .filter(|t| caller.sees(&t.name))
+                .cloned()
+                .collect(),
+        })
     }
 
     async fn call_tool(

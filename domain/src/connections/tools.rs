@@ -108,9 +108,19 @@ pub struct UserTools {
     pub tools: Vec<ToolEntry>,
     index: HashMap<String, usize>,
     loaded: Instant,
+    /// The tools in MCP form, built on the first `tools/list` of this snapshot and shared by
+    /// the next ones (a listing then copies one page, not every tool with its schema).
+    listed: std::sync::OnceLock<Arc<[rmcp::model::Tool]>>,
 }
 
 impl UserTools {
+    /// Every tool in MCP form, in name order (built once per snapshot).
+    pub fn listed(&self) -> Arc<[rmcp::model::Tool]> {
+        self.listed
+            .get_or_init(|| self.tools.iter().map(super::provider::to_rmcp).collect())
+            .clone()
+    }
+
     /// The tool called `name`, if the user has it.
     pub fn get(&self, name: &str) -> Option<&ToolEntry> {
         self.index.get(name).map(|i| &self.tools[*i])
@@ -298,6 +308,7 @@ pub fn build(
         tools,
         index,
         loaded: Instant::now(),
+        listed: std::sync::OnceLock::new(),
     }
 }
 

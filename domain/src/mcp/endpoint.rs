@@ -318,7 +318,7 @@ impl McpEndpoint {
     ) -> Result<Value, ProviderErrorOr> {
         let request: PaginatedRequestParams = params(params_value)?;
         let tools = self.provider.list_tools(caller).await?;
-        let page = protocol::page(tools, request.cursor.as_deref())?;
+        let page = protocol::page(&tools, request.cursor.as_deref())?;
         Ok(protocol::response(id, page))
     }
 

@@ -142,7 +142,7 @@ pub fn initialize_result(version: ProtocolVersion) -> InitializeResult {
 }
 
 /// One page of `tools` from `cursor` (opaque to clients; an unknown or stale one is `-32602`).
-pub fn page(tools: Vec<Tool>, cursor: Option<&str>) -> Result<ListToolsResult, ErrorData> {
+pub fn page(tools: &[Tool], cursor: Option<&str>) -> Result<ListToolsResult, ErrorData> {
     let start = match cursor {
         None => 0,
         Some(cursor) => decode_cursor(cursor)
@@ -157,7 +157,7 @@ pub fn page(tools: Vec<Tool>, cursor: Option<&str>) -> Result<ListToolsResult, E
         next_cursor,
         ttl_ms: None,
         cache_scope: None,
-        tools: tools.into_iter().skip(start).take(end - start).collect(),
+        tools: tools[start..end].to_vec(),
     })
 }
 

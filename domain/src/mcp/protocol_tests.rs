@@ -68,18 +68,18 @@ fn versions_are_negotiated_and_the_header_rule_holds() {
 #[test]
 fn tools_are_paged_by_an_opaque_cursor_and_a_bad_cursor_is_invalid_params() {
     let tools: Vec<Tool> = (0..230).map(|i| tool(format!("t__{i:03}"))).collect();
-    let first = page(tools.clone(), None).unwrap();
+    let first = page(&tools, None).unwrap();
     assert_eq!(first.tools.len(), PAGE_SIZE);
     let cursor = first.next_cursor.clone().unwrap();
     assert!(!cursor.contains("100"), "opaque: {cursor}");
-    let second = page(tools.clone(), Some(&cursor)).unwrap();
+    let second = page(&tools, Some(&cursor)).unwrap();
     assert_eq!(second.tools[0].name, "t__100");
-    let third = page(tools.clone(), second.next_cursor.as_deref()).unwrap();
+    let third = page(&tools, second.next_cursor.as_deref()).unwrap();
     assert_eq!(third.tools.len(), 30);
     assert_eq!(third.next_cursor, None);
     for bad in ["", "garbage", &URL_SAFE_NO_PAD.encode("tools:999")] {
         assert_eq!(
-            page(tools.clone(), Some(bad)).unwrap_err().code,
+            page(&tools, Some(bad)).unwrap_err().code,
             ErrorCode::INVALID_PARAMS
         );
     }

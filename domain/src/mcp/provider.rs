@@ -5,6 +5,8 @@
 //! protocol and nothing about vendors; the provider knows vendors and nothing about HTTP or
 //! JSON-RPC framing. The server holds one `Arc<dyn ToolProvider>` in its state.
 
+use std::sync::Arc;
+
 use rmcp::model::{CallToolResult, Tool};
 use serde_json::{Map, Value};
 use tokio::sync::broadcast;
@@ -67,8 +69,10 @@ impl From<&AccessGrant> for McpCaller {
 /// `tools/list` page and routes every `tools/call` through [`ToolProvider::call_tool`].
 #[async_trait::async_trait]
 pub trait ToolProvider: Send + Sync + 'static {
-    /// Every tool the caller may see, in a stable order (names already `{slug}__{tool}`).
-    async fn list_tools(&self, caller: &McpCaller) -> Result<Vec<Tool>, ProviderError>;
+    /// Every tool the caller may see, in a stable order (names already `{slug}__{tool}`). Shared:
+    /// a provider may hand out the same list to every request until the tools change, and the
+    /// endpoint copies only the page it answers.
+    async fn list_tools(&self, caller: &McpCaller) -> Result<Arc<[Tool]>, ProviderError>;
 
     /// Calls one tool. Vendor failures are `Ok(CallToolResult)` with `is_error = true`; `cancel`
     /// fires when the client sends `notifications/cancelled` for this request (the result is
@@ -145,8 +149,8 @@ impl Default for NoTools {
 
 #[async_trait::async_trait]
 impl ToolProvider for NoTools {
-    async fn list_tools(&self, _caller: &McpCaller) -> Result<Vec<Tool>, ProviderError> {
-        Ok(Vec::new())
+    async fn list_tools(&self, _caller: &McpCaller) -> Result<Arc<[Tool]>, ProviderError> {
+        Ok(Arc::from(Vec::new()))
     }
 
     async fn call_tool(

@@ -33,6 +33,7 @@ mod page_redirects;
 mod pages;
 mod perf;
 mod replicas;
+mod replicas_sdk;
 mod security;
 mod sessions;
 mod user_errors;

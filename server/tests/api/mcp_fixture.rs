@@ -48,7 +48,7 @@ fn schema() -> Arc<Map<String, Value>> {
 
 #[async_trait::async_trait]
 impl ToolProvider for FixtureTools {
-    async fn list_tools(&self, _caller: &McpCaller) -> Result<Vec<Tool>, ProviderError> {
+    async fn list_tools(&self, _caller: &McpCaller) -> Result<Arc<[Tool]>, ProviderError> {
         let mut tools = vec![
             Tool::new("demo__read_ticket", "Reads a ticket", schema())
                 .annotate(ToolAnnotations::new().read_only(true)),
@@ -60,7 +60,7 @@ impl ToolProvider for FixtureTools {
         tools.extend(
             (0..self.filler).map(|i| Tool::new(format!("demo__filler_{i:03}"), "Filler", schema())),
         );
-        Ok(tools)
+        Ok(tools.into())
     }
 
     async fn call_tool(

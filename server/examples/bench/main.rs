@@ -1,0 +1,608 @@
+//! `bench/run.sh`'s load generator (bench/README.md has the method and the budgets).
+//!
+//! Starts a no-op REST upstream (`--upstream`) and the gateway (`--serve`) as child processes,
+//! takes the Python MCP upstream (and ContextForge, when it runs) from the environment
+//! `bench/run.sh` sets, then measures, interleaved and repeated: `tools/call` directly and
+//! through the gateway at concurrency 1, 8, 32 and 128; `tools/list` of 10 connections × 20
+//! tools; the portal's settings and connections pages; resident memory idle and with 1,000 open
+//! MCP sessions; the release WASM. Prints markdown tables and the budgets met or missed.
+//!
+//! `bench [--seconds N] [--reps N] [--only TARGET] [--c N]` (defaults 5 s, 3 repetitions; `--only`
+//! keeps the `tools/call` targets whose "upstream/label" starts with TARGET, e.g. `REST/gateway`,
+//! and skips the other sections; `--c` keeps one concurrency: for profiling one cell).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod gateway;
+mod load;
+mod upstream;
+
+use std::{
+    collections::BTreeMap,
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    sync::Arc,
+    time::Duration,
+};
+
+use load::{ArgStyle, Request, Sample};
+
+const CONCURRENCY: [usize; 4] = [1, 8, 32, 128];
+
+/// The binary's allocator (server/src/main.rs), so the gateway child measures what ships.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("--serve") => gateway::serve(&args[2], &args[3], &args[4]),
+        Some("--upstream") => upstream::serve(),
+        _ => {
+            let flag = |name: &str, default: u64| {
+                args.iter()
+                    .position(|a| a == name)
+                    .and_then(|i| args.get(i + 1))
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(default)
+            };
+            let only = args
+                .iter()
+                .position(|a| a == "--only")
+                .and_then(|i| args.get(i + 1))
+                .cloned();
+            let concurrency = match flag("--c", 0) as usize {
+                0 => CONCURRENCY.to_vec(),
+                c => vec![c],
+            };
+            bench(
+                flag("--seconds", 5),
+                flag("--reps", 3) as usize,
+                only,
+                concurrency,
+            );
+        }
+    }
+}
+
+/// A child process announcing itself with `READY …` on stdout; killed when dropped.
+struct Spawned {
+    child: Child,
+    ready: Vec<String>,
+}
+
+impl Spawned {
+    fn start(args: &[&str]) -> Self {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(
+            line.starts_with("READY "),
+            "{args:?} did not start: {line:?}"
+        );
+        let ready = line.split_whitespace().skip(1).map(str::to_owned).collect();
+        Self { child, ready }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// One load target of the `tools/call` comparison.
+struct Target {
+    upstream: &'static str,
+    label: &'static str,
+    request: Arc<Request>,
+    pids: Vec<u32>,
+    max_concurrency: usize,
+}
+
+fn bench(seconds: u64, reps: usize, only: Option<String>, concurrency: Vec<usize>) {
+    let echo_url = env("BENCH_ECHO_URL")
+        .expect("BENCH_ECHO_URL (the Python echo upstream) is not set: run bench/run.sh");
+    let echo_pid: u32 = env("BENCH_ECHO_PID")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    let echo_origin = url::Url::parse(&echo_url)
+        .unwrap()
+        .origin()
+        .ascii_serialization();
+
+    let rest = Spawned::start(&["--upstream"]);
+    let rest_base = format!("http://127.0.0.1:{}", rest.ready[0]);
+    let rest_pid = rest.pid();
+    let dir = tempfile::tempdir().unwrap();
+    let vendors = dir.path().join("vendors");
+    std::fs::create_dir(&vendors).unwrap();
+    std::fs::write(vendors.join("bench.toml"), gateway::vendor_definition()).unwrap();
+    let overrides = serde_json::json!({
+        gateway::REST_ORIGIN: rest_base,
+        gateway::ECHO_ORIGIN: echo_origin,
+    })
+    .to_string();
+    let db = dir.path().join("bench.db");
+    let gw = Spawned::start(&[
+        "--serve",
+        db.to_str().unwrap(),
+        vendors.to_str().unwrap(),
+        &overrides,
+    ]);
+    let (base, caller, lister) = (
+        gw.ready[0].clone(),
+        gw.ready[1].clone(),
+        gw.ready[2].clone(),
+    );
+    let gw_pid = gw.pid();
+    std::thread::sleep(Duration::from_secs(2));
+    let idle_rss = load::rss_mib(gw_pid);
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async move {
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(512)
+            .build()
+            .unwrap();
+        let mcp = format!("{base}/v1/mcp");
+        let caller_session = load::initialize(&client, &mcp, Some(&caller))
+            .await
+            .unwrap();
+        let lister_session = load::initialize(&client, &mcp, Some(&lister))
+            .await
+            .unwrap();
+
+        let gateway_call = |tool: &str, style| {
+            Arc::new(Request::McpCall {
+                url: mcp.clone(),
+                bearer: Some(caller.clone()),
+                session: Some(caller_session.clone()),
+                tool: tool.into(),
+                style,
+            })
+        };
+        let mut targets = vec![
+            Target {
+                upstream: "REST",
+                label: "direct",
+                request: Arc::new(Request::RestItem {
+                    base: rest_base.clone(),
+                    key: gateway::REST_KEY.into(),
+                }),
+                pids: vec![rest_pid],
+                max_concurrency: usize::MAX,
+            },
+            Target {
+                upstream: "REST",
+                label: "gateway",
+                request: gateway_call("rest__get_item_00", ArgStyle::Item),
+                pids: vec![gw_pid],
+                max_concurrency: usize::MAX,
+            },
+            Target {
+                upstream: "MCP",
+                label: "direct",
+                request: Arc::new(Request::McpCall {
+                    url: echo_url.clone(),
+                    bearer: None,
+                    session: None,
+                    tool: "echo".into(),
+                    style: ArgStyle::Echo,
+                }),
+                pids: vec![echo_pid],
+                max_concurrency: usize::MAX,
+            },
+            Target {
+                upstream: "MCP",
+                label: "gateway",
+                request: gateway_call("echo__echo", ArgStyle::Echo),
+                pids: vec![gw_pid],
+                max_concurrency: usize::MAX,
+            },
+            Target {
+                upstream: "Demo",
+                label: "gateway",
+                request: gateway_call("demo__get_company", ArgStyle::Demo),
+                pids: vec![gw_pid],
+                max_concurrency: usize::MAX,
+            },
+        ];
+        if let (Some(url), Some(token)) = (env("BENCH_CF_URL"), env("BENCH_CF_TOKEN")) {
+            let pids = env("BENCH_CF_PIDS")
+                .unwrap_or_default()
+                .split(',')
+                .filter_map(|p| p.trim().parse().ok())
+                .collect();
+            targets.push(Target {
+                upstream: "MCP",
+                label: "ContextForge",
+                request: Arc::new(Request::McpCall {
+                    url,
+                    bearer: Some(token),
+                    session: None,
+                    tool: env("BENCH_CF_TOOL").unwrap_or_else(|| "echo-upstream-echo".into()),
+                    style: ArgStyle::Echo,
+                }),
+                pids,
+                // At ≈20 calls/s, 128 callers would each finish a handful of calls in a run.
+                max_concurrency: 32,
+            });
+        }
+
+        // tools/call, every target at every concurrency, repetitions in alternating order.
+        if let Some(only) = &only {
+            targets.retain(|t| format!("{}/{}", t.upstream, t.label).starts_with(only.as_str()));
+            assert!(!targets.is_empty(), "no target matches {only}");
+        }
+        eprintln!("[bench] gateway pid {gw_pid}");
+        let mut calls: BTreeMap<(usize, usize), Vec<Sample>> = BTreeMap::new();
+        for rep in 0..reps {
+            eprintln!("[bench] tools/call, repetition {} of {reps}", rep + 1);
+            for &c in &concurrency {
+                let mut order: Vec<usize> = (0..targets.len()).collect();
+                if rep % 2 == 1 {
+                    order.reverse();
+                }
+                for t in order {
+                    let target = &targets[t];
+                    if c > target.max_concurrency {
+                        continue;
+                    }
+                    let sample =
+                        load::measure(&client, target.request.clone(), c, seconds, &target.pids)
+                            .await;
+                    calls.entry((t, c)).or_default().push(sample);
+                }
+            }
+        }
+
+        if only.is_some() {
+            report(
+                &targets,
+                &calls,
+                &BTreeMap::new(),
+                &BTreeMap::new(),
+                idle_rss,
+                f64::NAN,
+                f64::NAN,
+                seconds,
+                reps,
+            );
+            return;
+        }
+
+        // tools/list of 10 connections × 20 tools.
+        eprintln!("[bench] tools/list");
+        let list = Arc::new(Request::McpList {
+            url: mcp.clone(),
+            bearer: lister.clone(),
+            session: lister_session.clone(),
+            min_tools: 10 * gateway::REST_TOOLS,
+        });
+        let mut lists: BTreeMap<usize, Vec<Sample>> = BTreeMap::new();
+        for _ in 0..reps {
+            for c in [1, 8, 32] {
+                lists
+                    .entry(c)
+                    .or_default()
+                    .push(load::measure(&client, list.clone(), c, seconds, &[gw_pid]).await);
+            }
+        }
+
+        // Portal pages, signed in as the lister with the development sign-in.
+        eprintln!("[bench] pages");
+        let browser = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        let response = browser
+            .post(format!("{base}/auth/dev/login"))
+            .header("sec-fetch-site", "same-origin")
+            .form(&[
+                ("name", "Bench Lister"),
+                ("email", gateway::LISTER_EMAIL),
+                ("next", ""),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success() || response.status().is_redirection());
+        let mut pages: BTreeMap<&str, Vec<Sample>> = BTreeMap::new();
+        for _ in 0..reps {
+            for path in ["/settings", "/connections"] {
+                let page = Arc::new(Request::Page {
+                    url: format!("{base}{path}"),
+                });
+                pages
+                    .entry(path)
+                    .or_default()
+                    .push(load::measure(&browser, page, 1, seconds, &[gw_pid]).await);
+            }
+        }
+
+        // Memory with 1,000 open MCP sessions, each with its GET stream.
+        eprintln!("[bench] 1,000 sessions");
+        let before_streams = load::rss_mib(gw_pid);
+        let streams_client = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .unwrap();
+        let mut streams = Vec::new();
+        for _ in 0..1000 {
+            let session = load::initialize(&streams_client, &mcp, Some(&caller))
+                .await
+                .unwrap();
+            let response = streams_client
+                .get(&mcp)
+                .bearer_auth(&caller)
+                .header("accept", "text/event-stream")
+                .header("mcp-session-id", &session)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200, "GET stream");
+            streams.push(response);
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let with_streams = load::rss_mib(gw_pid);
+        drop(streams);
+
+        report(
+            &targets,
+            &calls,
+            &lists,
+            &pages,
+            idle_rss,
+            before_streams,
+            with_streams,
+            seconds,
+            reps,
+        );
+    });
+    drop(gw);
+    drop(rest);
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.retain(|v| v.is_finite());
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    }
+}
+
+/// The median over repetitions of `f` of each sample.
+fn med(samples: &[Sample], f: impl Fn(&Sample) -> f64) -> f64 {
+    median(samples.iter().map(f).collect())
+}
+
+fn ok(met: bool) -> &'static str {
+    if met {
+        "met"
+    } else {
+        "**missed**"
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn report(
+    targets: &[Target],
+    calls: &BTreeMap<(usize, usize), Vec<Sample>>,
+    lists: &BTreeMap<usize, Vec<Sample>>,
+    pages: &BTreeMap<&str, Vec<Sample>>,
+    idle_rss: f64,
+    before_streams: f64,
+    with_streams: f64,
+    seconds: u64,
+    reps: usize,
+) {
+    println!("\n### tools/call, direct and through the gateway ({reps} repetitions × {seconds} s, medians)\n");
+    println!("REST: the fixed-JSON REST upstream; MCP: the Python SDK echo upstream; Demo: the in-process");
+    println!("Demo vendor (no upstream: the gateway's whole cost). CPU: the upstream's process for direct");
+    println!(
+        "rows, the gateway's for gateway rows, ContextForge's master and workers for its rows.\n"
+    );
+    println!("| upstream | c | target | req/s | p50 ms | p90 ms | p99 ms | CPU µs/req | errors |");
+    println!("|---|---:|---|---:|---:|---:|---:|---:|---:|");
+    for (t, target) in targets.iter().enumerate() {
+        for c in CONCURRENCY {
+            let Some(samples) = calls.get(&(t, c)) else {
+                continue;
+            };
+            println!(
+                "| {} | {c} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0} | {} |",
+                target.upstream,
+                target.label,
+                med(samples, Sample::rate),
+                med(samples, |s| s.percentile(50.0)),
+                med(samples, |s| s.percentile(90.0)),
+                med(samples, |s| s.percentile(99.0)),
+                med(samples, Sample::cpu_per_request),
+                samples.iter().map(|s| s.errors).sum::<usize>(),
+            );
+        }
+    }
+
+    // Gateway (and ContextForge) against direct, per repetition pair, then the median.
+    println!("\n### Added by the gateway (target − direct, per repetition, medians)\n");
+    println!(
+        "| upstream | c | target | throughput ratio | added p50 ms | added p90 ms | added p99 ms |"
+    );
+    println!("|---|---:|---|---:|---:|---:|---:|");
+    let mut budget_latency = true;
+    let mut budget_ratio = true;
+    let mut cpu_figures = Vec::new();
+    for (t, target) in targets.iter().enumerate() {
+        if target.label == "direct" {
+            continue;
+        }
+        let Some(d) = targets
+            .iter()
+            .position(|x| x.upstream == target.upstream && x.label == "direct")
+        else {
+            continue;
+        };
+        for c in CONCURRENCY {
+            let (Some(through), Some(direct)) = (calls.get(&(t, c)), calls.get(&(d, c))) else {
+                continue;
+            };
+            let pair = |f: &dyn Fn(&Sample, &Sample) -> f64| {
+                median(through.iter().zip(direct).map(|(a, b)| f(a, b)).collect())
+            };
+            let ratio = pair(&|a, b| a.rate() / b.rate());
+            let added = |p: f64| pair(&|a, b| a.percentile(p) - b.percentile(p));
+            let (p50, p90, p99) = (added(50.0), added(90.0), added(99.0));
+            println!(
+                "| {} | {c} | {} | {ratio:.2} | {p50:+.2} | {p90:+.2} | {p99:+.2} |",
+                target.upstream, target.label
+            );
+            if target.label == "gateway" {
+                if c == 1 || c == 32 {
+                    budget_latency &= p50 <= 0.5 && p99 <= 2.0;
+                }
+                if target.upstream.starts_with("MCP") {
+                    budget_ratio &= ratio >= 0.8;
+                }
+            }
+        }
+    }
+    for (t, target) in targets.iter().enumerate() {
+        if target.label == "gateway" && target.upstream != "Demo" {
+            for c in CONCURRENCY {
+                if let Some(s) = calls.get(&(t, c)) {
+                    cpu_figures.push(med(s, Sample::cpu_per_request));
+                }
+            }
+        }
+    }
+
+    println!("\n### tools/list, 10 connections × 20 tools, through the gateway\n");
+    println!("| c | req/s | p50 ms | p90 ms | p99 ms | gateway CPU µs/req | errors |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    for (c, samples) in lists {
+        println!(
+            "| {c} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0} | {} |",
+            med(samples, Sample::rate),
+            med(samples, |s| s.percentile(50.0)),
+            med(samples, |s| s.percentile(90.0)),
+            med(samples, |s| s.percentile(99.0)),
+            med(samples, Sample::cpu_per_request),
+            samples.iter().map(|s| s.errors).sum::<usize>(),
+        );
+    }
+    let list_p50 = lists
+        .get(&1)
+        .map_or(f64::NAN, |s| med(s, |s| s.percentile(50.0)));
+
+    println!(
+        "\n### Portal pages (server-rendered, signed in, one caller; round trip on loopback)\n"
+    );
+    println!("| page | req/s | p50 ms | p90 ms | p99 ms | gateway CPU µs/req | errors |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for (path, samples) in pages {
+        println!(
+            "| `{path}` | {:.0} | {:.2} | {:.2} | {:.2} | {:.0} | {} |",
+            med(samples, Sample::rate),
+            med(samples, |s| s.percentile(50.0)),
+            med(samples, |s| s.percentile(90.0)),
+            med(samples, |s| s.percentile(99.0)),
+            med(samples, Sample::cpu_per_request),
+            samples.iter().map(|s| s.errors).sum::<usize>(),
+        );
+    }
+    let settings_p50 = pages
+        .get("/settings")
+        .map_or(f64::NAN, |s| med(s, |s| s.percentile(50.0)));
+
+    let per_thousand = with_streams - before_streams;
+    println!("\n### Memory (gateway process, VmRSS)\n");
+    println!("| state | MiB |");
+    println!("|---|---:|");
+    println!("| idle, after start and seeding | {idle_rss:.1} |");
+    println!("| after the load above | {before_streams:.1} |");
+    println!("| with 1,000 open MCP sessions, each with its GET stream | {with_streams:.1} (+{per_thousand:.1}) |");
+
+    let wasm = wasm_size();
+    if let Some((raw, gz)) = wasm {
+        println!("\n### Release WASM\n");
+        println!(
+            "| raw KB | gzip -9 KB |\n|---:|---:|\n| {:.0} | {:.0} |",
+            raw as f64 / 1000.0,
+            gz as f64 / 1000.0
+        );
+    }
+
+    let cpu_max = cpu_figures.iter().copied().fold(f64::NAN, f64::max);
+    println!("\n### Budgets\n");
+    println!("| budget | figure | |");
+    println!("|---|---|---|");
+    println!(
+        "| added latency p50 ≤ 0.5 ms, p99 ≤ 2 ms at c = 1 and 32 | table above | {} |",
+        ok(budget_latency)
+    );
+    println!(
+        "| gateway CPU per proxied tools/call ≤ 100 µs | ≤ {cpu_max:.0} µs (worst cell) | {} |",
+        ok(cpu_max <= 100.0)
+    );
+    println!(
+        "| throughput ≥ 0.8 × direct, Python SDK upstream | table above | {} |",
+        ok(budget_ratio)
+    );
+    println!(
+        "| tools/list p50 ≤ 2 ms | {list_p50:.2} ms | {} |",
+        ok(list_p50 <= 2.0)
+    );
+    println!(
+        "| settings page ≤ 10 ms | {settings_p50:.2} ms | {} |",
+        ok(settings_p50 <= 10.0)
+    );
+    if let Some((_, gz)) = wasm {
+        println!(
+            "| WASM ≤ 300 KB gzip | {:.0} KB | {} |",
+            gz as f64 / 1000.0,
+            ok(gz <= 300_000)
+        );
+    }
+    println!(
+        "| idle RSS ≤ 40 MB | {idle_rss:.1} MiB | {} |",
+        ok(idle_rss * 1.048_576 <= 40.0)
+    );
+    println!(
+        "| ≤ +50 MB per 1,000 sessions | +{per_thousand:.1} MiB | {} |",
+        ok(per_thousand * 1.048_576 <= 50.0)
+    );
+}
+
+/// The release WASM's size, raw and gzip -9 (`BENCH_WASM`, set by bench/run.sh).
+fn wasm_size() -> Option<(u64, u64)> {
+    let path = env("BENCH_WASM")?;
+    let raw = std::fs::metadata(&path).ok()?.len();
+    let gz = Command::new("sh")
+        .args(["-c", "gzip -9 -c \"$0\" | wc -c", &path])
+        .output()
+        .ok()?;
+    let gz = String::from_utf8_lossy(&gz.stdout).trim().parse().ok()?;
+    Some((raw, gz))
+}
