@@ -22,6 +22,10 @@ const REDIRECT: &str = "http://127.0.0.1/callback";
 
 /// The bench REST vendor's public origin, mapped to the loopback upstream.
 pub const REST_ORIGIN: &str = "https://api.bench.example";
+/// The faulty vendor's public origin, mapped to the hanging upstream.
+pub const FLAKY_ORIGIN: &str = "https://flaky.bench.example";
+/// The faulty vendor's time limit per call, in seconds.
+pub const FLAKY_TIMEOUT_SECONDS: u64 = 2;
 /// The MCP upstream's public origin, mapped to the Python echo server.
 pub const ECHO_ORIGIN: &str = "https://echo.bench.example";
 /// The REST upstream's API key.
@@ -34,9 +38,23 @@ pub const LISTER_EMAIL: &str = "lister@bench.example";
 /// The bench vendor's definition: API key header, a check, `REST_TOOLS` read tools, and a
 /// concurrency limit above the load's highest concurrency (the default, 4, would queue).
 pub fn vendor_definition() -> String {
+    definition("bench", "Bench REST", REST_ORIGIN, 30)
+}
+
+/// The faulty vendor: the same API at [`FLAKY_ORIGIN`], with a short time limit.
+pub fn flaky_definition() -> String {
+    definition(
+        "bench-flaky",
+        "Bench flaky",
+        FLAKY_ORIGIN,
+        FLAKY_TIMEOUT_SECONDS,
+    )
+}
+
+fn definition(slug: &str, name: &str, origin: &str, timeout_seconds: u64) -> String {
     let mut toml = format!(
-        r#"slug = "bench"
-name = "Bench REST"
+        r#"slug = "{slug}"
+name = "{name}"
 category = "Other"
 description = "A no-op REST upstream answering fixed JSON (bench/)."
 docs = ["https://example.com/bench"]
@@ -49,7 +67,7 @@ kind = "secret"
 required = true
 
 [base_url]
-url = "{REST_ORIGIN}"
+url = "{origin}"
 
 [auth]
 scheme = "api_key_header"
@@ -65,6 +83,7 @@ path = "/ping"
 
 [limits]
 concurrency = 256
+timeout_seconds = {timeout_seconds}
 "#
     );
     for n in 0..REST_TOOLS {
@@ -125,6 +144,7 @@ pub fn serve(db_path: &str, vendors_dir: &str, overrides: &str) {
 
 /// Two users. The *caller* has a Demo, a bench REST and an MCP-server (echo) connection; the
 /// *lister*, in a Pro organisation, has 10 bench REST connections (`r0`…`r9`, 20 tools each).
+/// The caller's own Pro organisation lets it have a fourth: `flaky`, to the faulty vendor.
 /// Returns an access token (both scopes) for each.
 async fn seed(state: &app::state::AppState) -> (String, String) {
     let now = OffsetDateTime::now_utc();
@@ -145,6 +165,25 @@ async fn seed(state: &app::state::AppState) -> (String, String) {
         "mcp-server",
         "echo",
         &[("url", &format!("{ECHO_ORIGIN}/mcp"))],
+    )
+    .await;
+    organizations::create(
+        &state.db,
+        &caller,
+        "Bench Caller MSP",
+        None,
+        Plan::Pro,
+        &ctx,
+        now,
+    )
+    .await
+    .unwrap();
+    connect(
+        state,
+        &caller,
+        "bench-flaky",
+        "flaky",
+        &[("api_key", REST_KEY)],
     )
     .await;
 

@@ -348,3 +348,65 @@ pub fn rss_mib(pid: u32) -> f64 {
         .and_then(|kb| kb.parse::<f64>().ok())
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
+
+/// One call to the faulty vendor: how long it took, and the start of its answer's text.
+pub struct FaultyCall {
+    pub took: Duration,
+    pub answer: String,
+}
+
+/// `callers` tasks calling `tool` until `stop`, each waiting 50 ms after every answer (a client
+/// that retries, not a tight loop); every call's duration and answer.
+pub async fn faulty_callers(
+    client: &reqwest::Client,
+    url: &str,
+    bearer: &str,
+    session: &str,
+    tool: &str,
+    callers: usize,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) -> Vec<FaultyCall> {
+    let mut tasks = Vec::new();
+    for worker in 0..callers {
+        let (client, url, bearer, session, tool, stop) = (
+            client.clone(),
+            url.to_owned(),
+            bearer.to_owned(),
+            session.to_owned(),
+            tool.to_owned(),
+            stop.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut calls = Vec::new();
+            let mut n = worker as u64 * 1_000_000;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                n += 1;
+                let body = json!({"jsonrpc": "2.0", "id": n, "method": "tools/call",
+                    "params": {"name": tool, "arguments": {"id": 1}}});
+                let begun = Instant::now();
+                let reply = post(&client, &url, Some(&bearer), Some(&session), &body).await;
+                let answer = match reply {
+                    Ok(v) => v["result"]["content"][0]["text"]
+                        .as_str()
+                        .or(v["error"]["message"].as_str())
+                        .unwrap_or_default()
+                        .chars()
+                        .take(70)
+                        .collect(),
+                    Err(e) => e,
+                };
+                calls.push(FaultyCall {
+                    took: begun.elapsed(),
+                    answer,
+                });
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            calls
+        }));
+    }
+    let mut calls = Vec::new();
+    for task in tasks {
+        calls.extend(task.await.unwrap());
+    }
+    calls
+}
