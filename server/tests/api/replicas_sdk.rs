@@ -21,6 +21,7 @@ use axum::{
     extract::{Request, State},
     http::{header, Method, StatusCode},
     response::{IntoResponse, Response},
+    serve::ListenerExt,
 };
 use domain::testing::test_db;
 use sea_orm::ConnectionTrait;
@@ -176,6 +177,11 @@ async fn the_python_sdk_client_alternating_between_two_replicas_sees_no_error() 
     let router = axum::Router::new()
         .fallback(forward)
         .with_state(balancer.clone());
+    // Without TCP_NODELAY, a streamed answer's second small write waits for the client's delayed
+    // ACK: about 40 ms per request.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
 
     let ada = browser(&a.base, "Ada").await;
