@@ -172,6 +172,14 @@ impl Drop for FakeVendor {
 }
 
 impl FakeVendor {
+    /// `outbound_origin_overrides` that send every vendor origin this fake stands in for to it.
+    pub fn origin_overrides(&self) -> std::collections::BTreeMap<String, String> {
+        self.real_origins
+            .iter()
+            .map(|real| (real.clone(), self.origin.clone()))
+            .collect()
+    }
+
     /// Every request so far.
     pub fn requests(&self) -> Vec<Recorded> {
         lock(&self.shared.recorded).clone()

@@ -19,7 +19,7 @@ use domain::{
 };
 use reqwest::StatusCode;
 use sea_orm::{DatabaseConnection, EntityTrait};
-use serde_json::{json, Value};
+use serde_json::json;
 use vendor_fakes::{itglue, Options};
 
 use crate::gateway_process::{
@@ -72,12 +72,7 @@ fn keys<R>(rows: Result<Vec<R>, sea_orm::DbErr>, key: impl Fn(&R) -> String) -> 
 }
 
 pub(crate) fn overrides(fake: &vendor_fakes::FakeVendor) -> String {
-    let map: serde_json::Map<String, Value> = fake
-        .real_origins
-        .iter()
-        .map(|real| (real.clone(), Value::String(fake.origin.clone())))
-        .collect();
-    Value::Object(map).to_string()
+    serde_json::to_string(&fake.origin_overrides()).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -174,16 +174,11 @@ async fn vendor_credentials_never_reach_the_log() {
     let itglue = vendor_fakes::itglue::spawn(vendor_fakes::Options::default())
         .await
         .unwrap();
-    let overrides: serde_json::Map<String, serde_json::Value> = itglue
-        .real_origins
-        .iter()
-        .map(|o| (o.clone(), serde_json::Value::String(itglue.origin.clone())))
-        .collect();
     let gateway = Binary::start(&[
         ("GATEWAY_DEV_LOGIN", "true".to_owned()),
         (
             "GATEWAY_OUTBOUND_ORIGIN_OVERRIDES",
-            serde_json::Value::Object(overrides).to_string(),
+            crate::crash::overrides(&itglue),
         ),
     ])
     .await;
@@ -283,16 +278,11 @@ async fn a_tool_calls_inbound_and_outbound_log_lines_share_its_request_id() {
     let itglue = vendor_fakes::itglue::spawn(vendor_fakes::Options::default())
         .await
         .unwrap();
-    let overrides: serde_json::Map<String, serde_json::Value> = itglue
-        .real_origins
-        .iter()
-        .map(|o| (o.clone(), serde_json::Value::String(itglue.origin.clone())))
-        .collect();
     let gateway = Binary::start(&[
         ("GATEWAY_DEV_LOGIN", "true".to_owned()),
         (
             "GATEWAY_OUTBOUND_ORIGIN_OVERRIDES",
-            serde_json::Value::Object(overrides).to_string(),
+            crate::crash::overrides(&itglue),
         ),
     ])
     .await;

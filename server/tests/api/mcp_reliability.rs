@@ -27,7 +27,8 @@ async fn until(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-fn list(id: i64) -> Value {
+/// `tools/call` of IT Glue's `list_organizations` on the `docs` connection.
+pub(crate) fn list(id: i64) -> Value {
     rpc(
         id,
         "tools/call",
@@ -39,11 +40,7 @@ fn list(id: i64) -> Value {
 async fn a_hanging_vendor_call_is_cancelled_and_a_failing_vendor_is_paused() {
     // Arrange: a gateway whose breaker opens at the first failure.
     let fake = itglue::spawn(Options::default()).await.unwrap();
-    let overrides = fake
-        .real_origins
-        .iter()
-        .map(|real| (real.clone(), fake.origin.clone()))
-        .collect();
+    let overrides = fake.origin_overrides();
     let app = spawn_app_with(|raw| {
         raw.outbound_origin_overrides = OriginOverrides::Table(overrides);
         raw.vendor_breaker_failures = 1;

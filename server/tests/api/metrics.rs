@@ -6,13 +6,14 @@ use std::{net::SocketAddr, time::Duration};
 
 use domain::config::OriginOverrides;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 use vendor_fakes::{itglue, FailureMode, Options};
 
 use crate::{
     connections::call_json,
     helpers::{client, spawn_app_with},
     mcp::{initialize, rpc, sign_in_and_authorize, Call},
+    mcp_reliability::list,
 };
 
 /// The value of one sample, `series` being its name and labels exactly as exposed.
@@ -37,23 +38,11 @@ pub(crate) async fn scrape(addr: SocketAddr) -> String {
     response.text().await.unwrap()
 }
 
-fn list(id: i64) -> Value {
-    rpc(
-        id,
-        "tools/call",
-        json!({"name": "docs__list_organizations", "arguments": {}}),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scrape_shows_requests_tool_calls_errors_breakers_streams_and_the_pool() {
     // Arrange: metrics on a loopback port of their own; a breaker that opens at the first failure.
     let fake = itglue::spawn(Options::default()).await.unwrap();
-    let overrides = fake
-        .real_origins
-        .iter()
-        .map(|real| (real.clone(), fake.origin.clone()))
-        .collect();
+    let overrides = fake.origin_overrides();
     let app = spawn_app_with(|raw| {
         raw.metrics_listen = Some("127.0.0.1:0".into());
         raw.outbound_origin_overrides = OriginOverrides::Table(overrides);

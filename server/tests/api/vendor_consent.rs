@@ -17,11 +17,7 @@ use crate::{
 };
 
 async fn gateway(fake: &FakeVendor) -> TestApp {
-    let overrides = fake
-        .real_origins
-        .iter()
-        .map(|real| (real.clone(), fake.origin.clone()))
-        .collect();
+    let overrides = fake.origin_overrides();
     spawn_app_with(|raw| {
         raw.outbound_origin_overrides = OriginOverrides::Table(overrides);
         raw.vendor_oauth = BTreeMap::from([(

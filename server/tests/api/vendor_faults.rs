@@ -80,11 +80,7 @@ async fn a_faulty_vendor_fails_in_time_and_is_paused_while_a_healthy_one_keeps_a
     let proxy = FaultProxy::start(upstream).await;
     let vendors = tempfile::tempdir().unwrap();
     std::fs::write(vendors.path().join("flaky.toml"), flaky_definition()).unwrap();
-    let mut overrides: std::collections::BTreeMap<String, String> = fake
-        .real_origins
-        .iter()
-        .map(|real| (real.clone(), fake.origin.clone()))
-        .collect();
+    let mut overrides = fake.origin_overrides();
     overrides.insert("https://api.flaky.example".into(), proxy.origin.clone());
     let vendors_dir = vendors.path().to_owned();
     let app = spawn_app_with(|raw| {

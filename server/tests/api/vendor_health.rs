@@ -90,11 +90,7 @@ async fn only_operators_see_vendor_health() {
 async fn checks_and_calls_show_up_per_vendor_kind_without_secrets_or_connections() {
     // Arrange: IT Glue behind its fake; breakers open at the first failure.
     let fake = itglue::spawn(Options::default()).await.unwrap();
-    let overrides = fake
-        .real_origins
-        .iter()
-        .map(|real| (real.clone(), fake.origin.clone()))
-        .collect();
+    let overrides = fake.origin_overrides();
     let app = spawn_app_with(|raw| {
         operators(raw);
         raw.outbound_origin_overrides = OriginOverrides::Table(overrides);
