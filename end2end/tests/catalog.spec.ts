@@ -6,7 +6,7 @@
 // (token exchange); Microsoft 365 (consent) is microsoft365.spec.ts — each with a wrong credential first (its error shows, nothing is saved) and then the right one.
 // axe-core on every state; screenshots in artifacts/. Own gateway and vendor fakes, serial.
 import type { Page } from "@playwright/test";
-import { test, expect, expectAccessible, screenshot, waitForHydration, devSignIn } from "./support";
+import { test, expect, screenshot, waitForHydration, devSignIn, checkPage } from "./support";
 import { startGateway, removeDataDir, Gateway } from "../gateway";
 import { startFakes, Fakes } from "../fakes";
 
@@ -36,12 +36,6 @@ test.afterAll(async () => {
 });
 
 const url = (path: string) => `${gw.url}${path}`;
-
-async function checkPage(page: Page, name: string) {
-  await waitForHydration(page);
-  await expectAccessible(page, name);
-  await screenshot(page, name);
-}
 
 async function signIn(page: Page, path: string, email = "cary@example.com") {
   await page.goto(url(path));

@@ -4,7 +4,7 @@
 // by the owner and read-only for a member; axe-core on each state; a phone-width check.
 // Own gateway and vendor fakes, serial.
 import type { Browser, Page } from "@playwright/test";
-import { test, expect, expectAccessible, screenshot, waitForHydration, watchForProblems, devSignIn } from "./support";
+import { test, expect, waitForHydration, watchForProblems, devSignIn, checkPage } from "./support";
 import { startGateway, removeDataDir, Gateway } from "../gateway";
 import { startFakes, Fakes } from "../fakes";
 
@@ -32,12 +32,6 @@ test.afterAll(async () => {
 });
 
 const url = (path: string) => `${gw.url}${path}`;
-
-async function checkPage(page: Page, name: string) {
-  await waitForHydration(page);
-  await expectAccessible(page, name);
-  await screenshot(page, name);
-}
 
 async function signIn(page: Page, path: string, name: string, email: string) {
   await page.goto(url(path));

@@ -4,7 +4,7 @@
 // connection "Needs reconnecting", and Reconnect restores the same connection. axe-core on each
 // state. Own gateway and vendor fakes, serial.
 import type { Page } from "@playwright/test";
-import { test, expect, expectAccessible, screenshot, waitForHydration, devSignIn } from "./support";
+import { test, expect, expectAccessible, screenshot, waitForHydration, devSignIn, checkPage } from "./support";
 import { startGateway, removeDataDir, Gateway } from "../gateway";
 import { startFakes, Fakes } from "../fakes";
 
@@ -32,12 +32,6 @@ test.afterAll(async () => {
 });
 
 const url = (path: string) => `${gw.url}${path}`;
-
-async function checkPage(page: Page, name: string) {
-  await waitForHydration(page);
-  await expectAccessible(page, name);
-  await screenshot(page, name);
-}
 
 test("Microsoft 365: connect by consent, a refused refresh needs reconnecting, Reconnect restores it", async ({ page }) => {
   test.setTimeout(120_000);

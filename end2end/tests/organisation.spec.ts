@@ -3,7 +3,7 @@
 // role and removes them. Also the audit log page, and what a member is told instead of getting
 // controls. Own gateway (development sign-in on, Olivia is an operator), serial.
 import type { Browser, Page } from "@playwright/test";
-import { test, expect, expectAccessible, screenshot, waitForHydration, watchForProblems, devSignIn } from "./support";
+import { test, expect, waitForHydration, watchForProblems, devSignIn, checkPage } from "./support";
 import { startGateway, removeDataDir, Gateway } from "../gateway";
 
 test.describe.configure({ mode: "serial" });
@@ -22,12 +22,6 @@ test.afterAll(async () => {
 });
 
 const url = (path: string) => `${gw.url}${path}`;
-
-async function checkPage(page: Page, name: string) {
-  await waitForHydration(page);
-  await expectAccessible(page, name);
-  await screenshot(page, name);
-}
 
 async function signIn(page: Page, path: string, name: string, email: string) {
   await page.goto(url(path));

@@ -6,7 +6,7 @@
 // onboards Contoso, which later tests rely on), so they run serially in file order. Every test
 // still gets a fresh browser context: nobody is signed in at the start of a test.
 import type { Browser, Page } from "@playwright/test";
-import { test, expect, expectAccessible, screenshot, waitForHydration, watchForProblems } from "./support";
+import { test, expect, expectAccessible, screenshot, waitForHydration, watchForProblems, checkPage } from "./support";
 import { startGateway, startIdp, removeDataDir, Gateway, Idp } from "../gateway";
 
 const CONTOSO_TID = "c0a7d3e1-5b2f-4c8a-9e61-0d4f7b2a9c31";
@@ -50,12 +50,6 @@ async function documentStatus(page: Page): Promise<number> {
 }
 
 /** A gateway page once it has settled: hydrated, no serious axe violations, and a screenshot. */
-async function checkPage(page: Page, name: string) {
-  await waitForHydration(page);
-  await expectAccessible(page, name);
-  await screenshot(page, name);
-}
-
 /** On the stand-in's Entra "Pick an account" page, chooses the account named by its UPN. */
 async function pickEntraAccount(page: Page, upn: string) {
   await expect(page).toHaveURL(new RegExp(`^${escapeRegExp(idp.entra)}/`));

@@ -64,3 +64,10 @@ export async function devSignIn(page: Page, name: string, email: string) {
   await page.getByLabel("Email").fill(email);
   await page.getByRole("button", { name: "Sign in" }).click();
 }
+
+/** A page's common checks once it has settled: hydrated, axe-core clean, screenshot kept. */
+export async function checkPage(page: Page, name: string) {
+  await waitForHydration(page);
+  await expectAccessible(page, name);
+  await screenshot(page, name);
+}
