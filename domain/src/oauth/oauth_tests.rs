@@ -133,6 +133,24 @@ pub(super) fn exchange(code: &str) -> CodeExchange {
     }
 }
 
+/// Tokens of a fresh user and client as of `at(1)`, with the client and the user.
+pub(super) async fn tokens_for(
+    db: &DatabaseConnection,
+) -> (clients::Client, grants::TokenResponse, users::User) {
+    let (client, code, user) = code_for(db).await;
+    let tokens = grants::exchange_code(
+        db,
+        &settings(),
+        &client,
+        exchange(&code),
+        &crate::audit::RequestContext::default(),
+        at(1),
+    )
+    .await
+    .unwrap();
+    (client, tokens, user)
+}
+
 async fn actions(db: &DatabaseConnection) -> Vec<String> {
     audit_events::Entity::find()
         .all(db)

@@ -11,13 +11,13 @@ use super::{
     consents,
     grants::{self, InvalidToken, RefreshRequest, TokenResponse},
     hash, seal,
-    tests::{at, code_for, exchange, key, settings},
+    tests::{at, code_for, exchange, key, settings, tokens_for},
 };
 use crate::{
     audit::{Actor, RequestContext},
     entity::{entra_tenants, oauth_tokens, users as users_table},
     tenants::{self, TenantId},
-    users::{self, DisplayName, Identity, Profile, Provider, User},
+    users::{self, DisplayName, Identity, Profile, Provider},
 };
 
 fn refresh_request(token: &TokenResponse) -> RefreshRequest {
@@ -25,22 +25,6 @@ fn refresh_request(token: &TokenResponse) -> RefreshRequest {
         refresh_token: token.refresh_token.clone().unwrap(),
         ..Default::default()
     }
-}
-
-/// Tokens of a fresh user and client as of `at(1)`, with the client and the user.
-async fn tokens(db: &DatabaseConnection) -> (clients::Client, TokenResponse, User) {
-    let (client, code, user) = code_for(db).await;
-    let tokens = grants::exchange_code(
-        db,
-        &settings(),
-        &client,
-        exchange(&code),
-        &RequestContext::default(),
-        at(1),
-    )
-    .await
-    .unwrap();
-    (client, tokens, user)
 }
 
 /// Asserts that both the access token and the refresh token of `tokens` are dead at `when`.
@@ -74,7 +58,7 @@ async fn assert_both_refused(
 #[tokio::test]
 async fn refresh_fails_after_sign_out_everywhere() {
     let db = test_db().await;
-    let (client, tokens, user) = tokens(&db).await;
+    let (client, tokens, user) = tokens_for(&db).await;
     users::end_sessions(&db, user.id, at(2)).await.unwrap();
     assert_both_refused(&db, &client, &tokens, 3).await;
 }
@@ -82,7 +66,7 @@ async fn refresh_fails_after_sign_out_everywhere() {
 #[tokio::test]
 async fn refresh_fails_after_the_consent_is_revoked() {
     let db = test_db().await;
-    let (client, tokens, user) = tokens(&db).await;
+    let (client, tokens, user) = tokens_for(&db).await;
     assert!(
         consents::revoke(&db, &user, &client.id, &RequestContext::default(), at(2))
             .await
@@ -94,7 +78,7 @@ async fn refresh_fails_after_the_consent_is_revoked() {
 #[tokio::test]
 async fn refresh_fails_after_the_user_is_deleted() {
     let db = test_db().await;
-    let (client, tokens, user) = tokens(&db).await;
+    let (client, tokens, user) = tokens_for(&db).await;
     users_table::Entity::delete_by_id(user.id)
         .exec(&db.db)
         .await
@@ -206,7 +190,7 @@ async fn refresh_fails_after_the_users_tenant_is_offboarded() {
 #[tokio::test]
 async fn a_refresh_asking_for_fewer_scopes_gets_an_access_token_with_fewer() {
     let db = test_db().await;
-    let (client, tokens, _) = tokens(&db).await;
+    let (client, tokens, _) = tokens_for(&db).await;
     assert_eq!(tokens.scope, "mcp:read mcp:write");
     let narrow = RefreshRequest {
         scope: Some("mcp:read".into()),
@@ -328,7 +312,7 @@ async fn a_code_only_client_gets_no_refresh_token() {
 #[tokio::test]
 async fn the_database_and_the_master_key_do_not_open_a_sealed_successor() {
     let db = test_db().await;
-    let (client, tokens, _) = tokens(&db).await;
+    let (client, tokens, _) = tokens_for(&db).await;
     let presented = tokens.refresh_token.clone().unwrap();
     grants::refresh(
         &db,

@@ -7,7 +7,7 @@ use crate::{
     audit::RequestContext,
     oauth::{
         grants::{self, InvalidToken},
-        tests::{at, code_for, exchange, settings},
+        tests::{at, settings, tokens_for},
     },
     testing::test_db,
     users,
@@ -21,17 +21,7 @@ fn ms(millis: i64) -> Duration {
 async fn issued(
     db: &sea_orm::DatabaseConnection,
 ) -> (String, super::super::clients::Client, crate::users::User) {
-    let (client, code, user) = code_for(db).await;
-    let tokens = grants::exchange_code(
-        db,
-        &settings(),
-        &client,
-        exchange(&code),
-        &RequestContext::default(),
-        at(1),
-    )
-    .await
-    .unwrap();
+    let (client, tokens, user) = tokens_for(db).await;
     (tokens.access_token, client, user)
 }
 

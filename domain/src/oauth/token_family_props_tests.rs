@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::{
     clients::Client,
     grants::{self, RefreshRequest, TokenResponse},
-    tests::{at, code_for, exchange, key, settings},
+    tests::{at, key, settings, tokens_for},
 };
 use crate::{
     audit::RequestContext,
@@ -188,17 +188,7 @@ async fn live_refresh_tokens(db: &DatabaseConnection, model: &Model) -> usize {
 
 /// Runs `steps` on a fresh family and checks every answer and the invariants after each step.
 async fn run_family(db: &DatabaseConnection, steps: &[Step]) -> Result<(), TestCaseError> {
-    let (client, code, _user) = code_for(db).await;
-    let first = grants::exchange_code(
-        db,
-        &settings(),
-        &client,
-        exchange(&code),
-        &RequestContext::default(),
-        at(1),
-    )
-    .await
-    .unwrap();
+    let (client, first, _user) = tokens_for(db).await;
     let grant_id = grants::validate_access(db, &settings(), &first.access_token, at(1))
         .await
         .unwrap()
