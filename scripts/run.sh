@@ -23,4 +23,4 @@ export GATEWAY_BIND="${GATEWAY_BIND:-127.0.0.1:3000}"
 export GATEWAY_PUBLIC_URL="${GATEWAY_PUBLIC_URL:-http://127.0.0.1:3000}"
 
 echo "[run] building and serving on ${GATEWAY_PUBLIC_URL} (ctrl-C to stop)"
-exec cargo leptos serve --release
+exec cargo leptos serve --release --split

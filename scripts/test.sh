@@ -48,7 +48,7 @@ fi
 # Every fuzz target built once (fuzz/target) and run 15 s from its seeds (fuzz/README.md).
 step "fuzz smoke (cargo fuzz, 6 targets)" fuzz scripts/fuzz-smoke.sh
 step "IdP stand-in selftest (Entra/Auth0 shaped)" idp bash -c 'cd end2end/idp && npm test'
-step "release build (cargo leptos)" build cargo leptos build --release --cargo-locked
+step "release build (cargo leptos)" build cargo leptos build --release --split --cargo-locked
 # The vendor stand-ins the connections and MCP-client specs start (end2end/fakes.ts).
 step "vendor fakes build" fakes cargo build --release --locked -p vendor-fakes
 step "Playwright (Chromium)" e2e bash -c 'cd end2end && npx playwright test'

@@ -19,7 +19,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
-    path, SsrMode,
+    lazy_route, path, Lazy, LazyRoute, SsrMode,
 };
 
 use crate::{
@@ -62,13 +62,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let _ = provide_toasts();
-    // Effects run only in the browser, after hydration: the marker tells tests (and curious
-    // operators) that the wasm bundle is live.
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     view! {
         <Stylesheet id="leptos" href="/pkg/mcp-gateway.css" />
         <Title formatter=|text: String| {
@@ -76,28 +69,80 @@ pub fn App() -> impl IntoView {
         } />
         <Router>
             <Routes fallback=NotFound>
-                <Route path=path!("/auth/login") view=LoginPage ssr=SsrMode::Async />
-                <Route path=path!("/auth/dev/login") view=DevLoginPage ssr=SsrMode::Async />
-                <Route path=path!("/auth/error") view=AuthErrorPage ssr=SsrMode::Async />
-                <Route path=path!("/auth/not-onboarded") view=NotOnboardedPage ssr=SsrMode::Async />
-                <Route path=path!("/auth/onboard") view=OnboardPage ssr=SsrMode::Async />
+                <Route path=path!("/auth/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/auth/dev/login") view={Lazy::<DevLoginRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/auth/error") view={Lazy::<AuthErrorRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/auth/not-onboarded") view={Lazy::<NotOnboardedRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/auth/onboard") view={Lazy::<OnboardRoute>::new()} ssr=SsrMode::Async />
                 <Route
                     path=path!("/auth/admin-consent/result")
-                    view=OnboardingResultPage
+                    view={Lazy::<OnboardingResultRoute>::new()}
                     ssr=SsrMode::Async
                 />
-                <Route path=path!("/signed-out") view=SignedOutPage ssr=SsrMode::Async />
-                <Route path=path!("/oauth/consent") view=ConsentPage ssr=SsrMode::Async />
+                <Route path=path!("/signed-out") view={Lazy::<SignedOutRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/oauth/consent") view={Lazy::<ConsentRoute>::new()} ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=PortalLayout ssr=SsrMode::Async>
-                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
-                    <Route path=path!("/connections") view=ConnectionsPage ssr=SsrMode::Async />
-                    <Route path=path!("/catalog") view=CatalogPage ssr=SsrMode::Async />
-                    <Route path=path!("/organisation") view=OrganizationPage ssr=SsrMode::Async />
-                    <Route path=path!("/organisation/audit") view=OrganizationAuditPage ssr=SsrMode::Async />
-                    <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
-                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/connections") view={Lazy::<ConnectionsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/catalog") view={Lazy::<CatalogRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/organisation") view={Lazy::<OrganizationRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/organisation/audit") view={Lazy::<OrganizationAuditRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
                 </ParentRoute>
             </Routes>
         </Router>
     }
+}
+
+/// Marks `<body data-hydrated>` once the page is interactive: the marker tells tests (and curious
+/// operators) that the wasm bundle is live. Called by each page's route view, so with lazily
+/// loaded routes it is set after the page's own module has loaded and hydrated, not when the
+/// main module starts (effects run only in the browser, after the view that created them).
+pub fn mark_hydrated() {
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+}
+
+/// A portal page as a lazily loaded route: its view, and the code only it uses, are split into
+/// their own WASM chunk (`cargo leptos build --split`), fetched when the page is first shown.
+/// The shell, the router, the layout and the shared components stay in the main module.
+macro_rules! lazy_pages {
+    ($($route:ident => $page:ident),+ $(,)?) => {$(
+        #[doc = concat!("[`", stringify!($page), "`] as a lazily loaded route.")]
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(_this: Self) -> AnyView {
+                mark_hydrated();
+                view! { <$page /> }.into_any()
+            }
+        }
+    )+};
+}
+
+lazy_pages! {
+    AdminRoute => AdminPage,
+    AuthErrorRoute => AuthErrorPage,
+    CatalogRoute => CatalogPage,
+    ConnectionsRoute => ConnectionsPage,
+    ConsentRoute => ConsentPage,
+    DevLoginRoute => DevLoginPage,
+    InviteRoute => InvitePage,
+    LoginRoute => LoginPage,
+    NotOnboardedRoute => NotOnboardedPage,
+    OnboardRoute => OnboardPage,
+    OnboardingResultRoute => OnboardingResultPage,
+    OrganizationAuditRoute => OrganizationAuditPage,
+    OrganizationRoute => OrganizationPage,
+    SettingsRoute => SettingsPage,
+    SignedOutRoute => SignedOutPage,
 }

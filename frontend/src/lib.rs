@@ -7,5 +7,7 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Lazy: the page's own WASM module (its lazily loaded route, `app::App`) is fetched before
+    // its part of the page hydrates; needs `cargo leptos build --split`.
+    leptos::mount::hydrate_lazy(app::App);
 }

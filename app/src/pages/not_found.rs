@@ -12,6 +12,7 @@ pub fn NotFound() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
+    crate::mark_hydrated();
     view! {
         <Title text="Page not found" />
         <main id="main" class="auth-page">
