@@ -8,7 +8,7 @@ use std::{
 
 use anyhow::Context as _;
 use app::state::{AppState, AppStateInner};
-use axum::Router;
+use axum::{serve::ListenerExt as _, Router};
 use domain::{
     auth::oidc::IdentityProviders,
     config::Settings,
@@ -249,6 +249,13 @@ impl Application {
         let grace = state.settings.shutdown_grace;
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let draining = state.draining.clone();
+        // Answers are written in several frames (headers, then body; SSE events one by one):
+        // without TCP_NODELAY the later ones can wait for the client's delayed ACK.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::debug!(%error, "TCP_NODELAY not set on an accepted connection");
+            }
+        });
         let server = axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
