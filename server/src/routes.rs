@@ -123,7 +123,10 @@ pub fn app(state: AppState, portal_with_sessions: Router<AppState>) -> Router {
         .merge(moved_pages())
         .merge(portal_with_sessions)
         .layer(from_fn_with_state(
-            rate_limit::RateLimiters::new(&state.settings.edge.rate_limits),
+            // One `Arc` (the state is cloned for every request; the groups hold ten).
+            std::sync::Arc::new(rate_limit::RateLimiters::new(
+                &state.settings.edge.rate_limits,
+            )),
             rate_limit::limit,
         ))
         .layer(from_fn_with_state(

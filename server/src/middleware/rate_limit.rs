@@ -118,7 +118,11 @@ pub fn limited_group(method: &Method, path: &str) -> Option<Limited> {
 /// Middleware over the whole router, outside the session layer (a refused request costs no
 /// session read): limits the requests of a [`Limited`] group by their [`ClientAddress`]. A request
 /// without one (a router driven without a socket) is not limited.
-pub async fn limit(State(limiters): State<RateLimiters>, request: Request, next: Next) -> Response {
+pub async fn limit(
+    State(limiters): State<Arc<RateLimiters>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let Some(group) = limited_group(request.method(), request.uri().path()) else {
         return next.run(request).await;
     };
