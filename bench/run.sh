@@ -32,10 +32,10 @@ if [ "$(cat bench/.venv/.requirements.sha256 2>/dev/null)" != "$WANT" ]; then
 fi
 
 log "building the portal (release WASM) and the load generator in release mode"
-cargo leptos build --release --cargo-locked >&2
+cargo leptos build --release --split --cargo-locked >&2
 cargo build --release --locked -p server --example bench >&2
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-WASM="$(ls -S target/site/pkg/*.wasm 2>/dev/null | head -1 || true)"
+PKG="$ROOT/target/site/pkg"
 
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -55,7 +55,7 @@ bench/.venv/bin/python bench/upstream_echo.py "$ECHO_PORT" >"${TMPDIR:-/tmp}/ben
 ECHO_PID=$!
 PIDS+=("$ECHO_PID")
 wait_for "http://127.0.0.1:$ECHO_PORT/mcp" 30
-export BENCH_ECHO_URL="http://127.0.0.1:$ECHO_PORT/mcp" BENCH_ECHO_PID="$ECHO_PID" BENCH_WASM="$WASM"
+export BENCH_ECHO_URL="http://127.0.0.1:$ECHO_PORT/mcp" BENCH_ECHO_PID="$ECHO_PID" BENCH_PKG="$PKG"
 
 if [ "$WITH_CF" = 1 ]; then
   CF_ENV="$(mktemp)"
