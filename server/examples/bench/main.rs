@@ -1,11 +1,12 @@
 //! `bench/run.sh`'s load generator (bench/README.md has the method and the budgets).
 //!
-//! Starts a no-op REST upstream (`--upstream`) and the gateway (`--serve`) as child processes,
-//! takes the Python MCP upstream (and ContextForge, when it runs) from the environment
-//! `bench/run.sh` sets, then measures, interleaved and repeated: `tools/call` directly and
-//! through the gateway at concurrency 1, 8, 32 and 128; `tools/list` of 10 connections × 20
-//! tools; the portal's settings and connections pages; resident memory idle and with 1,000 open
-//! MCP sessions; the release WASM. Prints markdown tables and the budgets met or missed.
+//! Starts a no-op REST upstream (`--upstream`), the floor — a bare MCP → REST proxy in front of
+//! it (`--floor`) — and the gateway (`--serve`) as child processes, takes the Python MCP upstream
+//! (and ContextForge, when it runs) from the environment `bench/run.sh` sets, then measures,
+//! interleaved and repeated: `tools/call` directly, through the floor and through the gateway at
+//! concurrency 1, 8, 32 and 128; `tools/list` of 10 connections × 20 tools; the portal's settings
+//! and connections pages; resident memory idle and with 1,000 open MCP sessions; the release
+//! WASM per page. Prints markdown tables and the budgets met or missed.
 //!
 //! `bench [--seconds N] [--reps N] [--only TARGET] [--c N]` (defaults 5 s, 3 repetitions; `--only`
 //! keeps the `tools/call` targets whose "upstream/label" starts with TARGET, e.g. `REST/gateway`,
